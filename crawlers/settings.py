@@ -1,0 +1,44 @@
+"""Scrapy settings for newspipe crawls. Per-outlet politeness from the sources
+file overrides DOWNLOAD_DELAY, CONCURRENT_REQUESTS_PER_DOMAIN and
+CLOSESPIDER_PAGECOUNT (see crawlers.crawl.outlet_settings)."""
+
+BOT_NAME = "newspipe"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+USER_AGENT = "newspipe/0.1 (news research crawler; +https://github.com/newspipe/newspipe)"
+ROBOTSTXT_OBEY = True
+
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # a page over 10 MB is cut, not read
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+DNS_TIMEOUT = 15
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "WARNING"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.AddressGuardMiddleware": 50,
+    "crawlers.middlewares.OutletProxyMiddleware": 740,
+}
+ITEM_PIPELINES = {
+    "crawlers.pipelines.RawPageWriter": 500,
+}
+
+# newspipe's own settings
+NEWSPIPE_RAW_DIR = "raw"           # where RawPageWriter puts Parquet files
+NEWSPIPE_RAW_BATCH = 500           # pages per Parquet file (bounded memory, crash-safe batches)
+NEWSPIPE_SECTION_PAGES = 5         # pagination depth on section / tag pages

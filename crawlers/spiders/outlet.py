@@ -1,0 +1,154 @@
+"""OutletSpider: discover one outlet's articles in a date window and fetch them.
+
+Discovery runs from the outlet's feeds, sitemaps (indexes followed) and
+section pages (paginated). Links are canonicalised, filtered by the outlet's
+article patterns and by the date window when the listing gives a date, and
+each article URL is requested once. Article responses become ``RawPage``
+items; nothing is extracted here, so the crawl stays I/O bound.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import scrapy
+from scrapy.http import Response
+
+from crawlers.discovery import DiscoveryError, Link, parse_feed, parse_sitemap
+from crawlers.items import RawPage
+from crawlers.sources import Outlet, outlet_from_dict
+from crawlers.urls import canonicalize
+
+_HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+class OutletSpider(scrapy.Spider):
+    name = "outlet"
+
+    def __init__(self, outlet: Outlet | dict, since: datetime | str, until: datetime | str,
+                 known_urls: set[str] | None = None, **kwargs):
+        self.outlet = outlet if isinstance(outlet, Outlet) else outlet_from_dict(outlet)
+        super().__init__(name=f"outlet-{self.outlet.name}", **kwargs)
+        self.since = _as_utc(since)
+        self.until = _as_utc(until)
+        self.known_urls = known_urls or set()
+        self.seen: set[str] = set()
+
+    # -- discovery ---------------------------------------------------------
+    async def start(self):
+        for url in self.outlet.feeds:
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, meta={"kind": "feed"}, dont_filter=True)
+        for url in self.outlet.sitemaps:
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error, meta={"kind": "sitemap"}, dont_filter=True)
+        for url in self.outlet.sections:
+            yield scrapy.Request(url, callback=self.parse_section, errback=self.on_error, meta={"kind": "section", "page": 1})
+
+    def _stat(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newspipe/{key}", n)
+
+    def _in_window(self, date: datetime | None) -> bool:
+        return date is None or self.since <= date < self.until
+
+    def _article_requests(self, links: list[Link], via: str):
+        for link in links:
+            url = canonicalize(link.url)
+            self._stat("links_seen")
+            if not self.outlet.is_article_url(url):
+                self._stat("skipped/not_article")
+                continue
+            if not self._in_window(link.date):
+                self._stat("skipped/out_of_window")
+                continue
+            if url in self.seen:
+                self._stat("skipped/duplicate_link")
+                continue
+            self.seen.add(url)
+            if url in self.known_urls:
+                self._stat("skipped/known")
+                continue
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta={
+                "kind": "article", "via": via, "listed_at": link.date.isoformat() if link.date else None,
+                "listed_title": link.title})
+
+    def parse_feed(self, response: Response):
+        if not self._check_ok(response, "feed"):
+            return
+        try:
+            links = parse_feed(response.body)
+        except DiscoveryError as exc:
+            self._fail("feed", response.url, str(exc))
+            return
+        self._stat("feed/items", len(links))
+        if not links:
+            self.logger.warning("%s: feed %s lists no items", self.outlet.name, response.url)
+        yield from self._article_requests(links, "feed")
+
+    def parse_sitemap(self, response: Response):
+        if not self._check_ok(response, "sitemap"):
+            return
+        try:
+            links = parse_sitemap(response.body)
+        except DiscoveryError as exc:
+            self._fail("sitemap", response.url, str(exc))
+            return
+        children = [lk for lk in links if lk.is_sitemap]
+        for child in children:
+            # a child sitemap last modified before the window cannot list articles inside it
+            if child.date is not None and child.date < self.since:
+                self._stat("skipped/sitemap_too_old")
+                continue
+            yield scrapy.Request(child.url, callback=self.parse_sitemap, errback=self.on_error, meta={"kind": "sitemap"})
+        yield from self._article_requests([lk for lk in links if not lk.is_sitemap], "sitemap")
+
+    def parse_section(self, response: Response):
+        if not self._check_ok(response, "section"):
+            return
+        links = [Link(response.urljoin(h)) for h in response.css("a::attr(href)").getall()]
+        yield from self._article_requests(links, "section")
+        page = response.meta["page"]
+        nxt = response.css('a[rel="next"]::attr(href), link[rel="next"]::attr(href)').get()
+        if nxt and page < self.settings.getint("NEWSPIPE_SECTION_PAGES", 5):
+            yield scrapy.Request(response.urljoin(nxt), callback=self.parse_section, errback=self.on_error,
+                                 meta={"kind": "section", "page": page + 1})
+
+    # -- fetching ----------------------------------------------------------
+    def parse_article(self, response: Response):
+        if not self._check_ok(response, "article"):
+            return
+        ctype = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+        if ctype and ctype not in _HTML_TYPES:
+            self._stat("errors/not_html")
+            self.logger.warning("%s: %s is %s, not HTML; skipped", self.outlet.name, response.url, ctype.decode("latin-1"))
+            return
+        self._stat("articles_fetched")
+        yield RawPage(
+            outlet=self.outlet.name,
+            url=response.request.url if not response.meta.get("redirect_urls") else response.meta["redirect_urls"][0],
+            final_url=response.url,
+            status=response.status,
+            headers={k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()},
+            body=response.body,
+            fetched_at=datetime.now(timezone.utc).isoformat(),
+            discovered_via=response.meta.get("via", ""),
+            listed_at=response.meta.get("listed_at"),
+            listed_title=response.meta.get("listed_title"),
+        )
+
+    def _check_ok(self, response: Response, kind: str) -> bool:
+        if response.status >= 400:
+            self._fail(kind, response.url, f"HTTP {response.status}")
+            return False
+        return True
+
+    def _fail(self, kind: str, url: str, why: str) -> None:
+        self._stat(f"errors/{kind}")
+        self.logger.error("%s: %s %s failed: %s", self.outlet.name, kind, url, why)
+
+    def on_error(self, failure):
+        request = failure.request
+        kind = request.meta.get("kind", "request")
+        self._fail(kind, request.url, f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    d = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return d.replace(tzinfo=timezone.utc) if d.tzinfo is None else d.astimezone(timezone.utc)

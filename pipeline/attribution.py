@@ -1,0 +1,64 @@
+"""Attribution lines: where an article says it came from.
+
+Wires and aggregators say it in a few fixed ways: a dateline credit
+("IDLIB (Reuters) -"), a closing line ("This article was originally published
+on X."), a source line at the top ("Source: X", "نقلا عن X"), or a byline that
+names another outlet. ``find_attributions`` returns the normalised names so
+that the deduplicator can match them against the outlets of a cluster.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_PATTERNS = [
+    # "... originally published on/by/in/at X." / "first appeared on X"
+    re.compile(r"(?:originally|first)\s+(?:published|appeared|posted)\s+(?:on|by|in|at)\s+(?:the\s+)?([^.\n]{2,60})", re.I),
+    # "Source: X" / "Via: X" / "Courtesy of X" at the start of a line
+    re.compile(r"^(?:source|sources|via|courtesy of|republished from|reprinted from)\s*[:\-–]?\s*([^.\n]{2,60})", re.I | re.M),
+    # dateline credit: "CITY, Country (X) -"
+    re.compile(r"^[A-ZÀ-Ý' ,.\-]{2,60}\((?!AFP\)|AP\))?([^()\n]{2,40})\)\s*[-–—]", re.M),
+    # Arabic: "نقلا عن X" / "المصدر: X" / "(X) -" credits
+    re.compile(r"(?:نقلا عن|نقلاً عن|المصدر\s*:)\s*([^.\n،]{2,60})"),
+    re.compile(r"^[^\n()]{0,40}\(([^()\n]{2,40})\)\s*[-–—]", re.M),
+    # French, Turkish, Russian
+    re.compile(r"(?:publié initialement (?:sur|par)|source\s*:)\s*([^.\n]{2,60})", re.I),
+    re.compile(r"(?:kaynak\s*:|ilk olarak)\s*([^.\n]{2,60})", re.I),
+    re.compile(r"(?:источник\s*:|впервые опубликован[ао]? (?:на|в))\s*([^.\n]{2,60})", re.I),
+]
+
+
+def normalize_name(name: str) -> str:
+    """Lower-case, accents and punctuation folded: 'Levant-Wire' == 'levant wire'."""
+    name = unicodedata.normalize("NFKD", name or "")
+    name = "".join(c for c in name if not unicodedata.combining(c)).casefold()
+    name = re.sub(r"[\W_]+", " ", name).strip()
+    return re.sub(r"^(the|al) ", "", name)
+
+
+def find_attributions(text: str, authors: list[str] | None = None) -> list[str]:
+    """Normalised names an article credits as its source, in order of appearance.
+
+    Only the first and last 600 characters are searched: credits sit at the
+    top or the bottom, and a quote in the middle ("... first published in
+    1998") must not count.
+    """
+    text = text or ""
+    window = text if len(text) <= 1200 else text[:600] + "\n" + text[-600:]
+    found: list[str] = []
+    for rx in _PATTERNS:
+        for m in rx.finditer(window):
+            name = normalize_name(m.group(1))
+            if name and name not in found:
+                found.append(name)
+    for a in authors or []:
+        name = normalize_name(a)
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def credits_outlet(attributions: list[str], outlet_names: list[str]) -> bool:
+    """Does any attribution name this outlet (by its id or any of its titles)?"""
+    keys = {normalize_name(n) for n in outlet_names if n}
+    return any(a in keys or any(k and (a.startswith(k + " ") or a.endswith(" " + k)) for k in keys) for a in attributions)

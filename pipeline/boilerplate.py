@@ -1,0 +1,41 @@
+"""Per-outlet boilerplate: paragraphs an outlet repeats across its articles
+("Note to readers...", mission statements, copyright blocks). They are removed
+from the stored text and before deduplication, and kept in their own column."""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from pipeline.settings import BoilerplateSettings
+
+
+def _key(paragraph: str) -> str:
+    return re.sub(r"\W+", " ", paragraph.lower()).strip()
+
+
+def learn_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings | None = None,
+                      known: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
+    """From (outlet, text) pairs, the paragraph keys each outlet repeats.
+
+    ``known`` carries what earlier runs learned, so a day with few pages of an
+    outlet still strips its boilerplate.
+    """
+    settings = settings or BoilerplateSettings()
+    per_outlet: dict[str, Counter] = defaultdict(Counter)
+    pages: Counter = Counter()
+    for outlet, text in docs:
+        pages[outlet] += 1
+        per_outlet[outlet].update({_key(p) for p in text.split("\n") if 0 < len(p) <= settings.max_chars})
+    learned = {o: set(v) for o, v in (known or {}).items()}
+    for outlet, counts in per_outlet.items():
+        need = max(settings.min_pages, settings.min_share * pages[outlet])
+        learned.setdefault(outlet, set()).update(k for k, c in counts.items() if c >= need and k)
+    return learned
+
+
+def strip_boilerplate(text: str, keys: set[str]) -> tuple[str, list[str]]:
+    """(text without boilerplate paragraphs, the removed paragraphs)."""
+    kept, removed = [], []
+    for p in text.split("\n"):
+        (removed if _key(p) in keys else kept).append(p)
+    return "\n".join(kept), removed

@@ -1,0 +1,167 @@
+"""The ``newspipe`` command line. Exit codes: 0 all fine, 2 bad input, 3 some outlets failed."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crawlers.sources import SourcesError, load_sources
+from pipeline.settings import DedupSettings
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_SOME_FAILED = 0, 2, 3
+
+
+def _date(value: str) -> datetime:
+    try:
+        d = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+    return d.replace(tzinfo=timezone.utc) if d.tzinfo is None else d.astimezone(timezone.utc)
+
+
+def _dedup_options(p: argparse.ArgumentParser) -> None:
+    d = DedupSettings()
+    p.add_argument("--threshold", type=float, default=d.jaccard_threshold,
+                   help=f"Jaccard at which two texts are near-duplicates (default {d.jaccard_threshold})")
+    p.add_argument("--containment", type=float, default=d.containment_threshold,
+                   help=f"share of the shorter text found in the longer that makes it a truncated copy "
+                        f"(default {d.containment_threshold})")
+    p.add_argument("--shingle-size", type=int, default=d.shingle_size, help=f"words per shingle (default {d.shingle_size})")
+    p.add_argument("--num-perm", type=int, default=d.num_perm, help=f"MinHash permutations (default {d.num_perm})")
+
+
+def _settings(args) -> DedupSettings:
+    from dataclasses import replace
+    return replace(DedupSettings(), jaccard_threshold=args.threshold, containment_threshold=args.containment,
+                   shingle_size=args.shingle_size, num_perm=args.num_perm)
+
+
+def cmd_demo(args) -> int:
+    from pipeline.demo import run_demo, summary
+    report = run_demo(args.data, workers=args.workers)
+    print(summary(report))
+    return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+def cmd_run(args) -> int:
+    from pipeline.demo import summary
+    from pipeline.run import run
+    if args.since >= args.until:
+        print(f"error: --since {args.since:%Y-%m-%d} is not before --until {args.until:%Y-%m-%d}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    outlets = [o for o in (args.outlets or "").split(",") if o]
+    report = run(args.sources, args.since, args.until, args.data, outlets=outlets or None,
+                 politeness=not args.no_politeness, workers=args.workers)
+    for c in report.crawls:
+        if c.status != "ok":
+            print(f"{c.status}: {c.message}", file=sys.stderr)
+    print(summary(report))
+    return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+def cmd_dedup(args) -> int:
+    from pipeline.dedup_io import dedup_file
+    result = dedup_file(args.input, args.output, _settings(args))
+    multi = {r.cluster_id for r in result.rows if r.cluster_size > 1}
+    print(f"{len(result.rows)} articles, {len(multi)} duplicate clusters, "
+          f"{sum(1 for r in result.rows if r.cluster_size > 1 and not r.is_origin)} copies -> {args.output}")
+    if result.oversized_clusters:
+        print(f"warning: {len(result.oversized_clusters)} clusters over the size limit: "
+              f"{', '.join(result.oversized_clusters[:5])}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_extract(args) -> int:
+    from pipeline.extract_io import extract_dir
+    n, bad = extract_dir(args.input_dir, args.output, args.urls, workers=args.workers)
+    print(f"{n} pages -> {args.output} ({bad} not articles)")
+    return EXIT_OK
+
+
+def cmd_sources_check(args) -> int:
+    outlets = load_sources(args.file)
+    print(f"{args.file or 'bundled registry'}: {len(outlets)} outlets OK")
+    return EXIT_OK
+
+
+def cmd_dataset_info(args) -> int:
+    from storage.info import dataset_info
+    print(dataset_info(args.data))
+    return EXIT_OK
+
+
+def cmd_eval(args) -> int:
+    from pipeline.evaluation import run_eval
+    print(run_eval(args.what, args.corpus, workers=args.workers))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="newspipe", description="News ingestion and deduplication for the Idlib conflict.")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="run the pipeline offline against the bundled mock outlets")
+    p.add_argument("--data", default="data")
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("run", help="crawl real outlets in a date window and publish Parquet")
+    p.add_argument("--sources", default=None, help="sources YAML (default: the bundled registry)")
+    p.add_argument("--since", required=True, type=_date)
+    p.add_argument("--until", required=True, type=_date)
+    p.add_argument("--data", default="data")
+    p.add_argument("--outlets", default="", help="comma-separated outlet names (default: all)")
+    p.add_argument("--no-politeness", action="store_true", help="no delays or AutoThrottle (local sites only)")
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("dedup", help="cluster near-duplicates: INPUT (Parquet or JSONL) -> OUTPUT Parquet")
+    p.add_argument("input")
+    p.add_argument("output")
+    _dedup_options(p)
+    p.set_defaults(func=cmd_dedup)
+
+    p = sub.add_parser("extract", help="extract every *.html / *.html.gz of a folder to JSON lines")
+    p.add_argument("--input-dir", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--urls", default=None, help="JSON map of file stem to URL ({id: url} or {id: {url: ...}})")
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("eval", help="quality harnesses on the shared corpora")
+    p.add_argument("what", choices=["extraction", "metadata", "dedup"])
+    p.add_argument("--corpus", default=None)
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("sources", help="outlet registry tools")
+    ssub = p.add_subparsers(dest="sources_command", required=True)
+    c = ssub.add_parser("check", help="validate a sources file")
+    c.add_argument("file", nargs="?", default=None)
+    c.set_defaults(func=cmd_sources_check)
+
+    p = sub.add_parser("dataset", help="dataset tools")
+    dsub = p.add_subparsers(dest="dataset_command", required=True)
+    c = dsub.add_parser("info", help="partitions, rows, bytes, schema version, last run")
+    c.add_argument("--data", default="data")
+    c.set_defaults(func=cmd_dataset_info)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from pipeline.dedup import DedupError
+    from storage.dataset import StorageError
+    try:
+        return args.func(args)
+    except (SourcesError, DedupError, StorageError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

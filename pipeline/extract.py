@@ -1,0 +1,288 @@
+"""extract(): HTML bytes + URL -> Document. The one extraction function used by
+the crawl pipeline, re-extraction from raw pages, the harness and the tests.
+
+trafilatura finds the main text. Metadata it gives only to the day (dates) or
+not at all (time zones, several authors) is read first from the page's own
+structured data: schema.org JSON-LD, Open Graph / article meta tags,
+``<time datetime>`` and microdata, in that order, then from the date the feed
+or sitemap listed, then htmldate's search of the text and the URL. Every date
+records where it came from (``date_source``), so analysts can filter on it.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+import trafilatura
+from lxml import etree
+
+from crawlers.discovery import parse_date
+from crawlers.urls import canonicalize
+from pipeline.settings import ExtractSettings
+
+ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+                 "opinionnewsarticle", "backgroundnewsarticle", "report", "webpage"}
+_META_PUBLISHED = ("article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+                   "publish-date", "dc.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date", "date")
+_META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified")
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:[/-]|$)")
+
+
+@dataclass
+class Document:
+    """What we keep of one page. ``verdict`` is ``article`` or why it is not one."""
+
+    url: str
+    canonical_url: str
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    date_source: str = "none"
+    modified_at: datetime | None = None
+    language: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    text: str = ""
+    verdict: str = "article"
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return ctrl / len(head) > 0.1
+
+
+def _walk_ld(node, out: list[dict]) -> None:
+    if isinstance(node, list):
+        for n in node:
+            _walk_ld(n, out)
+    elif isinstance(node, dict):
+        types = node.get("@type", [])
+        types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+        if any(isinstance(t, str) and t.lower() in ARTICLE_TYPES for t in types):
+            out.append(node)
+        for key in ("@graph", "mainEntity", "itemListElement"):
+            if key in node:
+                _walk_ld(node[key], out)
+
+
+def _ld_articles(tree) -> list[dict]:
+    found: list[dict] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            _walk_ld(json.loads(raw), found)
+        except (ValueError, RecursionError):
+            continue  # invalid JSON-LD is common; the other sources still apply
+    # prefer news types over a generic WebPage
+    found.sort(key=lambda d: str(d.get("@type", "")).lower() == "webpage")
+    return found
+
+
+def _names(value) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in re.split(r"\s*(?:;|,| and | & )\s*", value) if v.strip()]
+    if isinstance(value, dict):
+        return _names(value.get("name", ""))
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    return []
+
+
+def _meta(tree, names: tuple[str, ...]) -> str | None:
+    for el in tree.xpath("//meta[@content]"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        if key in names and el.get("content", "").strip():
+            return el.get("content").strip()
+    return None
+
+
+def _pubdate_compact(value: str) -> datetime | None:
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?", value.strip())
+    if not m:
+        return None
+    y, mo, d, h, mi = (int(x) if x else 0 for x in m.groups())
+    try:
+        return datetime(y, mo, d, h, mi, tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _find_dates(tree, ld: list[dict], url: str, listed_at: datetime | None) -> tuple[datetime | None, str, datetime | None]:
+    """(published, source, modified) from the most reliable source present."""
+    modified = None
+    for art in ld:
+        modified = modified or parse_date(str(art.get("dateModified") or ""))
+        d = parse_date(str(art.get("datePublished") or art.get("dateCreated") or ""))
+        if d:
+            return d, "json-ld", modified
+    raw = _meta(tree, _META_PUBLISHED)
+    modified = modified or parse_date(_meta(tree, _META_MODIFIED) or "")
+    if raw:
+        d = parse_date(raw) or _pubdate_compact(raw)
+        if d:
+            return d, "meta", modified
+    for el in tree.xpath('//*[@itemprop="datePublished"][@content or @datetime]'):
+        d = parse_date(el.get("content") or el.get("datetime"))
+        if d:
+            return d, "microdata", modified
+    for el in tree.xpath("//article//time[@datetime] | //time[@datetime]"):
+        d = parse_date(el.get("datetime"))
+        if d:
+            return d, "time-tag", modified
+    if listed_at is not None:
+        return listed_at, "listing", modified
+    return None, "none", modified
+
+
+def _text_date(url: str, tree) -> tuple[datetime | None, str]:
+    """htmldate's search of the page text, then a date in the URL (day precision)."""
+    from htmldate import find_date
+
+    try:
+        found = find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url, outputformat="%Y-%m-%d %H:%M")
+    except Exception:  # htmldate raises many kinds on odd pages; a date is optional
+        found = None
+    if found:
+        d = parse_date(found.replace(" ", "T"))
+        if d:
+            return d, "text"
+    m = _URL_DATE.search(url)
+    if m:
+        try:
+            return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=timezone.utc), "url"
+        except ValueError:
+            pass
+    return None, "none"
+
+
+_SCRIPT_LANG = [
+    (re.compile(r"[\u0600-\u06FF]"), "ar"),
+    (re.compile(r"[\u0400-\u04FF]"), "ru"),
+    (re.compile(r"[\u0590-\u05FF]"), "he"),
+    (re.compile(r"[\u4E00-\u9FFF]"), "zh"),
+    (re.compile(r"[\u3040-\u30FF]"), "ja"),
+    (re.compile(r"[\uAC00-\uD7AF]"), "ko"),
+]
+
+
+def guess_language(text: str) -> str | None:
+    """A cheap script and stop-word guess, used only when the page declares no language."""
+    sample = text[:3000]
+    if not sample.strip():
+        return None
+    for rx, lang in _SCRIPT_LANG:
+        if len(rx.findall(sample)) > len(sample) * 0.2:
+            if lang == "ar" and re.search(r"[پچژگ]", sample):
+                return "fa"
+            return lang
+    words = re.findall(r"\w+", sample.lower())
+    scores = {
+        "en": sum(w in {"the", "and", "of", "to", "in", "said", "is", "was"} for w in words),
+        "fr": sum(w in {"le", "la", "les", "des", "et", "est", "dans", "une"} for w in words),
+        "tr": sum(w in {"ve", "bir", "bu", "ile", "için", "olarak", "da", "de"} for w in words),
+        "de": sum(w in {"der", "die", "das", "und", "ist", "nicht", "mit", "ein"} for w in words),
+        "es": sum(w in {"el", "los", "las", "y", "que", "en", "por", "una"} for w in words),
+    }
+    best = max(scores, key=scores.get)
+    return best if scores[best] >= 3 else None
+
+
+def _declared_language(tree, ld: list[dict]) -> str | None:
+    candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+                  _meta(tree, ("content-language", "og:locale", "language", "dc.language"))]
+    candidates += [a.get("inLanguage") for a in ld if isinstance(a.get("inLanguage"), str)]
+    for c in candidates:
+        if c and re.match(r"^[A-Za-z]{2,3}([-_].*)?$", c.strip()):
+            return c.strip()[:2].lower() if len(c.strip()) == 2 or c.strip()[2] in "-_" else c.strip()[:3].lower()
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def _trafilatura_config(max_tree_size: int | None):
+    config = trafilatura.settings.use_config()
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # signals do not work in worker threads
+    if max_tree_size:
+        config.set("DEFAULT", "MAX_TREE_SIZE", str(max_tree_size))
+    return config
+
+
+def normalize_text(text: str) -> str:
+    """NFC, unified line endings, no trailing spaces or runs of blank lines."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.split("\n")]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
+            settings: ExtractSettings | None = None) -> Document:
+    """Extract one page. Never raises for bad input: a non-article gets a verdict and a reason."""
+    settings = settings or ExtractSettings()
+    doc = Document(url=url, canonical_url=canonicalize(url))
+    data = html.encode("utf-8") if isinstance(html, str) else (html or b"")
+    if not data.strip():
+        doc.verdict, doc.reason = "empty", "empty body"
+        return doc
+    if len(data) > settings.max_bytes:
+        doc.verdict, doc.reason = "too_large", f"{len(data)} bytes > max_bytes {settings.max_bytes}"
+        return doc
+    if _looks_binary(data):
+        doc.verdict, doc.reason = "not_html", "binary content"
+        return doc
+    try:
+        tree = trafilatura.utils.load_html(data)
+    except (ValueError, etree.ParserError) as exc:
+        tree = None
+        doc.reason = str(exc)
+    if tree is None:
+        doc.verdict, doc.reason = "not_html", doc.reason or "not parseable as HTML"
+        return doc
+    ld = _ld_articles(tree)
+    for el in tree.xpath('//link[@rel="canonical"][@href]'):
+        href = el.get("href").strip()
+        if href.startswith(("http://", "https://")):
+            doc.canonical_url = canonicalize(href)
+            break
+    doc.published_at, doc.date_source, doc.modified_at = _find_dates(tree, ld, url, listed_at)
+    if doc.published_at is None and settings.text_date_search:
+        doc.published_at, doc.date_source = _text_date(url, tree)
+    doc.language = _declared_language(tree, ld)
+    ld_authors = [n for a in ld for n in _names(a.get("author"))]
+    ld_title = next((a.get("headline") for a in ld if isinstance(a.get("headline"), str)), None)
+    ld_site = next((_names(a.get("publisher"))[0] for a in ld if _names(a.get("publisher"))), None)
+    try:
+        result = trafilatura.bare_extraction(
+            tree, url=url, with_metadata=True, include_comments=False, include_tables=settings.include_tables,
+            favor_precision=settings.favor_precision, deduplicate=False, config=_trafilatura_config(settings.max_tree_size))
+    except Exception as exc:  # trafilatura can fail on pathological trees; the batch must go on
+        doc.verdict, doc.reason = "error", f"trafilatura failed: {type(exc).__name__}: {exc}"
+        return doc
+    if result is None:
+        doc.verdict, doc.reason = "no_text", "trafilatura found no main text"
+        return doc
+    doc.text = normalize_text(result.text or "")
+    doc.title = (ld_title or result.title or "").strip() or None
+    doc.authors = ld_authors or _names(result.author or "")
+    doc.site_name = ld_site or (result.sitename if result.sitename and not re.match(r"^[\d.:]+$", result.sitename) else None)
+    doc.description = result.description
+    if doc.published_at is None and result.date:
+        doc.published_at, doc.date_source = parse_date(result.date), "text"
+    doc.language = doc.language or guess_language(doc.text)
+    if len(doc.text) < settings.min_chars:
+        doc.verdict, doc.reason = "too_short", f"{len(doc.text)} characters < min_chars {settings.min_chars}"
+    return doc

@@ -1,0 +1,207 @@
+"""One pipeline run: crawl -> extract -> relevance -> dedup -> Parquet.
+
+A run owns the days of its window ``[since, until)``: it replaces exactly
+those partitions of ``articles``, ``signatures`` and ``crawl_stats`` and
+leaves every other day alone, so a rerun or a backfill is idempotent. An
+article belongs to the UTC day it was published; one without a date, or
+dated outside the window, belongs to the window's first day. Clusters span
+days, so they are recomputed over the whole history after every run (from
+stored signatures, so old articles are not signed again) and the result does
+not depend on the order in which days were run.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from crawlers.crawl import OutletCrawl, run_crawl
+from crawlers.sources import load_sources, select_outlets
+from pipeline.dedup import DedupDoc, DedupResult, find_clusters, scheme_of
+from pipeline.minhash import MinHasher, SignatureScheme
+from pipeline.process import Article, Rejected, build_articles
+from pipeline.settings import DedupSettings
+from pipeline.shingles import shingle
+from storage.dataset import StorageError, read_table, replace_partitions, to_table, write_file
+
+STATE_DIR = "_state"
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    since: datetime
+    until: datetime
+    data: str
+    crawls: list[OutletCrawl] = field(default_factory=list)
+    kept: dict[str, int] = field(default_factory=dict)
+    relevant: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+    articles_total: int = 0
+    clusters: int = 0
+    duplicates: int = 0
+    cross_posts: int = 0
+    lsh: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status == "ok" for c in self.crawls)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["since"], d["until"] = self.since.isoformat(), self.until.isoformat()
+        return d
+
+
+def window_days(since: datetime, until: datetime) -> list[date]:
+    days, d = [], since.astimezone(timezone.utc).date()
+    end = until.astimezone(timezone.utc)
+    while datetime.combine(d, datetime.min.time(), timezone.utc) < end:
+        days.append(d)
+        d += timedelta(days=1)
+    return days
+
+
+def day_of(published_at: datetime | None, since: datetime, until: datetime) -> date:
+    if published_at is not None and since <= published_at < until:
+        return published_at.astimezone(timezone.utc).date()
+    return since.astimezone(timezone.utc).date()
+
+
+def read_raw_pages(raw_dir: Path) -> list[dict]:
+    files = sorted(Path(raw_dir).glob("*/*.parquet"))
+    if not files:
+        return []
+    rows: list[dict] = []
+    for f in files:
+        try:
+            rows.extend(pq.read_table(f).to_pylist())
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise StorageError(f"{f}: unreadable raw page file: {exc}") from None
+    return rows
+
+
+def _load_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _save_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_boilerplate(data: Path) -> dict[str, set[str]]:
+    return {k: set(v) for k, v in _load_json(data / STATE_DIR / "boilerplate.json").items()}
+
+
+def save_boilerplate(data: Path, learned: dict[str, set[str]]) -> None:
+    _save_json(data / STATE_DIR / "boilerplate.json", {k: sorted(v) for k, v in learned.items()})
+
+
+def publish_articles(data: Path, articles: list[Article], since: datetime, until: datetime,
+                     settings: DedupSettings) -> None:
+    """Replace the window's days of ``articles`` and ``signatures``."""
+    days = window_days(since, until)
+    by_day: dict[date, list[Article]] = defaultdict(list)
+    for a in articles:
+        by_day[day_of(a.published_at, since, until)].append(a)
+    hasher = MinHasher(settings.num_perm, settings.seed)
+    art_tables, sig_tables = {}, {}
+    for day, arts in by_day.items():
+        art_tables[day] = to_table("articles", [asdict(a) for a in arts])
+        sigs = hasher.signatures([shingle(a.text, settings.shingle_size, settings.char_shingle_size) for a in arts])
+        sig_tables[day] = to_table("signatures", [{"article_id": a.article_id, "content_hash": a.content_hash,
+                                                    "signature": s} for a, s in zip(arts, sigs)])
+    replace_partitions(data, "articles", art_tables, days)
+    replace_partitions(data, "signatures", sig_tables, days, scheme_of(settings).as_metadata())
+
+
+def _stored_signatures(data: Path, scheme: SignatureScheme) -> dict[tuple[str, str], np.ndarray]:
+    out: dict[tuple[str, str], np.ndarray] = {}
+    for part in sorted((data / "signatures").glob("date=*")):
+        for f in sorted(part.glob("*.parquet")):
+            stored = SignatureScheme.from_metadata(pq.read_schema(f).metadata or {})
+            if stored != scheme:
+                raise StorageError(
+                    f"{f}: signatures were made with {stored} but this run uses {scheme}; "
+                    "they cannot be mixed (datasketch 2 changed its default hashing). "
+                    "Delete DATA/signatures to sign the history again with the current settings.")
+            t = pq.read_table(f, columns=["article_id", "content_hash", "signature"])
+            sig = t.column("signature").combine_chunks()
+            values = sig.values.to_numpy().reshape(len(t), scheme.num_perm) if len(t) else np.empty((0, scheme.num_perm))
+            for a, h, row in zip(t.column("article_id").to_pylist(), t.column("content_hash").to_pylist(), values):
+                out[(a, h)] = row
+    return out
+
+
+def recluster(data: Path, settings: DedupSettings | None = None, outlet_names: dict[str, list[str]] | None = None,
+              storage_config: dict | None = None) -> DedupResult:
+    """Cluster the whole history and replace the ``clusters`` table."""
+    settings = settings or DedupSettings()
+    t = read_table(data, "articles", ["article_id", "url", "outlet", "title", "text", "published_at", "authors",
+                                      "content_hash"])
+    rows = t.to_pylist()
+    stored = _stored_signatures(data, scheme_of(settings))
+    sigs = {r["article_id"]: stored[(r["article_id"], r["content_hash"])] for r in rows
+            if (r["article_id"], r["content_hash"]) in stored}
+    docs = [DedupDoc(r["article_id"], r["outlet"], r["text"] or "", r["published_at"], r["url"] or "",
+                     title=r["title"] or "", authors=r["authors"] or []) for r in rows]
+    result = find_clusters(docs, settings, signatures=sigs, outlet_names=outlet_names, storage_config=storage_config)
+    meta = {r["article_id"]: r for r in rows}
+    table = to_table("clusters", [dict(asdict(c), outlet=meta[c.article_id]["outlet"],
+                                       published_at=meta[c.article_id]["published_at"]) for c in result.rows])
+    write_file(table, Path(data) / "clusters" / "part-0.parquet", {"newspipe.lsh": json.dumps(result.lsh_params)})
+    return result
+
+
+def run(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, *,
+        outlets: list[str] | None = None, politeness: bool = True, run_id: str | None = None,
+        workers: int | None = None, settings: DedupSettings | None = None, timeout: float | None = None) -> RunReport:
+    """Crawl the window and publish its days. Raises SourcesError before any work for bad sources."""
+    data = Path(data)
+    settings = settings or DedupSettings()
+    run_id = run_id or f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    chosen = select_outlets(load_sources(sources), outlets)
+    report = RunReport(run_id, since, until, str(data))
+    raw_dir = data / "raw" / f"run={run_id}"
+    report.crawls = run_crawl(sources, since, until, raw_dir, [o.name for o in chosen], politeness, timeout=timeout)
+    pages = read_raw_pages(raw_dir)
+    articles, rejected, learned = build_articles(pages, run_id, known_boilerplate=load_boilerplate(data), workers=workers)
+    publish_articles(data, articles, since, until, settings)
+    save_boilerplate(data, learned)
+    report.kept = dict(Counter(a.outlet for a in articles))
+    report.relevant = dict(Counter(a.outlet for a in articles if a.relevant))
+    report.rejected = dict(Counter(r.outlet for r in rejected))
+    _write_crawl_stats(data, report, rejected)
+    names = {o.name: [o.title] for o in load_sources(sources)}
+    result = recluster(data, settings, names)
+    report.articles_total = len(result.rows)
+    multi = [r for r in result.rows if r.cluster_size > 1]
+    report.clusters = len({r.cluster_id for r in multi})
+    report.duplicates = sum(1 for r in multi if not r.is_origin)
+    report.cross_posts = sum(1 for r in multi if r.scope == "cross_post")
+    report.lsh = result.lsh_params
+    _save_json(data / STATE_DIR / "runs" / f"{run_id}.json", report.to_dict())
+    return report
+
+
+def _write_crawl_stats(data: Path, report: RunReport, rejected: list[Rejected]) -> None:
+    rows = [{"run_id": report.run_id, "outlet": c.outlet, "status": c.status, "articles_fetched": c.articles_fetched,
+             "articles_kept": report.kept.get(c.outlet, 0), "relevant": report.relevant.get(c.outlet, 0),
+             "rejected": report.rejected.get(c.outlet, 0), "message": c.message,
+             "stats_json": json.dumps(c.stats, default=str, sort_keys=True), "since": report.since,
+             "until": report.until} for c in report.crawls]
+    day = report.since.astimezone(timezone.utc).date()
+    replace_partitions(data, "crawl_stats", {day: to_table("crawl_stats", rows)}, [day])

@@ -1,0 +1,58 @@
+"""All tunable settings of the pipeline stages, in one place, with their trade-offs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    min_chars: int = 250            # shorter main text is a "too_short" stub, not an article
+    max_bytes: int = 10 * 1024 * 1024  # larger pages are refused ("too_large") before parsing
+    max_tree_size: int | None = 200_000  # trafilatura gives up on trees with more elements
+    favor_precision: bool = False   # trafilatura's precision mode: less boilerplate, more lost text
+    include_tables: bool = True
+    text_date_search: bool = True   # htmldate over the text when no structured date exists
+
+
+@dataclass(frozen=True)
+class BoilerplateSettings:
+    """A paragraph is an outlet's boilerplate when it recurs, word for word, in at
+    least ``min_share`` of that outlet's pages and at least ``min_pages`` of them.
+    Lower values remove more repeated text but risk removing a recurring lead."""
+    min_pages: int = 3
+    min_share: float = 0.3
+    max_chars: int = 600            # longer paragraphs are never treated as boilerplate
+
+
+@dataclass(frozen=True)
+class RelevanceSettings:
+    threshold: float = 3.0          # score at or above which an article is about Idlib
+    title_bonus: float = 1.0        # added per term found in the title (times its weight)
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """Near-duplicate detection.
+
+    ``shingle_size`` words per shingle: smaller finds more reworded copies but
+    also more topic look-alikes. ``num_perm`` permutations: more is more
+    accurate and slower (error of a Jaccard estimate ~ 1/sqrt(num_perm)).
+    ``lsh_threshold`` is the Jaccard at which LSH starts proposing candidates;
+    it sits below ``jaccard_threshold`` so truncated copies still get checked.
+    ``lead_threshold`` drives a second LSH over the first ``lead_words`` words.
+    A candidate pair is a duplicate when its exact Jaccard reaches
+    ``jaccard_threshold`` or the smaller text's containment in the larger
+    reaches ``containment_threshold`` (a shortened copy).
+    """
+    shingle_size: int = 5
+    char_shingle_size: int = 5      # for scripts written without spaces
+    num_perm: int = 128
+    seed: int = 1
+    lsh_threshold: float = 0.3
+    jaccard_threshold: float = 0.5
+    containment_threshold: float = 0.8
+    near_threshold: float = 0.5     # Jaccard at which a member is "near" rather than "truncated"/"contained"
+    lead_threshold: float = 0.5     # LSH threshold of the lead index
+    min_shingles: int = 15          # shorter texts are only matched exactly (no near-duplicate claim)
+    lead_words: int = 60            # the lead signature: catches heavily truncated copies
+    max_cluster_size: int = 200     # larger clusters are reported
