@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -52,15 +53,14 @@ def _summarise(name: str, stats: dict) -> OutletCrawl:
     fetched = int(stats.get("newspipe/articles_fetched", 0))
     errors = {k.split("/", 2)[-1]: v for k, v in stats.items() if k.startswith("newspipe/errors/")}
     discovery_errors = sum(errors.get(k, 0) for k in ("feed", "sitemap", "section"))
-    if fetched == 0 and (errors or stats.get("newspipe/links_seen", 0) == 0) and discovery_errors:
-        status = "failed"
-        message = f"outlet '{name}': every discovery entry point failed ({', '.join(f'{k}={v}' for k, v in sorted(errors.items()))})"
+    detail = (f"errors: {', '.join(f'{k}={v}' for k, v in sorted(errors.items()))}; "
+              f"first: {stats.get('newspipe/first_error', '?')}")
+    if fetched == 0 and discovery_errors:
+        status, message = "failed", f"outlet '{name}': every discovery entry point failed; {detail}"
     elif errors:
-        status = "degraded"
-        message = f"outlet '{name}': {fetched} articles, errors: {', '.join(f'{k}={v}' for k, v in sorted(errors.items()))}"
+        status, message = "degraded", f"outlet '{name}': {fetched} articles, {detail}"
     else:
-        status = "ok"
-        message = f"outlet '{name}': {fetched} articles"
+        status, message = "ok", f"outlet '{name}': {fetched} articles"
     clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
     return OutletCrawl(name, status, fetched, clean, message)
 
@@ -112,6 +112,9 @@ def run_crawl(sources: str | Path, since: datetime, until: datetime, raw_dir: st
     """
     chosen = select_outlets(load_sources(sources), outlets)
     raw_dir = Path(raw_dir)
+    for o in chosen:  # a retry replaces what an earlier attempt left of this outlet
+        shutil.rmtree(raw_dir / o.name, ignore_errors=True)
+        (raw_dir / "_stats" / f"{o.name}.json").unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "crawlers.crawl", "--sources", str(sources), "--since", since.isoformat(),
            "--until", until.isoformat(), "--raw-dir", str(raw_dir), "--outlets", ",".join(o.name for o in chosen)]
     if not politeness:

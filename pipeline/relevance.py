@@ -17,7 +17,7 @@ from pipeline.settings import RelevanceSettings
 
 # family name -> (weight, spellings). Spellings are matched case-insensitively on
 # word boundaries after NFKC normalisation; Arabic spellings also match with a
-# leading conjunction or preposition (و، ب، ل، ف، ك).
+# leading conjunction or preposition (و، ب، ل، ف، ك), Cyrillic ones with a case ending.
 TERMS: dict[str, tuple[float, tuple[str, ...]]] = {
     "Idlib": (2.0, ("idlib", "idleb", "edlib", "i̇dlib", "idlip", "إدلب", "ادلب", "идлиб", "идлибск\\w*")),
     "Saraqib": (1.0, ("saraqib", "saraqeb", "serakib", "sarakib", "سراقب", "серакиб\\w*", "саракиб\\w*")),
@@ -55,6 +55,9 @@ _AR_PREFIX = "(?:[وبلفك]|ال)?"
 def _compile(spelling: str) -> re.Pattern:
     if re.search(r"[\u0600-\u06FF]", spelling):
         return re.compile(r"(?<![\w])" + _AR_PREFIX + spelling + r"(?![\w])")
+    if re.search(r"[\u0400-\u04FF]", spelling) and not spelling.endswith("*"):
+        # Russian declines place names: Идлиб, Идлиба, Идлибе, Идлибом
+        return re.compile(r"(?<![\w])" + spelling + r"\w{0,3}(?![\w])", re.IGNORECASE)
     return re.compile(r"(?<![\w])" + spelling + r"(?![\w])", re.IGNORECASE)
 
 

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crawlers.crawl import OutletCrawl, run_crawl
-from crawlers.sources import load_sources, select_outlets
+from crawlers.sources import DEFAULT_SOURCES, load_sources, select_outlets
 from pipeline.dedup import DedupDoc, DedupResult, find_clusters, scheme_of
 from pipeline.minhash import MinHasher, SignatureScheme
 from pipeline.process import Article, Rejected, build_articles
@@ -75,8 +75,9 @@ def day_of(published_at: datetime | None, since: datetime, until: datetime) -> d
     return since.astimezone(timezone.utc).date()
 
 
-def read_raw_pages(raw_dir: Path) -> list[dict]:
-    files = sorted(Path(raw_dir).glob("*/*.parquet"))
+def read_raw_pages(outlet_dir: Path) -> list[dict]:
+    """Raw page records of one outlet's crawl."""
+    files = sorted(Path(outlet_dir).glob("*.parquet"))
     if not files:
         return []
     rows: list[dict] = []
@@ -166,35 +167,86 @@ def recluster(data: Path, settings: DedupSettings | None = None, outlet_names: d
     return result
 
 
-def run(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, *,
-        outlets: list[str] | None = None, politeness: bool = True, run_id: str | None = None,
-        workers: int | None = None, settings: DedupSettings | None = None, timeout: float | None = None) -> RunReport:
-    """Crawl the window and publish its days. Raises SourcesError before any work for bad sources."""
+def raw_dir_for(data: Path, since: datetime, until: datetime) -> Path:
+    """Raw pages of one window: a rerun of the window replaces them, re-extraction reads them."""
+    return Path(data) / "raw" / f"{since:%Y-%m-%dT%H%M}_{until:%Y-%m-%dT%H%M}"
+
+
+def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path,
+                outlets: list[str] | None = None, politeness: bool = True,
+                timeout: float | None = None) -> list[OutletCrawl]:
+    """Crawl outlets of the window into its raw directory (each crawl in a child process)."""
+    return run_crawl(sources or DEFAULT_SOURCES, since, until, raw_dir_for(Path(data), since, until), outlets,
+                     politeness, timeout=timeout)
+
+
+def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: list[str]) -> list[OutletCrawl]:
+    """What the crawl stage recorded for each outlet (a missing record counts as failed)."""
+    stats = raw_dir_for(Path(data), since, until) / "_stats"
+    out = []
+    for name in outlets:
+        rec = _load_json(stats / f"{name}.json")
+        out.append(OutletCrawl(**rec) if rec else OutletCrawl(name, "failed", message=f"outlet '{name}': no crawl record"))
+    return out
+
+
+def publish_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, *,
+                  outlets: list[str] | None = None, run_id: str | None = None, workers: int | None = None,
+                  settings: DedupSettings | None = None, storage_config: dict | None = None) -> RunReport:
+    """Extract the window's raw pages, publish its days and recluster the history.
+
+    Reads only what the crawl stage stored, so it also re-extracts a window
+    without refetching anything.
+    """
     data = Path(data)
     settings = settings or DedupSettings()
-    run_id = run_id or f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    chosen = select_outlets(load_sources(sources), outlets)
-    report = RunReport(run_id, since, until, str(data))
-    raw_dir = data / "raw" / f"run={run_id}"
-    report.crawls = run_crawl(sources, since, until, raw_dir, [o.name for o in chosen], politeness, timeout=timeout)
-    pages = read_raw_pages(raw_dir)
-    articles, rejected, learned = build_articles(pages, run_id, known_boilerplate=load_boilerplate(data), workers=workers)
+    registry = load_sources(sources)
+    chosen = [o.name for o in select_outlets(registry, outlets)]
+    report = RunReport(run_id or new_run_id(), since, until, str(data), crawls=read_crawls(data, since, until, chosen))
+    raw = raw_dir_for(data, since, until)
+    pages = [p for name in chosen for p in read_raw_pages(raw / name)]
+    articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(data),
+                                                 workers=workers)
+    if outlets:  # a run for some outlets keeps the other outlets' articles of those days
+        articles = _merge_other_outlets(data, articles, since, until, set(chosen))
     publish_articles(data, articles, since, until, settings)
     save_boilerplate(data, learned)
-    report.kept = dict(Counter(a.outlet for a in articles))
-    report.relevant = dict(Counter(a.outlet for a in articles if a.relevant))
+    report.kept = dict(Counter(a.outlet for a in articles if a.outlet in chosen))
+    report.relevant = dict(Counter(a.outlet for a in articles if a.relevant and a.outlet in chosen))
     report.rejected = dict(Counter(r.outlet for r in rejected))
     _write_crawl_stats(data, report, rejected)
-    names = {o.name: [o.title] for o in load_sources(sources)}
-    result = recluster(data, settings, names)
+    result = recluster(data, settings, {o.name: [o.title] for o in registry}, storage_config)
     report.articles_total = len(result.rows)
     multi = [r for r in result.rows if r.cluster_size > 1]
     report.clusters = len({r.cluster_id for r in multi})
     report.duplicates = sum(1 for r in multi if not r.is_origin)
     report.cross_posts = sum(1 for r in multi if r.scope == "cross_post")
     report.lsh = result.lsh_params
-    _save_json(data / STATE_DIR / "runs" / f"{run_id}.json", report.to_dict())
+    _save_json(data / STATE_DIR / "runs" / f"{report.run_id}.json", report.to_dict())
     return report
+
+
+def _merge_other_outlets(data: Path, articles: list[Article], since: datetime, until: datetime,
+                         chosen: set[str]) -> list[Article]:
+    days = window_days(since, until)
+    old = read_table(data, "articles", days=days).to_pylist()
+    kept = [Article(**{k: v for k, v in r.items() if k in Article.__dataclass_fields__})
+            for r in old if r["outlet"] not in chosen]
+    return kept + articles
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def run(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, *,
+        outlets: list[str] | None = None, politeness: bool = True, run_id: str | None = None,
+        workers: int | None = None, settings: DedupSettings | None = None, timeout: float | None = None) -> RunReport:
+    """Crawl the window and publish its days. Raises SourcesError before any work for bad sources."""
+    chosen = [o.name for o in select_outlets(load_sources(sources), outlets)]
+    crawl_stage(sources, since, until, data, chosen, politeness, timeout)
+    return publish_stage(sources, since, until, data, outlets=outlets, run_id=run_id, workers=workers,
+                         settings=settings)
 
 
 def _write_crawl_stats(data: Path, report: RunReport, rejected: list[Rejected]) -> None:

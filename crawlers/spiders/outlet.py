@@ -116,8 +116,7 @@ class OutletSpider(scrapy.Spider):
             return
         ctype = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
         if ctype and ctype not in _HTML_TYPES:
-            self._stat("errors/not_html")
-            self.logger.warning("%s: %s is %s, not HTML; skipped", self.outlet.name, response.url, ctype.decode("latin-1"))
+            self._fail("not_html", response.url, f"served as {ctype.decode('latin-1')}, not HTML; skipped")
             return
         self._stat("articles_fetched")
         yield RawPage(
@@ -141,6 +140,8 @@ class OutletSpider(scrapy.Spider):
 
     def _fail(self, kind: str, url: str, why: str) -> None:
         self._stat(f"errors/{kind}")
+        if self.crawler.stats.get_value("newspipe/first_error") is None:
+            self.crawler.stats.set_value("newspipe/first_error", f"{kind} {url}: {why}")
         self.logger.error("%s: %s %s failed: %s", self.outlet.name, kind, url, why)
 
     def on_error(self, failure):

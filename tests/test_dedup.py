@@ -1,0 +1,159 @@
+"""Near-duplicate detection: verification, origins, order independence, bad input."""
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from datasketch import MinHash
+
+from pipeline.dedup import DedupDoc, DedupError, find_clusters
+from pipeline.minhash import MinHasher
+from pipeline.shingles import shingle
+
+ROOT = Path(__file__).resolve().parents[1]
+T0 = datetime(2020, 10, 1, tzinfo=timezone.utc)
+
+WORDS = ("army rebels shelling village convoy border camp winter aid truck highway patrol ceasefire talks "
+         "drone strike commander market raid activists water station fuel school teachers salary olive "
+         "harvest police station countryside displaced families tents rain flood clinic doctors").split()
+
+
+def essay(seed: int, n: int = 220) -> str:
+    rng = random.Random(seed)
+    sents = []
+    for _ in range(n // 11):
+        sents.append(" ".join(rng.choice(WORDS) for _ in range(11)).capitalize() + ".")
+    paras = [" ".join(sents[i:i + 4]) for i in range(0, len(sents), 4)]
+    return "\n".join(paras)
+
+
+def doc(aid: str, outlet: str, text: str, hours: float = 0, authors=None) -> DedupDoc:
+    return DedupDoc(aid, outlet, text, T0 + timedelta(hours=hours), f"http://{outlet}.test/{aid}", authors=authors or [])
+
+
+def by_id(result):
+    return {r.article_id: r for r in result.rows}
+
+
+def test_minhasher_matches_datasketch():
+    s = shingle(essay(1))
+    m = MinHash(num_perm=128, seed=1, scheme="affine32", hashfunc=lambda h: h)
+    m.update_batch(s.tolist())
+    assert np.array_equal(np.asarray(m.hashvalues, dtype=np.uint32), MinHasher(128, 1).signature(s))
+
+
+def test_truncated_copy_joins_follow_up_does_not():
+    original = essay(1)
+    paras = original.split("\n")
+    truncated = "\n".join(paras[:2]) + "\nThis article was originally published on Levant Wire."
+    follow_up = paras[0] + "\n" + essay(2)
+    r = by_id(find_clusters([doc("a", "levant-wire", original), doc("b", "mashriq", truncated, 5),
+                             doc("c", "levant-wire", follow_up, 30)]))
+    assert r["b"].cluster_id == r["a"].cluster_id == "a"
+    assert r["b"].relation == "truncated" and r["b"].scope == "cross_post"
+    assert r["c"].cluster_id == "c" and r["c"].relation == "singleton"
+
+
+def test_shared_footer_alone_does_not_join():
+    footer = "\n".join(essay(99, 90).split("\n"))
+    docs = [doc(f"d{i}", "monitor", essay(10 + i, 120) + "\n" + footer, i) for i in range(4)]
+    r = by_id(find_clusters(docs))
+    assert len({x.cluster_id for x in r.values()}) == 4
+
+
+def test_credit_beats_earlier_date():
+    text = essay(3)
+    copy = "Source: Idlib Monitor\n" + text
+    r = by_id(find_clusters([doc("orig", "idlib-monitor", text, 5), doc("copy", "mashriq", copy, 1)],
+                            outlet_names={"idlib-monitor": ["Idlib Monitor"]}))
+    assert r["orig"].is_origin and not r["copy"].is_origin
+    assert r["copy"].relation in ("contained", "near")
+
+
+def test_chain_does_not_join_through_a_middle_member():
+    a = essay(4)
+    pa_, pb = a.split("\n"), essay(5).split("\n")
+    half = len(pa_) // 2
+    b = "\n".join(pa_[:half] + pb[half:])          # half of a, half new
+    c = "\n".join(pb)                              # b's new half and more
+    r = by_id(find_clusters([doc("a", "x", a, 0), doc("b", "y", b, 1), doc("c", "z", c, 2)]))
+    assert r["a"].cluster_id != r["c"].cluster_id
+
+
+def test_order_and_split_independence():
+    base = [essay(i) for i in range(12)]
+    docs = []
+    for i, t in enumerate(base):
+        docs.append(doc(f"o{i:02d}", f"outlet{i % 3}", t, i))
+        if i % 2 == 0:
+            docs.append(doc(f"c{i:02d}", "aggregator", "\n".join(t.split("\n")[:-1]), i + 3))
+        if i % 4 == 0:
+            docs.append(doc(f"e{i:02d}", "wire", t.upper(), i + 7))
+    expected = find_clusters(docs).rows
+    for seed in range(3):
+        shuffled = docs[:]
+        random.Random(seed).shuffle(shuffled)
+        assert find_clusters(shuffled).rows == expected
+    exact = by_id(find_clusters(docs))["e00"]
+    assert exact.relation == "exact" and exact.similarity == 1.0
+
+
+def test_texts_without_spaces_get_character_shingles():
+    zh = "伊德利卜省南部的炮击持续了整夜，救援人员说至少有六个村庄受到影响，居民开始向北部边境地区转移。" * 3
+    other = "土耳其军队的车队今天早上进入叙利亚西北部，携带了预制混凝土墙和燃料罐车，前往高速公路沿线的基地。" * 3
+    r = by_id(find_clusters([doc("a", "x", zh), doc("b", "y", zh[:-10], 1), doc("c", "z", other, 2)]))
+    assert shingle(zh).size > 30  # character 5-grams, not one "word"
+    assert r["a"].cluster_id == r["b"].cluster_id != r["c"].cluster_id
+
+
+def test_empty_and_tiny_texts_are_only_matched_exactly():
+    r = by_id(find_clusters([doc("a", "x", ""), doc("b", "y", "Idlib"), doc("c", "z", "idlib!", 1),
+                             doc("d", "z", "")]))
+    assert r["a"].relation == r["d"].relation == "singleton"  # empty texts never cluster
+    assert r["b"].cluster_id == r["c"].cluster_id  # the same word, normalised
+
+
+def test_duplicate_ids():
+    t = essay(6)
+    assert len(find_clusters([doc("a", "x", t), doc("a", "x", t)]).rows) == 1
+    with pytest.raises(DedupError, match="article_id 'a' appears twice with different texts"):
+        find_clusters([doc("a", "x", t), doc("a", "x", essay(7))])
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+
+
+def test_cli_contract_jsonl_and_parquet(tmp_path):
+    t = essay(8)
+    rows = [{"article_id": "a", "url": "u1", "outlet": "x", "title": "t", "text": t, "published_at": "2020-10-01T10:00:00Z",
+             "language": "en", "extra": 1},
+            {"article_id": "b", "url": "u2", "outlet": "y", "title": "t", "text": t + " More.", "published_at": None,
+             "language": "en", "extra": 2}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    p = _cli("dedup", str(src), str(tmp_path / "out.parquet"))
+    assert p.returncode == 0, p.stderr
+    out = pd.read_parquet(tmp_path / "out.parquet").set_index("article_id")
+    assert set(out.columns) >= {"cluster_id", "is_origin", "origin_article_id", "relation", "similarity"}
+    assert out.loc["a", "is_origin"] and out.loc["b", "origin_article_id"] == "a"  # a missing date sorts last
+    pd.DataFrame(rows).to_parquet(tmp_path / "in.parquet")
+    assert _cli("dedup", str(tmp_path / "in.parquet"), str(tmp_path / "out2.parquet")).returncode == 0
+
+
+def test_cli_wrong_columns(tmp_path):
+    pd.DataFrame({"id": ["a"], "body": ["x"]}).to_parquet(tmp_path / "bad.parquet")
+    p = _cli("dedup", str(tmp_path / "bad.parquet"), str(tmp_path / "o.parquet"))
+    assert p.returncode == 2
+    assert "bad.parquet: missing column(s) article_id" in p.stderr
+    (tmp_path / "junk.parquet").write_bytes(b"not parquet")
+    p = _cli("dedup", str(tmp_path / "junk.parquet"), str(tmp_path / "o.parquet"))
+    assert p.returncode == 2 and "junk.parquet" in p.stderr

@@ -1,0 +1,111 @@
+"""Small pure functions: URL canonicalisation, discovery parsing, the registry, relevance, extraction verdicts."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crawlers.discovery import DiscoveryError, parse_feed, parse_sitemap
+from crawlers.sources import SourcesError, load_sources, parse_sources
+from crawlers.urls import article_id, canonicalize
+from pipeline.extract import extract
+from pipeline.relevance import score_relevance
+
+
+def test_canonicalize():
+    assert canonicalize("HTTPS://M.Example.com:443/a/b/amp/?utm_source=x&b=2&a=1#frag") == "https://example.com/a/b?a=1&b=2"
+    assert article_id(canonicalize("http://x.test/a?fbclid=1")) == article_id("http://x.test/a")
+
+
+def test_registry_has_the_real_outlets():
+    outlets = load_sources()
+    assert len(outlets) >= 30
+    langs = {lang for o in outlets for lang in o.languages}
+    assert {"ar", "tr", "en", "ru", "fr"} <= langs
+    names = {o.name for o in outlets}
+    assert {"sana-en", "tass-en", "anadolu-en", "enabbaladi-en", "sohr-en", "globalresearch"} <= names
+    assert all(all("." in d and len(d) > 3 for d in o.domains) for o in outlets)
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"outlets": []}, "the 'outlets:' list is empty"),
+    ([1, 2], "expected a mapping with an 'outlets:' list"),
+    ({"outlets": [{"name": "a!"}]}, "field 'name'"),
+    ({"outlets": [{"name": "ok", "domains": ["a.test"], "languages": ["en"]}]}, "needs at least one of feeds"),
+    ({"outlets": [{"name": "ok", "domains": ["a.test"], "languages": ["en"], "feeds": ["ftp://x"]}]}, "is not an http(s) URL"),
+    ({"outlets": [{"name": "ok", "domains": ["a.test"], "languages": ["en"], "feeds": ["http://a.test/f"],
+                   "article_patterns": ["("]}]}, "is not a valid regular expression"),
+    ({"outlets": [{"name": "ok", "domains": ["a.test"], "languages": ["en"], "feeds": ["http://a.test/f"],
+                   "politeness": {"speed": 1}}]}, "politeness.speed"),
+])
+def test_registry_validation_names_the_field(raw, message):
+    with pytest.raises(SourcesError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_sources(raw, "f.yaml")
+
+
+def test_entity_bomb_and_malformed_feeds_are_errors_not_outages():
+    bomb = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>' \
+           b'<urlset><url><loc>&lol2;</loc></url></urlset>'
+    try:
+        links = parse_sitemap(bomb)
+    except DiscoveryError:
+        links = []
+    assert all("lollol" not in (lk.url or "") for lk in links)
+    with pytest.raises(DiscoveryError, match="malformed feed XML"):
+        parse_feed(b"<rss><channel><item><link>http://a</link>")
+    with pytest.raises(DiscoveryError, match="malformed JSON feed"):
+        parse_feed(b"{not json")
+
+
+def test_feed_formats():
+    atom = b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="alternate" href="http://a.test/1"/>' \
+           b'<published>2020-10-01T10:00:00+03:00</published></entry></feed>'
+    [link] = parse_feed(atom)
+    assert link.url == "http://a.test/1" and link.date.hour == 7
+    jf = json.dumps({"items": [{"url": "http://a.test/2", "date_published": "2020-10-02T00:00:00Z"}]}).encode()
+    assert parse_feed(jf)[0].url == "http://a.test/2"
+
+
+@pytest.mark.parametrize("text, title, relevant", [
+    ("Shelling hit Idlib and Saraqib overnight, and the M4 highway was closed.", None, True),
+    ("قصفت قوات النظام مدينة إدلب وبلدة سراقب", None, True),
+    ("İdlib'de Cilvegözü sınır kapısından yardım tırları geçti, İdlib kırsalında", None, True),
+    ("Российский центр по примирению сообщил об обстрелах в Идлибе и Серакибе", None, True),
+    ("A charity match in Gaziantep raised money; one player was born in Idlib.", None, False),
+    ("Lebanese pound falls as banks tighten limits.", None, False),
+])
+def test_relevance(text, title, relevant):
+    r = score_relevance(text, title)
+    assert r.relevant is relevant, r
+    if relevant:
+        assert r.matched_terms
+
+
+def _page(body: str, head: str = "") -> bytes:
+    return f"<html><head>{head}</head><body><article>{body}</article></body></html>".encode()
+
+
+LONG = "<p>" + "The convoy crossed the border at dawn and moved south along the highway towards the town. " * 6 + "</p>"
+
+
+@pytest.mark.parametrize("data, verdict", [
+    (b"", "empty"),
+    (b"\x00\x01\x02\x89PNG\r\n" * 100, "not_html"),
+    (_page("<p>Too short.</p>"), "too_short"),
+    (_page(LONG, '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": </script>'), "article"),
+    (b"<html><body>" + b"<table><tr><td>" * 3000 + b"x" + b"</td></tr></table>" * 3000 + b"</body></html>", None),
+])
+def test_extraction_verdicts_never_crash(data, verdict):
+    doc = extract(data, "http://a.test/x")
+    if verdict:
+        assert doc.verdict == verdict, doc.reason
+    else:
+        assert doc.verdict != "article" and doc.reason
+
+
+def test_extraction_reads_charset_less_windows_1256():
+    text = "قصفت قوات النظام مدينة إدلب وبلدة سراقب في ريف إدلب الجنوبي ليلة أمس. " * 8
+    html = f'<html lang="ar"><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1256"></head>' \
+           f"<body><article><h1>إدلب</h1><p>{text}</p></article></body></html>"
+    doc = extract(html.encode("cp1256"), "http://a.test/ar/1")
+    assert doc.verdict == "article" and "سراقب" in doc.text and doc.language == "ar"
