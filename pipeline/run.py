@@ -207,8 +207,9 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     pages = [p for name in chosen for p in read_raw_pages(raw / name)]
     articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(data),
                                                  workers=workers)
-    if outlets:  # a run for some outlets keeps the other outlets' articles of those days
-        articles = _merge_other_outlets(data, articles, since, until, set(chosen))
+    # outlets this run did not collect (not chosen, or their crawl failed) keep what earlier runs stored
+    collected = {c.outlet for c in report.crawls if c.status != "failed"}
+    articles = _keep_uncollected(data, articles, since, until, collected)
     publish_articles(data, articles, since, until, settings)
     save_boilerplate(data, learned)
     report.kept = dict(Counter(a.outlet for a in articles if a.outlet in chosen))
@@ -226,13 +227,11 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     return report
 
 
-def _merge_other_outlets(data: Path, articles: list[Article], since: datetime, until: datetime,
-                         chosen: set[str]) -> list[Article]:
-    days = window_days(since, until)
-    old = read_table(data, "articles", days=days).to_pylist()
-    kept = [Article(**{k: v for k, v in r.items() if k in Article.__dataclass_fields__})
-            for r in old if r["outlet"] not in chosen]
-    return kept + articles
+def _keep_uncollected(data: Path, articles: list[Article], since: datetime, until: datetime,
+                      collected: set[str]) -> list[Article]:
+    old = read_table(data, "articles", days=window_days(since, until)).to_pylist()
+    kept = [Article(**r) for r in old if r["outlet"] not in collected]
+    return kept + [a for a in articles if a.outlet in collected]
 
 
 def new_run_id() -> str:

@@ -1,0 +1,131 @@
+"""What a scheduler calls: plan a run, crawl one outlet, publish the window.
+
+No Airflow here: the DAG in ``dags/`` is a thin shell over these three
+functions, and everything they pass between them is a small JSON-able dict
+(paths and counts, never article data).
+
+Settings come from the environment so the same DAG file serves every
+deployment: ``NEWSPIPE_DATA`` (the data root) and ``NEWSPIPE_SOURCES`` (the
+outlet registry; the bundled one by default).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crawlers.sources import DEFAULT_SOURCES, SourcesError, load_sources, select_outlets
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PlanError(ValueError):
+    """Run parameters that cannot be used; raised before anything is crawled."""
+
+
+class OutletFailed(RuntimeError):
+    """An outlet could not be crawled at all (the scheduler retries it)."""
+
+
+def data_root() -> str:
+    return os.environ.get("NEWSPIPE_DATA") or str(PROJECT_ROOT / "data")
+
+
+def sources_path() -> str:
+    return os.environ.get("NEWSPIPE_SOURCES") or str(DEFAULT_SOURCES)
+
+
+@dataclass
+class Plan:
+    since: str
+    until: str
+    outlets: list[str]
+    sources: str
+    data: str
+    reextract: bool = False
+    dry_run: bool = False
+    politeness: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    def window(self) -> tuple[datetime, datetime]:
+        return datetime.fromisoformat(self.since), datetime.fromisoformat(self.until)
+
+
+def _as_utc(value, name: str) -> datetime:
+    if isinstance(value, datetime):
+        d = value
+    else:
+        try:
+            d = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise PlanError(f"param '{name}': {value!r} is not an ISO 8601 date or time") from None
+    return d.replace(tzinfo=timezone.utc) if d.tzinfo is None else d.astimezone(timezone.utc)
+
+
+def make_plan(params: dict | None, interval_start, interval_end, *, sources: str | None = None,
+              data: str | None = None) -> dict:
+    """Validate run parameters against the registry and fix the window.
+
+    ``params``: ``outlets`` (list, empty = all), ``since``/``until`` (override
+    the data interval), ``reextract``, ``dry_run``, ``politeness``.
+    """
+    if params is not None and not isinstance(params, dict):
+        raise PlanError(f"run conf must be a mapping, got {type(params).__name__}")
+    params = {k: v for k, v in (params or {}).items() if v is not None}
+    known = {"outlets", "since", "until", "reextract", "dry_run", "politeness"}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise PlanError(f"unknown param(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    since = _as_utc(params.get("since") or interval_start, "since")
+    until = _as_utc(params.get("until") or interval_end, "until")
+    if since >= until:
+        raise PlanError(f"window start {since.isoformat()} is not before its end {until.isoformat()}")
+    outlets = params.get("outlets") or []
+    if isinstance(outlets, str):
+        outlets = [o.strip() for o in outlets.split(",") if o.strip()]
+    if not isinstance(outlets, list) or not all(isinstance(o, str) for o in outlets):
+        raise PlanError(f"param 'outlets' must be a list of outlet names, got {outlets!r}")
+    for flag in ("reextract", "dry_run", "politeness"):
+        if flag in params and not isinstance(params[flag], bool):
+            raise PlanError(f"param '{flag}' must be true or false, got {params[flag]!r}")
+    sources = sources or sources_path()
+    try:
+        chosen = select_outlets(load_sources(sources), outlets)
+    except SourcesError as exc:
+        raise PlanError(str(exc)) from None
+    plan = Plan(since.isoformat(), until.isoformat(), [o.name for o in chosen], str(sources), data or data_root(),
+                reextract=params.get("reextract", False), dry_run=params.get("dry_run", False),
+                politeness=params.get("politeness", True))
+    plan.notes.append("all outlets" if not outlets else f"outlets: {', '.join(plan.outlets)}")
+    return asdict(plan)
+
+
+def crawl_outlet(plan: dict, outlet: str) -> dict:
+    """Crawl one outlet of the plan in a child process; raise ``OutletFailed`` if nothing could be fetched."""
+    from pipeline.run import crawl_stage
+    p = Plan(**plan)
+    if p.dry_run or p.reextract:
+        return {"outlet": outlet, "status": "skipped", "reason": "dry run" if p.dry_run else "re-extraction"}
+    since, until = p.window()
+    [res] = crawl_stage(p.sources, since, until, p.data, [outlet], p.politeness)
+    if res.status == "failed":
+        raise OutletFailed(res.message)
+    return {"outlet": outlet, "status": res.status, "articles_fetched": res.articles_fetched, "message": res.message}
+
+
+def publish(plan: dict, run_id: str | None = None) -> dict:
+    """Extract, deduplicate and publish the plan's window; a small summary for the logs and XCom."""
+    from pipeline.demo import summary
+    from pipeline.run import publish_stage
+    p = Plan(**plan)
+    if p.dry_run:
+        return {"dry_run": True, "plan": plan}
+    since, until = p.window()
+    all_outlets = len(p.outlets) == len(load_sources(p.sources))
+    report = publish_stage(p.sources, since, until, p.data, outlets=None if all_outlets else p.outlets, run_id=run_id)
+    return {"run_id": report.run_id, "data": p.data, "articles": sum(report.kept.values()),
+            "relevant": sum(report.relevant.values()), "clusters": report.clusters,
+            "failed_outlets": [c.outlet for c in report.crawls if c.status == "failed"],
+            "degraded_outlets": [c.outlet for c in report.crawls if c.status == "degraded"],
+            "summary": summary(report)}
