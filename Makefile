@@ -28,7 +28,7 @@ bench: setup
 	$(RUN) python -m pipeline.bench
 
 airflow: setup
-	$(RUN) python -m dags.standalone
+	$(RUN) python -m pipeline.airflow_local
 
 clean:
 	rm -rf $(DATA) .airflow .pytest_cache

@@ -156,9 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from pipeline.dedup import DedupError
     from storage.dataset import StorageError
+    from storage.locks import LockedError
     try:
         return args.func(args)
-    except (SourcesError, DedupError, StorageError, FileNotFoundError) as exc:
+    except (SourcesError, DedupError, StorageError, LockedError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -30,6 +30,7 @@ from pipeline.process import Article, Rejected, build_articles
 from pipeline.settings import DedupSettings
 from pipeline.shingles import shingle
 from storage.dataset import StorageError, read_table, replace_partitions, to_table, write_file
+from storage.locks import exclusive, partition_locks
 
 STATE_DIR = "_state"
 
@@ -207,16 +208,18 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     pages = [p for name in chosen for p in read_raw_pages(raw / name)]
     articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(data),
                                                  workers=workers)
+    report.kept = dict(Counter(a.outlet for a in articles))
+    report.relevant = dict(Counter(a.outlet for a in articles if a.relevant))
+    report.rejected = dict(Counter(r.outlet for r in rejected))
     # outlets this run did not collect (not chosen, or their crawl failed) keep what earlier runs stored
     collected = {c.outlet for c in report.crawls if c.status != "failed"}
-    articles = _keep_uncollected(data, articles, since, until, collected)
-    publish_articles(data, articles, since, until, settings)
-    save_boilerplate(data, learned)
-    report.kept = dict(Counter(a.outlet for a in articles if a.outlet in chosen))
-    report.relevant = dict(Counter(a.outlet for a in articles if a.relevant and a.outlet in chosen))
-    report.rejected = dict(Counter(r.outlet for r in rejected))
-    _write_crawl_stats(data, report, rejected)
-    result = recluster(data, settings, {o.name: [o.title] for o in registry}, storage_config)
+    with partition_locks(data, [f"date={d}" for d in window_days(since, until)], f"run {report.run_id}"):
+        publish_articles(data, _keep_uncollected(data, articles, since, until, collected), since, until, settings)
+        _write_crawl_stats(data, report, rejected)
+    with exclusive(data, "state"):
+        save_boilerplate(data, {o: keys | load_boilerplate(data).get(o, set()) for o, keys in learned.items()})
+    with exclusive(data, "clusters"):
+        result = recluster(data, settings, {o.name: [o.title] for o in registry}, storage_config)
     report.articles_total = len(result.rows)
     multi = [r for r in result.rows if r.cluster_size > 1]
     report.clusters = len({r.cluster_id for r in multi})

@@ -102,3 +102,15 @@ def test_old_schema_is_filled_and_corrupt_file_named(tmp_path):
     assert t.num_rows == 1 and t.column("relevant").to_pylist() == [None]
     with pytest.raises(StorageError, match="date=2020-10-02"):
         read_table(tmp_path, "articles", strict=True)
+
+
+def test_concurrent_runs_for_the_same_day_are_refused(tmp_path):
+    from storage.locks import LockedError, partition_locks
+    with partition_locks(tmp_path, ["date=2020-10-01", "date=2020-10-02"], "run A"):
+        with pytest.raises(LockedError, match="partition date=2020-10-02 .* is being written by run A"):
+            with partition_locks(tmp_path, ["date=2020-10-02"], "run B"):
+                pass
+        with partition_locks(tmp_path, ["date=2020-10-03"], "run C"):  # another day proceeds
+            pass
+    with partition_locks(tmp_path, ["date=2020-10-02"], "run B"):  # released afterwards
+        pass

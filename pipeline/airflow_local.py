@@ -1,0 +1,86 @@
+"""``make airflow``: a local Airflow (``airflow standalone``) for newspipe's DAGs.
+
+AIRFLOW_HOME is ``.airflow/`` in the project (ignored by git), the DAG folder
+is ``dags/``, examples are off, the metadata DB is SQLite. By default the DAGs
+crawl the bundled mock outlets, served by the replay server this launcher
+starts, so everything works offline; set ``NEWSPIPE_SOURCES`` (a sources file,
+e.g. ``crawlers/sources.yaml``) to crawl real outlets instead. Airflow itself
+is started as a program: nothing here imports it.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port(preferred: int = 8080) -> int:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def airflow_env(home: Path, port: int, sources: str, data: str) -> dict[str, str]:
+    """The environment of a local Airflow serving this project's DAGs."""
+    env = dict(os.environ)
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port(8793)),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port(8794)),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "NEWSPIPE_SOURCES": sources,
+        "NEWSPIPE_DATA": data,
+        "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+        # standalone starts its parts as `airflow ...` programs: the environment's bin first
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
+    })
+    return env
+
+
+def airflow_bin() -> str:
+    return shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
+
+
+def main() -> int:
+    home = Path(os.environ.get("AIRFLOW_HOME_DIR", ROOT / ".airflow"))
+    home.mkdir(parents=True, exist_ok=True)
+    data = os.environ.get("NEWSPIPE_DATA", str(ROOT / "data"))
+    port = free_port(int(os.environ.get("AIRFLOW_PORT", "8080")))
+    server = None
+    sources = os.environ.get("NEWSPIPE_SOURCES")
+    if not sources:
+        from crawlers.replay.server import ReplayServer
+        server = ReplayServer().start()
+        sources = str(home / "replay-sources.yaml")
+        Path(sources).write_text(yaml.safe_dump(server.sources_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+        print(f"replay outlets served at {server.address}; DAGs crawl them (set NEWSPIPE_SOURCES for real outlets)")
+    print(f"Airflow UI: http://127.0.0.1:{port}  (user admin, password in {home}/simple_auth_manager_passwords.json.generated)")
+    print(f"AIRFLOW_HOME={home}  DAGs: {ROOT / 'dags'}  data: {data}")
+    try:
+        return subprocess.call([airflow_bin(), "standalone"], env=airflow_env(home, port, sources, data))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

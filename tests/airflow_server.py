@@ -1,0 +1,87 @@
+"""A real ``airflow standalone`` for tests: temporary AIRFLOW_HOME, free ports, REST API client."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from pipeline.airflow_local import airflow_bin, airflow_env, free_port
+
+
+class AirflowStandalone:
+    def __init__(self, home: Path, sources: Path, data: Path, sql_alchemy_conn: str | None = None):
+        self.home, self.port = home, free_port(0)
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = airflow_env(home, self.port, str(sources), str(data))
+        self.env["AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC"] = "2"
+        if sql_alchemy_conn:
+            self.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sql_alchemy_conn
+        self.proc: subprocess.Popen | None = None
+        self.token = ""
+
+    def __enter__(self) -> "AirflowStandalone":
+        self.log = open(self.home / "standalone.log", "w")
+        self.proc = subprocess.Popen([airflow_bin(), "standalone"], env=self.env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"airflow standalone exited {self.proc.returncode}: {self.tail()}")
+            pw = self.home / "simple_auth_manager_passwords.json.generated"
+            try:
+                if pw.exists():
+                    password = json.loads(pw.read_text())["admin"]
+                    self.token = self.request("POST", "/auth/token", {"username": "admin", "password": password},
+                                              auth=False)["access_token"]
+                    if any(d["dag_id"] == "newspipe_daily" for d in self.request("GET", "/api/v2/dags")["dags"]):
+                        return self
+            except (OSError, ValueError, KeyError):
+                pass
+            time.sleep(2)
+        raise TimeoutError(f"airflow standalone did not serve newspipe_daily in time: {self.tail()}")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+    def tail(self, n: int = 4000) -> str:
+        return (self.home / "standalone.log").read_text(errors="replace")[-n:]
+
+    def request(self, method: str, path: str, body: dict | None = None, auth: bool = True) -> dict:
+        req = urllib.request.Request(self.base + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json"})
+        if auth:
+            req.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read() or b"{}")
+
+    def wait_runs(self, dag_id: str, run_type: str, count: int, timeout: float = 900) -> list[dict]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            runs = [r for r in self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
+                    if r["run_type"] == run_type]
+            if len(runs) >= count and all(r["state"] in ("success", "failed") for r in runs):
+                return runs
+            time.sleep(3)
+        raise TimeoutError(f"{dag_id}: {run_type} runs not finished in {timeout}s: {self.tail()}")
+
+    def wait_run_state(self, dag_id: str, run_id: str, state: str, after: str, timeout: float = 600) -> dict:
+        """Wait until the run ends again (its end_date moves past ``after``) and check its state."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            run = self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
+            if run["state"] in ("success", "failed") and run.get("end_date") and run["end_date"] > after:
+                assert run["state"] == state, self.tail()
+                return run
+            time.sleep(3)
+        raise TimeoutError(f"{dag_id}/{run_id} did not finish again in {timeout}s: {self.tail()}")
