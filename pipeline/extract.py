@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
@@ -213,6 +215,55 @@ def _declared_language(tree, ld: list[dict]) -> str | None:
     return None
 
 
+def clean_title(value: str | None) -> str | None:
+    """Entities decoded (sites often escape twice), soft hyphens dropped, spaces folded."""
+    if not value or not isinstance(value, str):
+        return None
+    value = html.unescape(html.unescape(value)).replace("\u00ad", "")
+    return re.sub(r"\s+", " ", value).strip() or None
+
+
+def _fold(value: str) -> str:
+    return re.sub(r"\W+", " ", unicodedata.normalize("NFKC", value).casefold()).strip()
+
+
+_SUFFIX = re.compile(r"^(.{8,}?)\s+[|\-–—:]\s+([^|]{2,60})$")
+
+
+def _strip_site_suffix(title: str, h1: str | None, sites: list[str]) -> str:
+    """'Headline | Site' -> 'Headline' when the tail names the site (or the page's h1 is the head)."""
+    if h1:
+        ft, fh = _fold(title), _fold(h1)
+        if ft != fh and ft.startswith(fh) and len(fh) >= 0.4 * len(ft):
+            return h1
+    keys = {_fold(s) for s in sites if s}
+    for _ in range(2):  # "Headline | DW | 28.04.2023"
+        m = _SUFFIX.match(title)
+        if not m:
+            break
+        tail = _fold(m.group(2))
+        if re.fullmatch(r"[\d .]+", tail) or any(k and (tail == k or tail in k or k in tail) for k in keys):
+            title = m.group(1).strip()
+        else:
+            break
+    return title
+
+
+def find_title(tree, ld: list[dict], url: str, fallback: str | None = None) -> str | None:
+    """JSON-LD headline, then og:title, then the page's h1, then trafilatura's;
+    the site's name appended to it is cut off (measured in ``newspipe eval metadata``)."""
+    h1_el = (tree.xpath("//article//h1 | //main//h1") or tree.xpath("//h1") or [None])[0]
+    h1 = clean_title(" ".join(h1_el.itertext())) if h1_el is not None else None
+    ld_title = next((clean_title(a.get("headline")) for a in ld if clean_title(a.get("headline"))), None)
+    title = ld_title or clean_title(_meta(tree, ("og:title", "twitter:title"))) or h1 or clean_title(fallback)
+    if not title:
+        return None
+    host = (urlsplit(url).hostname or "").split(".")
+    sites = [_meta(tree, ("og:site_name", "application-name")) or "", host[-2] if len(host) >= 2 else ""]
+    sites += [n for a in ld for n in _names(a.get("publisher"))]
+    return _strip_site_suffix(title, h1, sites)
+
+
 @functools.lru_cache(maxsize=8)
 def _trafilatura_config(max_tree_size: int | None):
     config = trafilatura.settings.use_config()
@@ -263,7 +314,7 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
         doc.published_at, doc.date_source = _text_date(url, tree)
     doc.language = _declared_language(tree, ld)
     ld_authors = [n for a in ld for n in _names(a.get("author"))]
-    ld_title = next((a.get("headline") for a in ld if isinstance(a.get("headline"), str)), None)
+    doc.title, doc.authors = find_title(tree, ld, url), ld_authors
     ld_site = next((_names(a.get("publisher"))[0] for a in ld if _names(a.get("publisher"))), None)
     try:
         result = trafilatura.bare_extraction(
@@ -276,8 +327,8 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
         doc.verdict, doc.reason = "no_text", "trafilatura found no main text"
         return doc
     doc.text = normalize_text(result.text or "")
-    doc.title = (ld_title or result.title or "").strip() or None
-    doc.authors = ld_authors or _names(result.author or "")
+    doc.title = doc.title or clean_title(result.title)
+    doc.authors = doc.authors or _names(result.author or "")
     doc.site_name = ld_site or (result.sitename if result.sitename and not re.match(r"^[\d.:]+$", result.sitename) else None)
     doc.description = result.description
     if doc.published_at is None and result.date:

@@ -9,7 +9,7 @@ class ExtractSettings:
     min_chars: int = 250            # shorter main text is a "too_short" stub, not an article
     max_bytes: int = 10 * 1024 * 1024  # larger pages are refused ("too_large") before parsing
     max_tree_size: int | None = 200_000  # trafilatura gives up on trees with more elements
-    favor_precision: bool = False   # trafilatura's precision mode: less boilerplate, more lost text
+    favor_precision: bool = True    # trafilatura's precision mode: F1 0.9716 vs 0.9628 on extraction-dev, recall -0.001
     include_tables: bool = True
     text_date_search: bool = True   # htmldate over the text when no structured date exists
 

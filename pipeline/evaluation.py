@@ -1,0 +1,223 @@
+"""Quality harnesses on the shared corpora: ``newspipe eval extraction|metadata|dedup``.
+
+Each harness measures newspipe beside a plain baseline in the same run, so a
+change is kept only when the numbers say it helps:
+
+- extraction: token 4-gram shingle precision, recall and F1 per page,
+  averaged (the article-extraction-benchmark metric), newspipe's ``extract``
+  beside ``trafilatura.extract`` with default settings, and pages/s of both;
+- metadata: title, publication day and authors against the expectations of
+  the outlet-pages corpus;
+- dedup: see ``pipeline.dedup_eval``.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import statistics
+import time
+import unicodedata
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def shingle_counts(text: str, n: int = 4) -> Counter:
+    tokens = _TOKEN.findall(text or "")
+    return Counter(tuple(tokens[i:i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i:i + n])
+
+
+def prf(truth: str, pred: str) -> tuple[float, float]:
+    """(precision, recall) of ``pred`` against ``truth`` on token 4-gram shingles."""
+    t, p = shingle_counts(truth), shingle_counts(pred)
+    tp = sum((t & p).values())
+    fp = sum((p - t).values())
+    fn = sum((t - p).values())
+    precision = tp / (tp + fp) if tp + fp else (1.0 if not t else 0.0)
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _read_gz(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
+def _ours(args: tuple[bytes, str]) -> str:
+    from pipeline.extract import extract
+    html, url = args
+    return extract(html, url).text
+
+
+def _baseline(args: tuple[bytes, str]) -> str:
+    import trafilatura
+    html, url = args
+    return trafilatura.extract(html, url=url) or ""
+
+
+def _timed_map(fn, items: list, workers: int) -> tuple[list, float]:
+    t = time.perf_counter()
+    if workers <= 1:
+        out = [fn(i) for i in items]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            out = list(pool.map(fn, items, chunksize=4))
+    return out, time.perf_counter() - t
+
+
+def eval_extraction(corpus: Path, workers: int = 1) -> dict:
+    truth = json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
+    ids = sorted(truth)
+    items = [(_read_gz(corpus / "html" / f"{i}.html.gz"), truth[i].get("url", "")) for i in ids]
+    results = {}
+    for name, fn in (("trafilatura (defaults)", _baseline), ("newspipe", _ours)):
+        texts, seconds = _timed_map(fn, items, workers)
+        scores = [prf(truth[i]["articleBody"], t) for i, t in zip(ids, texts)]
+        p = statistics.mean(s[0] for s in scores)
+        r = statistics.mean(s[1] for s in scores)
+        results[name] = {"precision": p, "recall": r, "f1": _f1(p, r),
+                         "mean_page_f1": statistics.mean(_f1(*s) for s in scores),
+                         "pages_per_s": len(items) / seconds, "pages": len(items), "workers": workers}
+    return results
+
+
+# -- metadata ---------------------------------------------------------------------------------------
+
+def _version_key(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", v)) or (0,)
+
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s or "").casefold()
+    return re.sub(r"\W+", " ", s).strip()
+
+
+def _as_list(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str) and value.startswith("["):
+        import ast
+        try:
+            return [str(v) for v in ast.literal_eval(value)]
+        except (ValueError, SyntaxError):
+            return [value]
+    return [value] if value else []
+
+
+def _outlet_pages(corpus: Path) -> list[dict]:
+    """Pages with their expectations. A publisher's JSON holds one entry per
+    page (V1, V1_1, V2, ...), in the order of its pages' dates."""
+    cases = []
+    for country in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        meta_file = country / "meta.info"
+        meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
+        for expect_file in sorted(country.glob("*.json")):
+            publisher = expect_file.stem
+            pages = sorted(country.glob(f"{publisher}_*.html.gz"))
+            expect = json.loads(expect_file.read_text(encoding="utf-8"))
+            versions = sorted(expect, key=_version_key)
+            if len(versions) != len(pages):
+                continue
+            for page, version in zip(pages, versions):
+                cases.append({"id": f"{country.name}/{page.name}", "path": page,
+                              "url": meta.get(page.name, {}).get("url", ""), "expect": expect[version]})
+    return cases
+
+
+def _extract_meta(args: tuple[bytes, str]) -> dict:
+    from pipeline.extract import extract
+    html, url = args
+    d = extract(html, url)
+    return {"title": d.title, "authors": d.authors, "date": d.published_at.isoformat() if d.published_at else None}
+
+
+def _baseline_meta(args: tuple[bytes, str]) -> dict:
+    import trafilatura
+    html, url = args
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    if doc is None:
+        return {"title": None, "authors": [], "date": None}
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    return {"title": doc.title, "authors": authors, "date": doc.date}
+
+
+def _day(value) -> str | None:
+    if not value:
+        return None
+    from crawlers.discovery import parse_date
+    d = parse_date(str(value).replace(" ", "T", 1))
+    if d is None:
+        return str(value)[:10]
+    # expectations carry the outlet's local offset; compare the day the outlet printed
+    m = re.search(r"([+-]\d{2}):?(\d{2})$", str(value))
+    return str(value)[:10] if m else d.date().isoformat()
+
+
+def eval_metadata(corpus: Path, workers: int = 1) -> dict:
+    cases = _outlet_pages(corpus)
+    items = [(_read_gz(c["path"]), c["url"]) for c in cases]
+    results = {}
+    for name, fn in (("trafilatura (defaults)", _baseline_meta), ("newspipe", _extract_meta)):
+        got, seconds = _timed_map(fn, items, workers)
+        title = date = authors = dated = 0
+        misses: list[str] = []
+        for c, g in zip(cases, got):
+            e = c["expect"]
+            ok_title = _norm(g["title"] or "") == _norm(e.get("title") or "")
+            title += ok_title
+            if e.get("publishing_date"):
+                dated += 1
+                ok_date = _same_day(g["date"], e["publishing_date"])
+                date += ok_date
+                if not ok_date:
+                    misses.append(f"date {c['id']}: got {g['date']} want {e['publishing_date']}")
+            want_auth = sorted(_norm(a) for a in _as_list(e.get("authors")))
+            authors += sorted(_norm(a) for a in g["authors"]) == want_auth
+            if not ok_title:
+                misses.append(f"title {c['id']}: got {g['title']!r} want {e.get('title')!r}")
+        n = len(cases)
+        results[name] = {"pages": n, "title": title / n, "date": date / max(dated, 1), "authors": authors / n,
+                         "dated_pages": dated, "pages_per_s": n / seconds, "misses": misses}
+    return results
+
+
+def _same_day(got: str | None, want: str) -> bool:
+    if not got:
+        return False
+    from crawlers.discovery import parse_date
+    g, w = parse_date(got), parse_date(str(want).replace(" ", "T", 1))
+    if g is None or w is None:
+        return str(got)[:10] == str(want)[:10]
+    # the same instant, or the same calendar day as the outlet printed it (local offset of the expectation)
+    return g.astimezone(w.tzinfo).date() == w.date() or g.date() == w.date()
+
+
+def format_results(what: str, results: dict) -> str:
+    lines = [f"newspipe eval {what}"]
+    for name, r in results.items():
+        nums = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                         for k, v in r.items() if k != "misses")
+        lines.append(f"  {name:24} {nums}")
+    ours = results.get("newspipe", {})
+    for m in ours.get("misses", [])[:40]:
+        lines.append(f"    miss: {m}")
+    return "\n".join(lines)
+
+
+def run_eval(what: str, corpus: str | None, workers: int | None = None) -> str:
+    workers = workers or 1
+    if what == "extraction":
+        path = Path(corpus) if corpus else DEFAULT_SHARED / "extraction-dev"
+        return format_results(what, eval_extraction(path, workers))
+    if what == "metadata":
+        path = Path(corpus) if corpus else DEFAULT_SHARED / "outlet-pages"
+        return format_results(what, eval_metadata(path, workers))
+    from pipeline.dedup_eval import run_dedup_eval
+    return run_dedup_eval(Path(corpus) if corpus else DEFAULT_SHARED)
