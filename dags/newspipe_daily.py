@@ -22,6 +22,8 @@ DATA = os.environ.get("NEWSPIPE_DATA", os.path.join(os.path.dirname(os.path.dirn
 ARTICLES = Asset(name="newspipe_articles", uri=f"file://{os.path.abspath(DATA)}/articles")
 CRAWL_POOL = os.environ.get("NEWSPIPE_CRAWL_POOL", "default_pool")
 CRAWL_PARALLELISM = int(os.environ.get("NEWSPIPE_CRAWL_PARALLELISM", "4"))
+RETRIES = int(os.environ.get("NEWSPIPE_RETRIES", "2"))
+RETRY_DELAY = timedelta(seconds=float(os.environ.get("NEWSPIPE_RETRY_DELAY_SECONDS", "120")))
 
 
 @dag(
@@ -32,7 +34,7 @@ CRAWL_PARALLELISM = int(os.environ.get("NEWSPIPE_CRAWL_PARALLELISM", "4"))
     max_active_runs=3,
     tags=["newspipe"],
     doc_md=__doc__,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=2), "retry_exponential_backoff": 2.0,
+    default_args={"retries": RETRIES, "retry_delay": RETRY_DELAY, "retry_exponential_backoff": 2.0,
                   "max_retry_delay": timedelta(minutes=30)},
     params={
         "outlets": Param([], type="array", items={"type": "string"}, title="Outlets",
@@ -46,7 +48,7 @@ CRAWL_PARALLELISM = int(os.environ.get("NEWSPIPE_CRAWL_PARALLELISM", "4"))
     },
 )
 def newspipe_daily():
-    @task(retries=0)
+    @task(retries=0, multiple_outputs=False)
     def plan(params=None, data_interval_start=None, data_interval_end=None) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -62,7 +64,8 @@ def newspipe_daily():
     def outlets(plan: dict) -> list[str]:
         return plan["outlets"]
 
-    @task(pool=CRAWL_POOL, max_active_tis_per_dag=CRAWL_PARALLELISM, map_index_template="{{ outlet_name }}")
+    @task(pool=CRAWL_POOL, max_active_tis_per_dag=CRAWL_PARALLELISM, map_index_template="{{ outlet_name }}",
+          multiple_outputs=False)
     def crawl(outlet: str, plan: dict) -> dict:
         from airflow.sdk import get_current_context
 
@@ -71,7 +74,7 @@ def newspipe_daily():
         return crawl_outlet(plan, outlet)
 
     # runs when every crawl is done, whatever became of it; not when the plan itself failed
-    @task(trigger_rule="all_done_min_one_success", outlets=[ARTICLES], retries=1)
+    @task(trigger_rule="all_done_min_one_success", outlets=[ARTICLES], retries=1, multiple_outputs=False)
     def publish(plan: dict, crawls: list, run_id=None) -> dict:
         from pipeline.orchestration import publish as publish_window
         result = publish_window(plan, run_id=run_id)

@@ -11,20 +11,23 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# (cheap keywords, pattern): a pattern runs only when one of its keywords is in the text
 _PATTERNS = [
     # "... originally published on/by/in/at X." / "first appeared on X"
-    re.compile(r"(?:originally|first)\s+(?:published|appeared|posted)\s+(?:on|by|in|at)\s+(?:the\s+)?([^.\n]{2,60})", re.I),
+    (("originally", "first"), re.compile(
+        r"(?:originally|first)\s+(?:published|appeared|posted)\s+(?:on|by|in|at)\s+(?:the\s+)?([^.\n]{2,60})", re.I)),
     # "Source: X" / "Via: X" / "Courtesy of X" at the start of a line
-    re.compile(r"^(?:source|sources|via|courtesy of|republished from|reprinted from)\s*[:\-–]?\s*([^.\n]{2,60})", re.I | re.M),
-    # dateline credit: "CITY, Country (X) -"
-    re.compile(r"^[A-ZÀ-Ý' ,.\-]{2,60}\((?!AFP\)|AP\))?([^()\n]{2,40})\)\s*[-–—]", re.M),
-    # Arabic: "نقلا عن X" / "المصدر: X" / "(X) -" credits
-    re.compile(r"(?:نقلا عن|نقلاً عن|المصدر\s*:)\s*([^.\n،]{2,60})"),
-    re.compile(r"^[^\n()]{0,40}\(([^()\n]{2,40})\)\s*[-–—]", re.M),
+    (("source", "via", "courtesy", "republished", "reprinted"), re.compile(
+        r"^(?:source|sources|via|courtesy of|republished from|reprinted from)\s*[:\-–]?\s*([^.\n]{2,60})", re.I | re.M)),
+    # dateline credit: "CITY, Country (X) -"; Arabic "(X) -" credits
+    (("(",), re.compile(r"^[A-ZÀ-Ý' ,.\-]{2,60}\((?!AFP\)|AP\))?([^()\n]{2,40})\)\s*[-–—]", re.M)),
+    (("(",), re.compile(r"^[^\n()]{0,40}\(([^()\n]{2,40})\)\s*[-–—]", re.M)),
+    # Arabic: "نقلا عن X" / "المصدر: X"
+    (("نقلا", "نقلاً", "المصدر"), re.compile(r"(?:نقلا عن|نقلاً عن|المصدر\s*:)\s*([^.\n،]{2,60})")),
     # French, Turkish, Russian
-    re.compile(r"(?:publié initialement (?:sur|par)|source\s*:)\s*([^.\n]{2,60})", re.I),
-    re.compile(r"(?:kaynak\s*:|ilk olarak)\s*([^.\n]{2,60})", re.I),
-    re.compile(r"(?:источник\s*:|впервые опубликован[ао]? (?:на|в))\s*([^.\n]{2,60})", re.I),
+    (("publié", "source"), re.compile(r"(?:publié initialement (?:sur|par)|source\s*:)\s*([^.\n]{2,60})", re.I)),
+    (("kaynak", "ilk olarak"), re.compile(r"(?:kaynak\s*:|ilk olarak)\s*([^.\n]{2,60})", re.I)),
+    (("источник", "впервые"), re.compile(r"(?:источник\s*:|впервые опубликован[ао]? (?:на|в))\s*([^.\n]{2,60})", re.I)),
 ]
 
 
@@ -39,14 +42,17 @@ def normalize_name(name: str) -> str:
 def find_attributions(text: str, authors: list[str] | None = None) -> list[str]:
     """Normalised names an article credits as its source, in order of appearance.
 
-    Only the first and last 600 characters are searched: credits sit at the
-    top or the bottom, and a quote in the middle ("... first published in
-    1998") must not count.
+    Only the first three and the last twelve paragraphs are searched: credits sit
+    at the top or the bottom (above a republisher's own disclaimers), and a
+    quote in the middle ("... first published in 1998") must not count.
     """
-    text = text or ""
-    window = text if len(text) <= 1200 else text[:600] + "\n" + text[-600:]
+    paras = [p for p in (text or "").split("\n") if p.strip()]
+    window = "\n".join(paras if len(paras) <= 15 else paras[:3] + paras[-12:])
     found: list[str] = []
-    for rx in _PATTERNS:
+    lower = window.lower()
+    for keywords, rx in _PATTERNS:
+        if not any(k in lower for k in keywords):
+            continue
         for m in rx.finditer(window):
             name = normalize_name(m.group(1))
             if name and name not in found:

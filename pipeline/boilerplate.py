@@ -3,14 +3,14 @@
 from the stored text and before deduplication, and kept in their own column."""
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 from pipeline.settings import BoilerplateSettings
 
 
 def _key(paragraph: str) -> str:
-    return re.sub(r"\W+", " ", paragraph.lower()).strip()
+    # boilerplate repeats verbatim: case and spacing are all that need folding, cheaply
+    return " ".join(paragraph.lower().split())
 
 
 def learn_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings | None = None,

@@ -32,7 +32,8 @@ from datetime import datetime, timezone
 import numpy as np
 
 from pipeline.attribution import credits_outlet, find_attributions
-from pipeline.lsh import CandidateIndex
+from pipeline.boilerplate import learn_boilerplate, strip_boilerplate
+from pipeline.lsh import BandIndex, SharedIndex
 from pipeline.minhash import MinHasher, SignatureScheme
 from pipeline.settings import DedupSettings
 from pipeline.shingles import lead, normalize, shingle
@@ -80,9 +81,13 @@ class DedupResult:
     oversized_clusters: list[str]
 
 
+def _digest(norm: str) -> str:
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
+
+
 def content_hash(text: str) -> str:
     """Hash of the normalised text: equal for copies that differ only in case, spacing, punctuation."""
-    return hashlib.sha256(normalize(text).encode("utf-8")).hexdigest()[:32]
+    return _digest(normalize(text))
 
 
 def scheme_of(settings: DedupSettings) -> SignatureScheme:
@@ -104,15 +109,18 @@ class _Corpus:
         self.docs = docs
         self.settings = settings
         self.index = {d.article_id: i for i, d in enumerate(docs)}
-        self.hashes = [content_hash(d.text) for d in docs]
-        self.shingles = [shingle(d.text, settings.shingle_size, settings.char_shingle_size) for d in docs]
+        self.texts = _without_boilerplate(docs) if settings.strip_boilerplate else [d.text for d in docs]
+        self.norms = [normalize(t) for t in self.texts]
+        self.hashes = [_digest(n) for n in self.norms]
+        self.shingles = [shingle(n, settings.shingle_size, settings.char_shingle_size, normalized=True)
+                         for n in self.norms]
         self.names = {o: [o, o.replace("-", " ")] + list(outlet_names.get(o, [])) for o in {d.outlet for d in docs}}
         self._attr: dict[int, list[str]] = {}
 
     def attributions(self, i: int) -> list[str]:
         if i not in self._attr:
             d = self.docs[i]
-            self._attr[i] = find_attributions(d.text, d.authors)
+            self._attr[i] = find_attributions(self.texts[i], d.authors)
         return self._attr[i]
 
     def duplicate(self, i: int, j: int) -> tuple[bool, float, float]:
@@ -123,6 +131,13 @@ class _Corpus:
             return False, 0.0, 0.0
         jac, con = _overlap(a, b)
         return jac >= self.settings.jaccard_threshold or con >= self.settings.containment_threshold, jac, con
+
+
+def _without_boilerplate(docs: list[DedupDoc]) -> list[str]:
+    """Texts without the paragraphs their outlet repeats across articles (footers, mission
+    statements): a shared footer must not make two stories look alike, nor hide a copy."""
+    learned = learn_boilerplate([(d.outlet, d.text) for d in docs])
+    return [strip_boilerplate(d.text, learned.get(d.outlet, set()))[0] for d in docs]
 
 
 def _sort_key(doc: DedupDoc) -> tuple:
@@ -212,6 +227,14 @@ def check_unique_ids(docs: list[DedupDoc]) -> list[DedupDoc]:
     return sorted(by_id.values(), key=lambda d: d.article_id)
 
 
+def _indexes(settings: DedupSettings, storage_config: dict | None):
+    """(full-text index, lead index): in memory, or shared through a datasketch storage backend."""
+    if storage_config:
+        return (SharedIndex(settings.lsh_threshold, settings.num_perm, settings.seed, storage_config, b"newspipe-full"),
+                SharedIndex(settings.lead_threshold, settings.num_perm, settings.seed, storage_config, b"newspipe-lead"))
+    return BandIndex(settings.lsh_threshold, settings.num_perm), BandIndex(settings.lead_threshold, settings.num_perm)
+
+
 def find_clusters(docs: list[DedupDoc], settings: DedupSettings | None = None, *,
                   signatures: dict[str, np.ndarray] | None = None,
                   outlet_names: dict[str, list[str]] | None = None,
@@ -231,25 +254,19 @@ def find_clusters(docs: list[DedupDoc], settings: DedupSettings | None = None, *
     for i, a in enumerate(ids):
         if a in known:
             sig[i] = known[a]
-    lead_sig = hasher.signatures([shingle(lead(d.text, settings.lead_words), settings.shingle_size,
-                                          settings.char_shingle_size) for d in docs])
-    eligible = [i for i in range(len(docs)) if c.shingles[i].size >= settings.min_shingles]
+    lead_sig = hasher.signatures([shingle(lead(n, settings.lead_words, normalized=True), settings.shingle_size,
+                                          settings.char_shingle_size, normalized=True) for n in c.norms])
+    eligible = np.array([i for i in range(len(docs)) if c.shingles[i].size >= settings.min_shingles], dtype=np.int64)
     keys = [ids[i] for i in eligible]
-    full = CandidateIndex(settings.lsh_threshold, settings.num_perm, settings.seed, storage_config, b"newspipe-full")
-    heads = CandidateIndex(settings.lead_threshold, settings.num_perm, settings.seed, storage_config, b"newspipe-lead")
-    pairs = full.pairs(keys, sig[eligible]) | heads.pairs(keys, lead_sig[eligible])
+    full, heads = _indexes(settings, storage_config)
+    found = [eligible[full.pairs(keys, sig[eligible])], eligible[heads.pairs(keys, lead_sig[eligible])]]
     by_hash: dict[str, list[int]] = defaultdict(list)
     for i, h in enumerate(c.hashes):
         if c.shingles[i].size:
             by_hash[h].append(i)
-    for group in by_hash.values():
-        pairs.update((ids[group[0]], ids[k]) for k in group[1:])
-    edges = []
-    for a, b in sorted(pairs):
-        if a in c.index and b in c.index:
-            i, j = c.index[a], c.index[b]
-            if c.duplicate(i, j)[0]:
-                edges.append((min(i, j), max(i, j)))
+    found += [np.array([(g[0], k) for k in g[1:]], dtype=np.int64).reshape(-1, 2) for g in by_hash.values() if len(g) > 1]
+    pairs = np.unique(np.concatenate(found).reshape(-1, 2), axis=0) if found else np.empty((0, 2), dtype=np.int64)
+    edges = [(int(i), int(j)) for i, j in pairs if c.duplicate(int(i), int(j))[0]]
     adj: dict[int, set[int]] = defaultdict(set)
     for i, j in edges:
         adj[i].add(j)

@@ -1,13 +1,20 @@
-"""Candidate generation with datasketch's MinHashLSH, behind one small interface.
+"""Candidate generation: which signatures probably have Jaccard >= a threshold.
 
-The index lives in memory by default or in Redis through datasketch's
-storage backend (``storage_config={"type": "redis", "redis": {...}}``), so
-several workers can share one index. Bands and rows are chosen by datasketch
-for the threshold and recorded in ``params`` so a run can report them.
+Two indexes with one interface, ``pairs(keys, signatures) -> (m, 2) int array``
+of row positions ``i < j``:
+
+- ``BandIndex``: in memory, all bands of all documents at once with numpy
+  (a band's rows are hashed to 64 bits, equal hashes are grouped by sorting).
+  Fast; the default for one machine.
+- ``SharedIndex``: datasketch's ``MinHashLSH`` with any of its storage
+  backends (``storage_config={"type": "redis", "redis": {...}}``), so workers
+  on several machines share one index and a run sees what others inserted.
+
+Both use the bands and rows datasketch chooses for the threshold (recorded in
+``params``) and propose the same pairs for the same signatures; the exact
+verification that follows removes any chance collision.
 """
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
@@ -15,18 +22,74 @@ from datasketch.lsh import _optimal_param
 
 from pipeline.minhash import SCHEME
 
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
+                dtype=np.uint64)
+
 
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) minimising false positives plus false negatives at ``threshold``."""
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
-class CandidateIndex:
-    """Find keys whose signatures probably have Jaccard >= ``threshold`` with a query.
+def _band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(n, bands) uint64: each band's ``rows`` values mixed into one 64-bit hash."""
+    n = sigs.shape[0]
+    cube = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    h = np.zeros((n, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(rows):
+            h = (h ^ cube[:, :, k]) * _MIX[k % len(_MIX)]
+            h ^= h >> np.uint64(29)
+    return h
+
+
+def _pairs_from_groups(codes: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Pairs (i < j) of positions sharing a code; a bucket larger than ``max_bucket``
+    is joined as a star around its first member (enough to connect it)."""
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(codes)])
+    pairs2 = starts[sizes == 2]  # the common case, all at once
+    out = [np.sort(np.column_stack([order[pairs2], order[pairs2 + 1]]), axis=1)]
+    for s, z in zip(starts[sizes > 2], sizes[sizes > 2]):
+        members = np.sort(order[s:s + z])
+        if z > max_bucket:
+            out.append(np.column_stack([np.full(z - 1, members[0]), members[1:]]))
+        else:
+            i, j = np.triu_indices(z, 1)
+            out.append(np.column_stack([members[i], members[j]]))
+    return np.concatenate(out)
+
+
+class BandIndex:
+    """In-memory LSH over a batch of signatures.
 
     ``threshold`` trades recall for verification work: a lower one proposes
     more pairs (each checked exactly later), a higher one misses more copies.
     """
+
+    def __init__(self, threshold: float, num_perm: int, max_bucket: int = 500):
+        self.params = lsh_params(threshold, num_perm)
+        self.max_bucket = max_bucket
+
+    def pairs(self, keys: list[str], signatures: np.ndarray) -> np.ndarray:
+        if len(keys) < 2:
+            return np.empty((0, 2), dtype=np.int64)
+        bands, rows = self.params
+        hashes = _band_hashes(signatures, bands, rows)
+        found = [_pairs_from_groups(hashes[:, b], self.max_bucket) for b in range(bands)]
+        allp = np.concatenate(found).astype(np.int64)
+        if not len(allp):
+            return allp.reshape(0, 2)
+        n = np.int64(len(keys))
+        codes = np.unique(allp[:, 0] * n + allp[:, 1])
+        return np.column_stack([codes // n, codes % n])
+
+
+class SharedIndex:
+    """datasketch ``MinHashLSH`` behind the same interface, for shared storage backends."""
 
     def __init__(self, threshold: float, num_perm: int, seed: int = 1, storage_config: dict | None = None,
                  basename: bytes | None = None):
@@ -40,7 +103,7 @@ class CandidateIndex:
     def _mh(self, signature: np.ndarray) -> LeanMinHash:
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme=SCHEME)
 
-    def insert_many(self, keys: Iterable[str], signatures: np.ndarray) -> None:
+    def insert_many(self, keys: list[str], signatures: np.ndarray) -> None:
         with self.lsh.insertion_session(buffer_size=10_000) as session:
             for key, sig in zip(keys, signatures):
                 if key not in self.lsh:
@@ -49,12 +112,14 @@ class CandidateIndex:
     def query(self, signature: np.ndarray) -> list[str]:
         return list(self.lsh.query(self._mh(signature)))
 
-    def pairs(self, keys: list[str], signatures: np.ndarray) -> set[tuple[str, str]]:
-        """Every candidate pair (a < b) among ``keys``, plus any already in the index."""
+    def pairs(self, keys: list[str], signatures: np.ndarray) -> np.ndarray:
+        """Candidate pairs among ``keys`` (keys inserted earlier by other runs are ignored here)."""
         self.insert_many(keys, signatures)
-        out: set[tuple[str, str]] = set()
-        for key, sig in zip(keys, signatures):
+        pos = {k: i for i, k in enumerate(keys)}
+        out = set()
+        for i, sig in enumerate(signatures):
             for other in self.query(sig):
-                if other != key:
-                    out.add((key, other) if key < other else (other, key))
-        return out
+                j = pos.get(other)
+                if j is not None and j != i:
+                    out.add((min(i, j), max(i, j)))
+        return np.array(sorted(out), dtype=np.int64).reshape(-1, 2)

@@ -56,3 +56,4 @@ class DedupSettings:
     min_shingles: int = 15          # shorter texts are only matched exactly (no near-duplicate claim)
     lead_words: int = 60            # the lead signature: catches heavily truncated copies
     max_cluster_size: int = 200     # larger clusters are reported
+    strip_boilerplate: bool = True  # drop paragraphs an outlet repeats across its articles before shingling

@@ -17,7 +17,6 @@ import unicodedata
 
 import numpy as np
 
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _NO_SPACE_SCRIPTS = re.compile(r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u1780-\u17FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")
 
 _P = np.uint64(0x100000001B3)       # odd: invertible modulo 2**64
@@ -56,9 +55,23 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
         return h ^ (h >> _S33)
 
 
+_ASCII_PUNCT = bytes((c if (c >= 128 or chr(c).isalnum()) else 32) for c in range(256))
+_UNICODE_PUNCT = re.compile("[\u00a0\u00ab\u00b7\u00bb\u00bf\u00a1\u00b4\u02bc\u2010-\u2027\u2030-\u205e"
+                            "\u3000-\u3003\u300a-\u3011\u060c\u061b\u061f\u066a-\u066d\u06d4]+")
+
+
 def normalize(text: str) -> str:
-    """Case-folded, NFKC, punctuation to single spaces: what shingles are made of."""
-    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    """Lower-cased NFKC text with punctuation turned into single spaces: what shingles are made of.
+
+    ASCII punctuation goes through ``bytes.translate`` and the common Unicode
+    quotes, dashes and Arabic and CJK marks through one small regex, several
+    times faster than a Unicode ``\\W`` regex over the whole text; rarer
+    symbols stay glued to their word, the same way in every copy.
+    """
+    if not text.isascii():
+        text = _UNICODE_PUNCT.sub(" ", unicodedata.normalize("NFKC", text))
+    data = text.lower().encode("utf-8").translate(_ASCII_PUNCT)
+    return b" ".join(data.split()).decode("utf-8")
 
 
 def _token_hashes(norm: str) -> np.ndarray:
@@ -113,9 +126,9 @@ def shingle(text: str, size: int = 5, char_size: int = 5, normalized: bool = Fal
     return np.unique(_combine(_token_hashes(norm), size))
 
 
-def lead(text: str, words: int) -> str:
+def lead(text: str, words: int, normalized: bool = False) -> str:
     """The first ``words`` normalised words: the part a truncated copy keeps."""
-    norm = normalize(text)
+    norm = text if normalized else normalize(text)
     if uses_char_shingles(norm):
         return norm.replace(" ", "")[: words * 2]
     return " ".join(norm.split(" ", words)[:words])

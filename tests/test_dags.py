@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import write_sources
+from tests.conftest import free_port, write_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("scrapy", "trafilatura", "pandas", "pyarrow", "datasketch", "pipeline", "crawlers", "storage")
@@ -40,7 +40,7 @@ print(json.dumps({{"errors": {{k: str(v) for k, v in bag.import_errors.items()}}
 
 
 def dag_test(home: Path, logical: str, conf: dict, sources: Path, data: Path) -> dict:
-    env = dict(os.environ, NEWSPIPE_SOURCES=str(sources), NEWSPIPE_DATA=str(data))
+    env = dict(os.environ, NEWSPIPE_SOURCES=str(sources), NEWSPIPE_DATA=str(data), NEWSPIPE_RETRY_DELAY_SECONDS="1")
     p = subprocess.run([sys.executable, str(ROOT / "tests" / "airflow_dagtest.py"), str(home), logical, json.dumps(conf)],
                        capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
@@ -87,3 +87,30 @@ def test_bad_params_fail_before_crawling(replay, airflow_home, tmp_path, conf, m
     assert r["tasks"].get("publish") != "success"
     assert message in r["log"]
     assert not (tmp_path / "data" / "articles").exists()
+
+
+def test_a_dead_outlet_fails_alone_and_reextract_and_dry_run(replay, airflow_home, tmp_path):
+    gone = dict(replay.config("euro-courier"), name="gone-outlet", proxy=f"http://127.0.0.1:{free_port()}")
+    sources = write_sources(replay, tmp_path / "s.yaml", ["levant-wire", "anatolia-post"], extra=[gone])
+    data = tmp_path / "data"
+    conf = {"politeness": False}
+    r = dag_test(airflow_home, "2020-10-02T00:00:00", conf, sources, data)
+    crawls = {k: v for k, v in r["tasks"].items() if k.startswith("crawl[")}
+    assert sorted(crawls.values()) == ["failed", "success", "success"], r["tasks"]
+    assert r["tasks"]["publish"] == "success" and r["state"] == "success"
+    stats = pd.read_parquet(data / "crawl_stats")
+    assert dict(zip(stats["outlet"], stats["status"]))["gone-outlet"] == "failed"
+    first = pd.read_parquet(data / "articles")
+    assert set(first["outlet"].astype(str)) == {"levant-wire", "anatolia-post"}
+    # re-extraction from the stored raw pages: nothing fetched, the same articles published again
+    for p in replay.sites.values():
+        p.hits.clear()
+    r = dag_test(airflow_home, "2020-10-02T00:00:00", dict(conf, reextract=True), sources, data)
+    assert r["tasks"]["publish"] == "success"
+    assert sum(sum(s.hits.values()) for s in replay.sites.values()) == 0
+    again = pd.read_parquet(data / "articles")
+    assert sorted(again["article_id"]) == sorted(first["article_id"])
+    # a dry run plans and writes nothing
+    r = dag_test(airflow_home, "2020-10-05T00:00:00", dict(conf, dry_run=True), sources, data)
+    assert r["state"] == "success"
+    assert not (data / "articles" / "date=2020-10-04").exists()

@@ -114,3 +114,24 @@ def test_concurrent_runs_for_the_same_day_are_refused(tmp_path):
             pass
     with partition_locks(tmp_path, ["date=2020-10-02"], "run B"):  # released afterwards
         pass
+
+
+def test_load_articles_and_duckdb(demo_run):
+    from storage.load import load_articles
+    _, data = demo_run
+    everything = load_articles(data, relevant_only=False, dedup="all")
+    assert len(everything) == 61 and {"cluster_id", "is_origin", "relation"} <= set(everything.columns)
+    stories = load_articles(data)  # relevant, one row per story
+    assert len(stories) == 43 - 20 and stories["copies"].sum() == 20  # n01's copy is not about Idlib
+    week = load_articles(data, start="2020-10-02", end="2020-10-03", outlets=["idlib-monitor"], relevant_only=False,
+                         dedup="all", columns=["title", "published_at"])
+    assert set(week.columns) >= {"title", "published_at", "article_id"}
+    from crawlers.replay.site import demo_articles
+    arts = [a for a in demo_articles() if a.date.month == 10]
+    assert len(week) == sum(a.outlet == "idlib-monitor" and a.date.day in (2, 3) for a in arts)
+    assert week["published_at"].dt.day.isin([2, 3]).all()
+    arabic = load_articles(data, languages=["ar"], dedup="all")
+    assert len(arabic) == sum(a.lang == "ar" and a.idlib for a in arts)
+    import duckdb
+    n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{data}/articles/*/*.parquet', hive_partitioning = true)").fetchall()[0][0]
+    assert n == 61

@@ -1,0 +1,130 @@
+"""``make bench``: speed and memory, each beside a baseline measured in the same run.
+
+- dedup: docs/s of the whole dedup stage (``find_clusters``: boilerplate,
+  shingling, signatures, LSH, verification, clustering) on one core, against
+  datasketch's ``MinHash.update_batch`` + ``MinHashLSH`` (insert and query)
+  on the same documents; plus the memory of 1,000,000 signatures in the
+  numpy index;
+- crawl: pages/s of a Scrapy crawl of a generated 5,000-page replay outlet
+  with politeness off, and the crawl process's peak memory;
+- storage: see ``storage.bench``.
+
+The machines are small and noisy: every figure is the median of ``--repeat``
+runs, and ratios compare figures taken in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+
+def _median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def synthetic_docs(n: int, words: int = 800, seed: int = 1, copy_share: float = 0.2):
+    """``n`` articles of ~5 KB over a 20,000-word vocabulary; ``copy_share`` of them edited copies."""
+    from pipeline.dedup import DedupDoc
+    rng = random.Random(seed)
+    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9))) for _ in range(20000)]
+    t0 = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    docs = []
+    for i in range(n):
+        if docs and rng.random() < copy_share:
+            src = rng.choice(docs)
+            paras = src.text.split("\n")
+            paras = paras[: rng.randint(max(2, len(paras) // 2), len(paras))]
+            text = "\n".join(paras)
+        else:
+            text = "\n".join(" ".join(rng.choice(vocab) for _ in range(words // 10)) for _ in range(10))
+        docs.append(DedupDoc(f"a{i:07d}", f"outlet{i % 25}", text, t0 + timedelta(minutes=i)))
+    return docs
+
+
+def datasketch_baseline(docs, num_perm: int = 128, threshold: float = 0.5) -> int:
+    """What a plain datasketch user writes: word 5-gram MinHash per document, then MinHashLSH."""
+    from datasketch import MinHash, MinHashLSH
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    sigs = []
+    for d in docs:
+        w = d.text.lower().split()
+        m = MinHash(num_perm=num_perm)
+        m.update_batch([" ".join(w[i:i + 5]).encode() for i in range(max(1, len(w) - 4))])
+        lsh.insert(d.article_id, m)
+        sigs.append(m)
+    return sum(len(lsh.query(m)) for m in sigs)
+
+
+def bench_dedup(n: int, repeat: int) -> list[str]:
+    from pipeline.dedup import find_clusters
+    docs = synthetic_docs(n)
+    size = statistics.mean(len(d.text.encode()) for d in docs)
+    ours = _median_time(lambda: find_clusters(docs), repeat)
+    base_n = min(n, 2000)  # the baseline is slow; its rate is measured on a prefix of the same docs
+    base = _median_time(lambda: datasketch_baseline(docs[:base_n]), max(1, repeat // 2))
+    r_ours, r_base = n / ours, base_n / base
+    return [f"dedup: {n} docs of {size / 1024:.1f} KB, one process",
+            f"  newspipe find_clusters        {r_ours:9.0f} docs/s  (median of {repeat}: {ours:.2f} s)",
+            f"  datasketch update_batch + LSH {r_base:9.0f} docs/s  (on the first {base_n} docs)",
+            f"  ratio                         {r_ours / r_base:9.1f} x"]
+
+
+def bench_index_memory(n: int) -> list[str]:
+    """Memory of ``n`` 128-permutation signatures and their band hashes (the in-memory index)."""
+    from pipeline.lsh import BandIndex, _band_hashes
+    import tracemalloc
+    tracemalloc.start()
+    sig = np.random.default_rng(0).integers(0, 2**32, (n, 128), dtype=np.uint64).astype(np.uint32)
+    idx = BandIndex(0.3, 128)
+    bands = _band_hashes(sig, *idx.params)
+    cur, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del bands
+    return [f"index memory: {n} signatures x 128 perms: {sig.nbytes / 2**20:.0f} MiB signatures, "
+            f"peak {peak / 2**20:.0f} MiB with band hashes ({idx.params[0]} bands x {idx.params[1]} rows)"]
+
+
+def bench_crawl(pages: int) -> list[str]:
+    from crawlers.bench_site import crawl_benchmark
+    r = crawl_benchmark(pages)
+    return [f"crawl: {r['pages']} article pages of a generated replay outlet, politeness off, one crawl process",
+            f"  {r['pages_per_s']:.0f} pages/s ({r['seconds']:.1f} s), crawl process peak RSS {r['peak_rss_mb']:.0f} MiB"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pipeline.bench")
+    ap.add_argument("--docs", type=int, default=20000)
+    ap.add_argument("--signatures", type=int, default=1_000_000)
+    ap.add_argument("--crawl-pages", type=int, default=5000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=["dedup", "crawl", "storage"], default=None)
+    args = ap.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    lines = []
+    if args.only in (None, "dedup"):
+        lines += bench_dedup(args.docs, args.repeat) + bench_index_memory(args.signatures)
+    if args.only in (None, "crawl"):
+        lines += bench_crawl(args.crawl_pages)
+    if args.only in (None, "storage"):
+        from storage.bench import bench_storage
+        lines += bench_storage()
+    print("\n".join(lines))
+    print(f"max RSS of the bench process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The analysts' entry point: ``load_articles`` returns a pandas DataFrame.
+
+Partitions outside ``[start, end]`` are never opened (the day is in the
+directory name), only the requested columns are read, and outlet, language
+and relevance filters are pushed down to the Parquet reader. The same data in
+DuckDB, with one line::
+
+    duckdb.sql("SELECT * FROM read_parquet('data/articles/*/*.parquet', hive_partitioning = true)")
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from storage.dataset import partitions, read_table
+from storage.schema import ARTICLES
+
+
+def _as_date(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _days(data: Path, start, end) -> list[date]:
+    lo, hi = _as_date(start), _as_date(end)
+    days = [date.fromisoformat(p.name.split("=", 1)[1]) for p in partitions(data, "articles")]
+    return [d for d in days if (lo is None or d >= lo) and (hi is None or d <= hi)]
+
+
+def load_articles(data: str | Path = "data", start=None, end=None, outlets: list[str] | None = None,
+                  languages: list[str] | None = None, relevant_only: bool = True, dedup: str = "origins",
+                  columns: list[str] | None = None) -> pd.DataFrame:
+    """Articles published from ``start`` to ``end`` (days, both included).
+
+    ``dedup="origins"`` keeps one row per story (the cluster's origin) and adds
+    ``copies`` (how many other articles republished it); ``"all"`` keeps every
+    article and adds its ``cluster_id``, ``is_origin`` and ``relation``.
+    """
+    if dedup not in ("origins", "all"):
+        raise ValueError(f"dedup must be 'origins' or 'all', got {dedup!r}")
+    data = Path(data)
+    wanted = list(dict.fromkeys((columns or ARTICLES.names) + ["article_id"]))
+    read_cols = list(dict.fromkeys(wanted + (["relevant"] if relevant_only else [])
+                                   + (["outlet"] if outlets else []) + (["language"] if languages else [])))
+    days = _days(data, start, end)
+    files = [f for d in days for f in sorted((data / "articles" / f"date={d.isoformat()}").glob("*.parquet"))]
+    if files:
+        dataset = ds.dataset(files, format="parquet", schema=ARTICLES)
+        flt = None
+        for cond in ([pc.field("relevant") == True] if relevant_only else []) + (  # noqa: E712
+                [pc.field("outlet").isin(outlets)] if outlets else []) + (
+                [pc.field("language").isin(languages)] if languages else []):
+            flt = cond if flt is None else flt & cond
+        table = dataset.to_table(columns=read_cols, filter=flt)
+    else:
+        table = read_table(data, "articles", read_cols, days=[])
+    df = table.select(wanted).to_pandas()
+    clusters_file = data / "clusters" / "part-0.parquet"
+    if clusters_file.exists() and len(df):
+        cl = pq.read_table(clusters_file, columns=["article_id", "cluster_id", "is_origin", "relation",
+                                                           "cluster_size"]).to_pandas()
+        df = df.merge(cl, on="article_id", how="left")
+        if dedup == "origins":
+            df = df[df["is_origin"].fillna(True).astype(bool)].copy()
+            df["copies"] = (df["cluster_size"].fillna(1) - 1).astype(int)
+            df = df.drop(columns=["is_origin", "relation", "cluster_size"])
+    return df.reset_index(drop=True)
