@@ -230,8 +230,8 @@ def check_unique_ids(docs: list[DedupDoc]) -> list[DedupDoc]:
 def _indexes(settings: DedupSettings, storage_config: dict | None):
     """(full-text index, lead index): in memory, or shared through a datasketch storage backend."""
     if storage_config:
-        return (SharedIndex(settings.lsh_threshold, settings.num_perm, settings.seed, storage_config, b"newspipe-full"),
-                SharedIndex(settings.lead_threshold, settings.num_perm, settings.seed, storage_config, b"newspipe-lead"))
+        return (SharedIndex(settings.lsh_threshold, settings.num_perm, settings.seed, storage_config, suffix=b"-full"),
+                SharedIndex(settings.lead_threshold, settings.num_perm, settings.seed, storage_config, suffix=b"-lead"))
     return BandIndex(settings.lsh_threshold, settings.num_perm), BandIndex(settings.lead_threshold, settings.num_perm)
 
 

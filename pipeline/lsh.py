@@ -92,12 +92,12 @@ class SharedIndex:
     """datasketch ``MinHashLSH`` behind the same interface, for shared storage backends."""
 
     def __init__(self, threshold: float, num_perm: int, seed: int = 1, storage_config: dict | None = None,
-                 basename: bytes | None = None):
+                 basename: bytes | None = None, suffix: bytes = b""):
         self.params = lsh_params(threshold, num_perm)
         self.seed = seed
         config = dict(storage_config or {"type": "dict"})
-        if basename is not None and config.get("type") == "redis":
-            config["basename"] = basename
+        if config.get("type") == "redis":  # one key prefix per index: full-text and lead indexes must not mix
+            config["basename"] = (basename or config.get("basename") or b"newspipe") + suffix
         self.lsh = MinHashLSH(num_perm=num_perm, params=self.params, storage_config=config)
 
     def _mh(self, signature: np.ndarray) -> LeanMinHash:

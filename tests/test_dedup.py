@@ -157,3 +157,49 @@ def test_cli_wrong_columns(tmp_path):
     (tmp_path / "junk.parquet").write_bytes(b"not parquet")
     p = _cli("dedup", str(tmp_path / "junk.parquet"), str(tmp_path / "o.parquet"))
     assert p.returncode == 2 and "junk.parquet" in p.stderr
+
+
+def test_shared_redis_index_proposes_the_same_pairs_as_the_numpy_index():
+    from tests.conftest import service_up
+    if not service_up(6379):
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    import uuid
+
+    from pipeline.lsh import BandIndex, SharedIndex
+    base = [essay(i) for i in range(30)]
+    texts = base + ["\n".join(t.split("\n")[:-1]) for t in base[:10]]
+    sigs = MinHasher(128, 1).signatures([shingle(t) for t in texts])
+    keys = [f"k{i:03d}" for i in range(len(texts))]
+    prefix = f"newspipe-test-{uuid.uuid4().hex[:8]}".encode()
+    config = {"type": "redis", "redis": {"host": "127.0.0.1", "port": 6379}}
+    shared = SharedIndex(0.3, 128, storage_config=config, basename=prefix)
+    try:
+        got = {tuple(p) for p in shared.pairs(keys, sigs).tolist()}
+        want = {tuple(p) for p in BandIndex(0.3, 128).pairs(keys, sigs).tolist()}
+        assert got == want and len(want) >= 10
+        # a second worker sees what the first inserted
+        other = SharedIndex(0.3, 128, storage_config=config, basename=prefix)
+        assert set(other.query(sigs[0])) >= {"k000", "k030"}
+        # and find_clusters gives the same clusters through Redis
+        docs = [doc(k, "x", t, i) for i, (k, t) in enumerate(zip(keys, texts))]
+        cfg = dict(config, basename=prefix + b"-fc")
+        assert find_clusters(docs, storage_config=cfg).rows == find_clusters(docs).rows
+    finally:
+        import redis
+        r = redis.Redis(host="127.0.0.1", port=6379)
+        for key in r.scan_iter(match=prefix + b"*"):
+            r.delete(key)
+
+
+def test_signatures_of_another_scheme_are_refused(demo_run, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from pipeline.run import recluster
+    from pipeline.settings import DedupSettings
+    from storage.dataset import StorageError
+    _, data = demo_run
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    with pytest.raises(StorageError, match="signatures were made with .*num_perm=128.* cannot be mixed"):
+        recluster(copy, replace(DedupSettings(), num_perm=64))
