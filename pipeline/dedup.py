@@ -36,7 +36,7 @@ from pipeline.boilerplate import learn_boilerplate, strip_boilerplate
 from pipeline.lsh import BandIndex, SharedIndex
 from pipeline.minhash import MinHasher, SignatureScheme
 from pipeline.settings import DedupSettings
-from pipeline.shingles import lead, normalize, shingle
+from pipeline.shingles import lead, normalize, shingle_batch
 
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)
 
@@ -112,8 +112,7 @@ class _Corpus:
         self.texts = _without_boilerplate(docs) if settings.strip_boilerplate else [d.text for d in docs]
         self.norms = [normalize(t) for t in self.texts]
         self.hashes = [_digest(n) for n in self.norms]
-        self.shingles = [shingle(n, settings.shingle_size, settings.char_shingle_size, normalized=True)
-                         for n in self.norms]
+        self.shingles = shingle_batch(self.norms, settings.shingle_size, settings.char_shingle_size)
         self.names = {o: [o, o.replace("-", " ")] + list(outlet_names.get(o, [])) for o in {d.outlet for d in docs}}
         self._attr: dict[int, list[str]] = {}
 
@@ -254,8 +253,8 @@ def find_clusters(docs: list[DedupDoc], settings: DedupSettings | None = None, *
     for i, a in enumerate(ids):
         if a in known:
             sig[i] = known[a]
-    lead_sig = hasher.signatures([shingle(lead(n, settings.lead_words, normalized=True), settings.shingle_size,
-                                          settings.char_shingle_size, normalized=True) for n in c.norms])
+    lead_sig = hasher.signatures(shingle_batch([lead(n, settings.lead_words, normalized=True) for n in c.norms],
+                                               settings.shingle_size, settings.char_shingle_size))
     eligible = np.array([i for i in range(len(docs)) if c.shingles[i].size >= settings.min_shingles], dtype=np.int64)
     keys = [ids[i] for i in eligible]
     full, heads = _indexes(settings, storage_config)

@@ -132,3 +132,48 @@ def lead(text: str, words: int, normalized: bool = False) -> str:
     if uses_char_shingles(norm):
         return norm.replace(" ", "")[: words * 2]
     return " ".join(norm.split(" ", words)[:words])
+
+
+def _word_shingles_batch(norms: list[str], size: int) -> list[np.ndarray]:
+    """``shingle`` for many space-separated texts in one pass of numpy calls.
+
+    Token hashes do not depend on a token's position, so the texts are hashed
+    as one string; n-grams that would cross from one text into the next are
+    dropped, and one sort of (text, shingle) keys makes every text's set unique.
+    """
+    tok = _token_hashes(" ".join(norms))
+    counts = np.fromiter((n.count(" ") + 1 for n in norms), dtype=np.int64, count=len(norms))
+    starts = np.cumsum(counts) - counts
+    per_doc = np.maximum(counts - size + 1, 1)  # a text shorter than one shingle still gives one
+    combined = _combine(tok, size) if tok.size >= size else np.empty(0, dtype=np.uint32)
+    total = int(per_doc.sum())
+    doc = np.repeat(np.arange(len(norms), dtype=np.uint64), per_doc)
+    pos = np.repeat(starts, per_doc) + (np.arange(total) - np.repeat(np.cumsum(per_doc) - per_doc, per_doc))
+    long_enough = np.repeat(counts >= size, per_doc)
+    values = np.empty(total, dtype=np.uint32)
+    values[long_enough] = combined[pos[long_enough]]
+    for i in np.flatnonzero(counts < size):  # rare: texts of fewer than ``size`` words
+        values[np.flatnonzero(doc == i)] = _combine(tok[starts[i]: starts[i] + counts[i]], size)
+    keys = np.sort((doc << np.uint64(32)) | values.astype(np.uint64))
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]  # faster than np.unique's hash table here
+    bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(norms) + 1, dtype=np.uint64))
+    low = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    return [low[bounds[i]: bounds[i + 1]] for i in range(len(norms))]
+
+
+def shingle_batch(norms: list[str], size: int = 5, char_size: int = 5, chunk: int = 1000) -> list[np.ndarray]:
+    """``shingle(n, size, char_size, normalized=True)`` for every normalised text, batched."""
+    out: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(norms)
+    words = []
+    for i, n in enumerate(norms):
+        if not n:
+            continue
+        if uses_char_shingles(n):
+            out[i] = shingle(n, size, char_size, normalized=True)
+        else:
+            words.append(i)
+    for k in range(0, len(words), chunk):
+        part = words[k:k + chunk]
+        for i, s in zip(part, _word_shingles_batch([norms[i] for i in part], size)):
+            out[i] = s
+    return out
