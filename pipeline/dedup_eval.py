@@ -71,8 +71,8 @@ def load_texts(shared: Path, min_words: int = 150) -> list[str]:
     return out
 
 
-def _footer(rng: random.Random) -> str:
-    return " ".join(rng.choice(FOOTER_WORDS) for _ in range(45)).capitalize() + "."
+def _footer(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(FOOTER_WORDS) for _ in range(words)).capitalize() + "."
 
 
 def _edit_words(text: str, rng: random.Random, rate: float) -> str:
@@ -107,7 +107,8 @@ def _copy(paras: list[str], rng: random.Random, origin_name: str) -> tuple[list[
 
 def build_set(texts: list[str], seed: int = 7) -> list[LabelledDoc]:
     rng = random.Random(seed)
-    footers = {o: _footer(rng) for o in OUTLETS}
+    # some outlets append a long footer (a mission statement, a disclaimer) to every article
+    footers = {o: _footer(rng, 160 if k % 3 == 0 else 45) for k, o in enumerate(OUTLETS)}
     docs: list[LabelledDoc] = []
     pool = list(range(len(texts)))
     rng.shuffle(pool)
@@ -124,6 +125,8 @@ def build_set(texts: list[str], seed: int = 7) -> list[LabelledDoc]:
 
     for rank, idx in enumerate(pool):
         paras = texts[idx].split("\n")
+        if rank % 7 == 6:  # a brief: the first paragraphs only, so the footer is a large share of the page
+            paras = paras[:2]
         outlet = OUTLETS[rank % len(OUTLETS)]
         label = f"s{idx}"
         t = rng.uniform(0, 24 * 30)

@@ -21,7 +21,7 @@ class BoilerplateSettings:
     Lower values remove more repeated text but risk removing a recurring lead."""
     min_pages: int = 3
     min_share: float = 0.3
-    max_chars: int = 600            # longer paragraphs are never treated as boilerplate
+    max_chars: int = 3000           # longer paragraphs are never boilerplate (disclaimers run to ~1,500 chars)
 
 
 @dataclass(frozen=True)
