@@ -43,6 +43,9 @@ def outlet_settings(outlet: Outlet, raw_dir: str | Path, politeness: bool = True
         "ROBOTSTXT_OBEY": outlet.politeness.obey_robots,
         "DOWNLOAD_DELAY": outlet.politeness.download_delay,
         "CONCURRENT_REQUESTS_PER_DOMAIN": outlet.politeness.concurrency,
+        "DOWNLOAD_TIMEOUT": outlet.politeness.timeout,
+        "DOWNLOAD_MAXSIZE": outlet.politeness.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": outlet.politeness.max_page_bytes // 2,
     }
     if not politeness or outlet.politeness.download_delay == 0:
         s.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0})

@@ -22,7 +22,7 @@ _KNOWN_FIELDS = {
     "sections", "search", "article_patterns", "deny_patterns", "politeness", "local",
     "proxy", "notes",
 }
-_POLITENESS_FIELDS = {"download_delay", "concurrency", "page_budget", "obey_robots"}
+_POLITENESS_FIELDS = {"download_delay", "concurrency", "page_budget", "obey_robots", "timeout", "max_page_bytes"}
 
 
 class SourcesError(ValueError):
@@ -35,6 +35,8 @@ class Politeness:
     concurrency: int = 2
     page_budget: int = 2000
     obey_robots: bool = True
+    timeout: float = 30.0                  # seconds for one response, slow-drip bodies included
+    max_page_bytes: int = 10 * 1024 * 1024  # larger responses (and decompressed gzip bombs) are cut
 
 
 @dataclass(frozen=True)
@@ -146,11 +148,14 @@ def outlet_from_dict(raw: Any, src: str = "<sources>", index: int = 0) -> Outlet
             concurrency=int(pol_raw.get("concurrency", Politeness.concurrency)),
             page_budget=int(pol_raw.get("page_budget", Politeness.page_budget)),
             obey_robots=bool(pol_raw.get("obey_robots", Politeness.obey_robots)),
+            timeout=float(pol_raw.get("timeout", Politeness.timeout)),
+            max_page_bytes=int(pol_raw.get("max_page_bytes", Politeness.max_page_bytes)),
         )
     except (TypeError, ValueError) as exc:
         raise _err(src, name, "politeness", str(exc)) from None
-    if pol.download_delay < 0 or pol.concurrency < 1 or pol.page_budget < 1:
-        raise _err(src, name, "politeness", "download_delay >= 0, concurrency >= 1 and page_budget >= 1 are required")
+    if pol.download_delay < 0 or pol.concurrency < 1 or pol.page_budget < 1 or pol.timeout <= 0 or pol.max_page_bytes < 1024:
+        raise _err(src, name, "politeness", "download_delay >= 0, concurrency >= 1, page_budget >= 1, timeout > 0 "
+                                            "and max_page_bytes >= 1024 are required")
     proxy = raw.get("proxy", "") or ""
     if proxy and (not isinstance(proxy, str) or urlsplit(proxy).scheme not in ("http", "https")
                   or not urlsplit(proxy).netloc):
