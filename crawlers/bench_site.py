@@ -49,7 +49,7 @@ def crawl_benchmark(n: int = 5000) -> dict:
         site.pages = bench_pages(n, site.base)
         outlet = {"name": NAME, "domains": [site.host], "languages": ["en"], "sitemaps": [site.base + "/sitemap.xml"],
                   "article_patterns": [r"^/news/\d+\.html$"], "proxy": server.address,
-                  "politeness": {"download_delay": 0, "concurrency": 32, "page_budget": n + 10}}
+                  "politeness": {"download_delay": 0, "concurrency": 64, "page_budget": n + 10}}
         sources = Path(tmp) / "sources.yaml"
         sources.write_text(yaml.safe_dump({"outlets": [outlet]}), encoding="utf-8")
         t = time.perf_counter()

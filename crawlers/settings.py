@@ -9,7 +9,7 @@ NEWSPIDER_MODULE = "crawlers.spiders"
 USER_AGENT = "newspipe/0.1 (news research crawler; +https://github.com/newspipe/newspipe)"
 ROBOTSTXT_OBEY = True
 
-CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -73,11 +74,21 @@ def main() -> int:
         print(f"replay outlets served at {server.address}; DAGs crawl them (set NEWSPIPE_SOURCES for real outlets)")
     print(f"Airflow UI: http://127.0.0.1:{port}  (user admin, password in {home}/simple_auth_manager_passwords.json.generated)")
     print(f"AIRFLOW_HOME={home}  DAGs: {ROOT / 'dags'}  data: {data}")
+    proc = subprocess.Popen([airflow_bin(), "standalone"], env=airflow_env(home, port, sources, data),
+                            start_new_session=True)
+
+    def stop(*_):  # take every Airflow process down with us, not only the first
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
-        return subprocess.call([airflow_bin(), "standalone"], env=airflow_env(home, port, sources, data))
+        return proc.wait()
     except KeyboardInterrupt:
-        return 0
+        stop()
+        return proc.wait()
     finally:
+        stop()
         if server is not None:
             server.stop()
 

@@ -316,6 +316,7 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
     ld_authors = [n for a in ld for n in _names(a.get("author"))]
     doc.title, doc.authors = find_title(tree, ld, url), ld_authors
     ld_site = next((_names(a.get("publisher"))[0] for a in ld if _names(a.get("publisher"))), None)
+    signals = page_signals(tree, ld)
     try:
         result = trafilatura.bare_extraction(
             tree, url=url, with_metadata=True, include_comments=False, include_tables=settings.include_tables,
@@ -334,6 +335,48 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
     if doc.published_at is None and result.date:
         doc.published_at, doc.date_source = parse_date(result.date), "text"
     doc.language = doc.language or guess_language(doc.text)
-    if len(doc.text) < settings.min_chars:
-        doc.verdict, doc.reason = "too_short", f"{len(doc.text)} characters < min_chars {settings.min_chars}"
+    doc.verdict, doc.reason = page_verdict(signals, doc.text, settings)
     return doc
+
+
+_LIST_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
+_PAYWALL_MARKERS = re.compile(r"paywall|subscriber[-_ ]only|premium[-_ ]content|metered[-_ ]content|piano-?offer", re.I)
+
+
+@dataclass(frozen=True)
+class PageSignals:
+    """What the raw page says about its kind, read before trafilatura trims the tree."""
+
+    list_type: str | None
+    paywall: bool
+    link_share: float
+
+
+def page_signals(tree, ld: list[dict]) -> PageSignals:
+    types = {str(t).lower() for node in tree.xpath('//script[@type="application/ld+json"]/text()')
+             for t in re.findall(r'"@type"\s*:\s*"([^"]+)"', node)}
+    listed = sorted(types & _LIST_TYPES) if not types & (ARTICLE_TYPES - {"webpage"}) else []
+    paywall = any(str(a.get("isAccessibleForFree")).lower() == "false" for a in ld if "isAccessibleForFree" in a) or any(
+        _PAYWALL_MARKERS.search(f"{el.get('class', '')} {el.get('id', '')}") for el in tree.xpath("//*[@class or @id]"))
+    body = tree.find("body")
+    share = 0.0
+    if body is not None:
+        total = len(" ".join(body.itertext()).split())
+        linked = sum(len(" ".join(a.itertext()).split()) for a in body.iter("a"))
+        share = linked / total if total > 200 else 0.0
+    return PageSignals(listed[0] if listed else None, paywall, share)
+
+
+def page_verdict(signals: PageSignals, text: str, settings: ExtractSettings) -> tuple[str, str]:
+    """``article``, or why the page is not one: ``index`` (a list of links), ``paywalled``
+    (a teaser behind a paywall), ``too_short``."""
+    if signals.list_type:
+        return "index", f"structured data says {signals.list_type}"
+    if signals.paywall and len(text) < settings.paywall_chars:
+        return "paywalled", f"behind a paywall, only {len(text)} characters visible"
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if signals.link_share > settings.max_link_share and sum(map(len, lines)) / max(len(lines), 1) < 90:
+        return "index", f"{signals.link_share:.0%} of the page's words are links"
+    if len(text) < settings.min_chars:
+        return "too_short", f"{len(text)} characters < min_chars {settings.min_chars}"
+    return "article", ""

@@ -109,3 +109,17 @@ def test_extraction_reads_charset_less_windows_1256():
            f"<body><article><h1>إدلب</h1><p>{text}</p></article></body></html>"
     doc = extract(html.encode("cp1256"), "http://a.test/ar/1")
     assert doc.verdict == "article" and "سراقب" in doc.text and doc.language == "ar"
+
+
+def test_index_and_paywalled_pages_are_not_articles():
+    links = "".join(f"<li><a href='/news/{i}'>Headline number {i} about the war in the north</a></li>" for i in range(60))
+    index = f"<html><body><h1>Latest</h1><ul>{links}</ul><p>Short intro.</p></body></html>".encode()
+    doc = extract(index, "http://a.test/latest")
+    assert doc.verdict in ("index", "too_short", "no_text") and doc.verdict != "article"
+    ld = '<script type="application/ld+json">{"@type": "CollectionPage", "name": "Idlib"}</script>'
+    assert extract(_page(LONG, ld), "http://a.test/tag/idlib").verdict == "index"
+    teaser = _page("<p>" + "Subscribers can read how the convoy crossed the border at dawn. " * 5 + "</p>"
+                   "<div class='paywall-offer'>Subscribe to read more</div>")
+    doc = extract(teaser, "http://a.test/premium")
+    assert doc.verdict == "paywalled", doc.reason
+    assert extract(_page(LONG), "http://a.test/x").verdict == "article"

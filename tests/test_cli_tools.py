@@ -1,0 +1,46 @@
+"""`newspipe extract` and `newspipe dataset info` on files we make here."""
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ("<html lang='en'><head><title>Convoy crosses at Kafr Lusin</title>"
+        "<meta property='article:published_time' content='2020-10-01T11:20:00+03:00'></head><body><article>"
+        "<h1>Convoy crosses at Kafr Lusin</h1><p>" + "A convoy of forty vehicles crossed into Idlib province. " * 12 +
+        "</p></article></body></html>")
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+
+
+def test_extract_folder_to_jsonl(tmp_path):
+    src = tmp_path / "pages"
+    src.mkdir()
+    (src / "one.html").write_text(PAGE, encoding="utf-8")
+    (src / "two.html.gz").write_bytes(gzip.compress(PAGE.encode()))
+    (src / "empty.html").write_bytes(b"")
+    (src / "broken.html.gz").write_bytes(b"not gzip")
+    urls = tmp_path / "urls.json"
+    urls.write_text(json.dumps({"one": {"url": "https://a.test/one", "articleBody": "x"}, "two": "https://a.test/two"}))
+    p = _cli("extract", "--input-dir", str(src), "--output", str(tmp_path / "out.jsonl"), "--urls", str(urls))
+    assert p.returncode == 0, p.stderr
+    rows = {r["id"]: r for r in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())}
+    assert set(rows) == {"one", "two", "empty", "broken"}
+    assert rows["one"]["url"] == "https://a.test/one" and rows["one"]["verdict"] == "article"
+    assert rows["one"]["published_at"] == "2020-10-01T08:20:00+00:00"
+    assert rows["two"]["title"] == "Convoy crosses at Kafr Lusin"
+    assert rows["empty"]["verdict"] == rows["broken"]["verdict"] == "empty"
+
+
+def test_dataset_info(demo_run):
+    _, data = demo_run
+    p = _cli("dataset", "info", "--data", str(data))
+    assert p.returncode == 0, p.stderr
+    assert "articles: 7 partition(s), 61 rows" in p.stdout and "schema v1" in p.stdout
+    assert "date=2020-10-01: 9 rows, last run" in p.stdout
