@@ -314,12 +314,12 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
         doc.published_at, doc.date_source = _text_date(url, tree)
     doc.language = _declared_language(tree, ld)
     ld_authors = [n for a in ld for n in _names(a.get("author"))]
-    doc.title, doc.authors = find_title(tree, ld, url), ld_authors
+    doc.title, doc.authors = find_title(tree, ld, url), ld_authors or _markup_authors(tree) or _byline_authors(tree)
     ld_site = next((_names(a.get("publisher"))[0] for a in ld if _names(a.get("publisher"))), None)
     signals = page_signals(tree, ld)
     try:
         result = trafilatura.bare_extraction(
-            tree, url=url, with_metadata=True, include_comments=False, include_tables=settings.include_tables,
+            tree, url=url, with_metadata=False, include_comments=False, include_tables=settings.include_tables,
             favor_precision=settings.favor_precision, deduplicate=False, config=_trafilatura_config(settings.max_tree_size))
     except Exception as exc:  # trafilatura can fail on pathological trees; the batch must go on
         doc.verdict, doc.reason = "error", f"trafilatura failed: {type(exc).__name__}: {exc}"
@@ -328,19 +328,43 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
         doc.verdict, doc.reason = "no_text", "trafilatura found no main text"
         return doc
     doc.text = normalize_text(result.text or "")
-    doc.title = doc.title or clean_title(result.title)
-    doc.authors = doc.authors or _names(result.author or "")
-    doc.site_name = ld_site or (result.sitename if result.sitename and not re.match(r"^[\d.:]+$", result.sitename) else None)
-    doc.description = result.description
-    if doc.published_at is None and result.date:
-        doc.published_at, doc.date_source = parse_date(result.date), "text"
+    doc.site_name = ld_site or _meta(tree, ("og:site_name", "application-name"))
+    doc.description = _meta(tree, ("description", "og:description", "twitter:description"))
     doc.language = doc.language or guess_language(doc.text)
     doc.verdict, doc.reason = page_verdict(signals, doc.text, settings)
     return doc
 
 
 _LIST_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
+_PAYWALL_XPATH = ("//*[contains(@class, 'paywall') or contains(@id, 'paywall') or contains(@class, 'subscriber')"
+                  " or contains(@class, 'premium') or contains(@class, 'metered') or contains(@class, 'piano')]")
 _PAYWALL_MARKERS = re.compile(r"paywall|subscriber[-_ ]only|premium[-_ ]content|metered[-_ ]content|piano-?offer", re.I)
+
+
+_AUTHOR_META = ("author", "article:author", "parsely-author", "dc.creator", "byl", "sailthru.author")
+
+
+def _markup_authors(tree) -> list[str]:
+    """Authors from meta tags, microdata and rel=author links (JSON-LD is read first, elsewhere)."""
+    raw = _meta(tree, _AUTHOR_META)
+    if raw and not raw.startswith("http"):
+        return _names(re.sub(r"^(by|von|par|de)\s+", "", raw, flags=re.I))
+    found = []
+    for el in tree.xpath('//*[@itemprop="author"] | //a[@rel="author"]'):
+        name = (el.get("content") or " ".join(" ".join(el.itertext()).split())).strip()
+        if name and len(name) < 80 and name not in found:
+            found.append(name)
+    return found
+
+
+def _byline_authors(tree) -> list[str]:
+    """trafilatura's byline search, only for pages whose markup names no author (it copies the tree)."""
+    from trafilatura.metadata import extract_author
+    try:
+        found = extract_author(tree)
+    except Exception:  # a heuristic on odd markup; authors are optional
+        return []
+    return [a.strip() for a in (found or "").split(";") if a.strip()]
 
 
 @dataclass(frozen=True)
@@ -357,7 +381,7 @@ def page_signals(tree, ld: list[dict]) -> PageSignals:
              for t in re.findall(r'"@type"\s*:\s*"([^"]+)"', node)}
     listed = sorted(types & _LIST_TYPES) if not types & (ARTICLE_TYPES - {"webpage"}) else []
     paywall = any(str(a.get("isAccessibleForFree")).lower() == "false" for a in ld if "isAccessibleForFree" in a) or any(
-        _PAYWALL_MARKERS.search(f"{el.get('class', '')} {el.get('id', '')}") for el in tree.xpath("//*[@class or @id]"))
+        _PAYWALL_MARKERS.search(f"{el.get('class', '')} {el.get('id', '')}") for el in tree.xpath(_PAYWALL_XPATH))
     body = tree.find("body")
     share = 0.0
     if body is not None:
