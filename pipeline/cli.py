@@ -5,7 +5,6 @@ import argparse
 import logging
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 from crawlers.sources import SourcesError, load_sources
 from pipeline.settings import DedupSettings

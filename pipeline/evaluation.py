@@ -148,18 +148,6 @@ def _baseline_meta(args: tuple[bytes, str]) -> dict:
     return {"title": doc.title, "authors": authors, "date": doc.date}
 
 
-def _day(value) -> str | None:
-    if not value:
-        return None
-    from crawlers.discovery import parse_date
-    d = parse_date(str(value).replace(" ", "T", 1))
-    if d is None:
-        return str(value)[:10]
-    # expectations carry the outlet's local offset; compare the day the outlet printed
-    m = re.search(r"([+-]\d{2}):?(\d{2})$", str(value))
-    return str(value)[:10] if m else d.date().isoformat()
-
-
 def eval_metadata(corpus: Path, workers: int = 1) -> dict:
     cases = _outlet_pages(corpus)
     items = [(_read_gz(c["path"]), c["url"]) for c in cases]

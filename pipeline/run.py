@@ -28,7 +28,7 @@ from pipeline.dedup import DedupDoc, DedupResult, find_clusters, scheme_of
 from pipeline.minhash import MinHasher, SignatureScheme
 from pipeline.process import Article, Rejected, build_articles
 from pipeline.settings import DedupSettings
-from pipeline.shingles import shingle
+from pipeline.shingles import normalize, shingle_batch
 from storage.dataset import StorageError, read_table, replace_partitions, to_table, write_file
 from storage.locks import exclusive, partition_locks
 
@@ -123,7 +123,8 @@ def publish_articles(data: Path, articles: list[Article], since: datetime, until
     art_tables, sig_tables = {}, {}
     for day, arts in by_day.items():
         art_tables[day] = to_table("articles", [asdict(a) for a in arts])
-        sigs = hasher.signatures([shingle(a.text, settings.shingle_size, settings.char_shingle_size) for a in arts])
+        sigs = hasher.signatures(shingle_batch([normalize(a.text) for a in arts], settings.shingle_size,
+                                               settings.char_shingle_size))
         sig_tables[day] = to_table("signatures", [{"article_id": a.article_id, "content_hash": a.content_hash,
                                                     "signature": s} for a, s in zip(arts, sigs)])
     replace_partitions(data, "articles", art_tables, days)
