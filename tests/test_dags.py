@@ -73,14 +73,15 @@ def test_daily_dag_publishes_the_day(replay, airflow_home, tmp_path):
     assert sorted(again["article_id"]) == sorted(articles["article_id"])
 
 
-@pytest.mark.parametrize("conf, message", [
-    ({"outlets": ["no-such-outlet"]}, "unknown outlet(s): no-such-outlet"),
-    ({"since": "2020-10-05", "until": "2020-10-01"}, "is not before its end"),
-    ({"since": "yesterday"}, "param 'since': 'yesterday' is not an ISO 8601 date"),
+# each test runs its own logical date: the tests share one metadata DB, and a run is one per date
+@pytest.mark.parametrize("logical, conf, message", [
+    ("2020-11-01", {"outlets": ["no-such-outlet"]}, "unknown outlet(s): no-such-outlet"),
+    ("2020-11-02", {"since": "2020-10-05", "until": "2020-10-01"}, "is not before its end"),
+    ("2020-11-03", {"since": "yesterday"}, "param 'since': 'yesterday' is not an ISO 8601 date"),
 ])
-def test_bad_params_fail_before_crawling(replay, airflow_home, tmp_path, conf, message):
+def test_bad_params_fail_before_crawling(replay, airflow_home, tmp_path, logical, conf, message):
     sources = write_sources(replay, tmp_path / "s.yaml")
-    r = dag_test(airflow_home, "2020-10-02T00:00:00", conf, sources, tmp_path / "data")
+    r = dag_test(airflow_home, f"{logical}T00:00:00", conf, sources, tmp_path / "data")
     assert r["state"] == "failed"
     assert r["tasks"]["plan"] == "failed"
     assert not any(k.startswith("crawl[") and v == "success" for k, v in r["tasks"].items())
@@ -89,12 +90,15 @@ def test_bad_params_fail_before_crawling(replay, airflow_home, tmp_path, conf, m
     assert not (tmp_path / "data" / "articles").exists()
 
 
-def test_a_dead_outlet_fails_alone_and_reextract_and_dry_run(replay, airflow_home, tmp_path):
+def test_a_dead_outlet_fails_alone_and_reextract_and_dry_run(replay, tmp_path):
+    # a metadata DB of its own: the run state must come from this test's runs only
+    airflow_home = tmp_path / "airflow"
+    airflow_home.mkdir()
     gone = dict(replay.config("euro-courier"), name="gone-outlet", proxy=f"http://127.0.0.1:{free_port()}")
     sources = write_sources(replay, tmp_path / "s.yaml", ["levant-wire", "anatolia-post"], extra=[gone])
     data = tmp_path / "data"
     conf = {"politeness": False}
-    r = dag_test(airflow_home, "2020-10-02T00:00:00", conf, sources, data)
+    r = dag_test(airflow_home, "2020-10-03T00:00:00", conf, sources, data)
     crawls = {k: v for k, v in r["tasks"].items() if k.startswith("crawl[")}
     assert sorted(crawls.values()) == ["failed", "success", "success"], r["tasks"]
     assert r["tasks"]["publish"] == "success" and r["state"] == "success"
@@ -105,12 +109,12 @@ def test_a_dead_outlet_fails_alone_and_reextract_and_dry_run(replay, airflow_hom
     # re-extraction from the stored raw pages: nothing fetched, the same articles published again
     for p in replay.sites.values():
         p.hits.clear()
-    r = dag_test(airflow_home, "2020-10-02T00:00:00", dict(conf, reextract=True), sources, data)
+    r = dag_test(airflow_home, "2020-10-03T00:00:00", dict(conf, reextract=True), sources, data)
     assert r["tasks"]["publish"] == "success"
     assert sum(sum(s.hits.values()) for s in replay.sites.values()) == 0
     again = pd.read_parquet(data / "articles")
     assert sorted(again["article_id"]) == sorted(first["article_id"])
     # a dry run plans and writes nothing
-    r = dag_test(airflow_home, "2020-10-05T00:00:00", dict(conf, dry_run=True), sources, data)
+    r = dag_test(airflow_home, "2020-10-06T00:00:00", dict(conf, dry_run=True), sources, data)
     assert r["state"] == "success"
-    assert not (data / "articles" / "date=2020-10-04").exists()
+    assert not (data / "articles" / "date=2020-10-05").exists()
