@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -39,7 +40,7 @@ class AirflowStandalone:
                                               auth=False)["access_token"]
                     if any(d["dag_id"] == "newspipe_daily" for d in self.request("GET", "/api/v2/dags")["dags"]):
                         return self
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, AssertionError):
                 pass
             time.sleep(2)
         raise TimeoutError(f"airflow standalone did not serve newspipe_daily in time: {self.tail()}")
@@ -56,14 +57,24 @@ class AirflowStandalone:
     def tail(self, n: int = 4000) -> str:
         return (self.home / "standalone.log").read_text(errors="replace")[-n:]
 
-    def request(self, method: str, path: str, body: dict | None = None, auth: bool = True) -> dict:
-        req = urllib.request.Request(self.base + path, method=method,
-                                     data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json"})
-        if auth:
-            req.add_header("Authorization", f"Bearer {self.token}")
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read() or b"{}")
+    def request(self, method: str, path: str, body: dict | None = None, auth: bool = True, tries: int = 6) -> dict:
+        """One API call. A 503 (SQLite busy while the scheduler writes) is retried, as any client would."""
+        for attempt in range(tries):
+            req = urllib.request.Request(self.base + path, method=method,
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Content-Type": "application/json"})
+            if auth:
+                req.add_header("Authorization", f"Bearer {self.token}")
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    return json.loads(resp.read() or b"{}")
+            except urllib.error.HTTPError as exc:
+                detail = exc.read().decode(errors="replace")[:500]
+                if exc.code == 503 and attempt + 1 < tries:
+                    time.sleep(2 * (attempt + 1))
+                    continue
+                raise AssertionError(f"{method} {path}: HTTP {exc.code}: {detail}") from None
+        raise AssertionError("unreachable")
 
     def wait_runs(self, dag_id: str, run_type: str, count: int, timeout: float = 900) -> list[dict]:
         deadline = time.time() + timeout
