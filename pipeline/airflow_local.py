@@ -20,6 +20,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# SQLite's default 5 s lock timeout is shorter than a busy scheduler holds the database on a
+# 2-core machine; the API then answers 503 and a half-written backfill can crash the scheduler
+SQLITE_CONNECT_ARGS = {"timeout": 120}
 
 
 def free_port(preferred: int = 8080) -> int:
@@ -46,6 +49,8 @@ def airflow_env(home: Path, port: int, sources: str, data: str) -> dict[str, str
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "pipeline.airflow_local.SQLITE_CONNECT_ARGS",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": "pipeline.airflow_local.SQLITE_CONNECT_ARGS",
         "NEWSPIPE_SOURCES": sources,
         "NEWSPIPE_DATA": data,
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),

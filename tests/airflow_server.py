@@ -21,6 +21,8 @@ class AirflowStandalone:
         self.env["AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC"] = "2"
         if sql_alchemy_conn:
             self.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sql_alchemy_conn
+            for key in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC"):
+                self.env.pop(key, None)  # SQLite's, not psycopg2's
         self.proc: subprocess.Popen | None = None
         self.token = ""
 
