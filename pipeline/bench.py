@@ -114,10 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     lines = []
+    if args.only in (None, "crawl"):  # first: the crawl child's peak RSS must not include a large parent
+        lines += bench_crawl(args.crawl_pages)
     if args.only in (None, "dedup"):
         lines += bench_dedup(args.docs, args.repeat) + bench_index_memory(args.signatures)
-    if args.only in (None, "crawl"):
-        lines += bench_crawl(args.crawl_pages)
     if args.only in (None, "storage"):
         from storage.bench import bench_storage
         lines += bench_storage()
