@@ -115,6 +115,7 @@ class _Corpus:
         self.shingles = shingle_batch(self.norms, settings.shingle_size, settings.char_shingle_size)
         self.names = {o: [o, o.replace("-", " ")] + list(outlet_names.get(o, [])) for o in {d.outlet for d in docs}}
         self._attr: dict[int, list[str]] = {}
+        self._verdicts: dict[tuple[int, int], tuple[bool, float, float]] = {}
 
     def attributions(self, i: int) -> list[str]:
         if i not in self._attr:
@@ -123,6 +124,13 @@ class _Corpus:
         return self._attr[i]
 
     def duplicate(self, i: int, j: int) -> tuple[bool, float, float]:
+        """Verified once per pair: edges, the split against the origin and the relation all ask."""
+        key = (i, j) if i < j else (j, i)
+        if key not in self._verdicts:
+            self._verdicts[key] = self._verify(*key)
+        return self._verdicts[key]
+
+    def _verify(self, i: int, j: int) -> tuple[bool, float, float]:
         if self.hashes[i] == self.hashes[j]:
             return True, 1.0, 1.0
         a, b = self.shingles[i], self.shingles[j]

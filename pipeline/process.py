@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -45,7 +45,6 @@ class Article:
     content_hash: str
     run_id: str
     discovered_via: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

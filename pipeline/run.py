@@ -29,7 +29,7 @@ from pipeline.minhash import MinHasher, SignatureScheme
 from pipeline.process import Article, Rejected, build_articles
 from pipeline.settings import DedupSettings
 from pipeline.shingles import normalize, shingle_batch
-from storage.dataset import StorageError, read_table, replace_partitions, to_table, write_file
+from storage.dataset import StorageError, partitions, read_table, replace_partitions, to_table, write_file
 from storage.locks import exclusive, partition_locks
 
 STATE_DIR = "_state"
@@ -133,7 +133,7 @@ def publish_articles(data: Path, articles: list[Article], since: datetime, until
 
 def _stored_signatures(data: Path, scheme: SignatureScheme) -> dict[tuple[str, str], np.ndarray]:
     out: dict[tuple[str, str], np.ndarray] = {}
-    for part in sorted((data / "signatures").glob("date=*")):
+    for part in partitions(data, "signatures"):  # recovers an interrupted swap first
         for f in sorted(part.glob("*.parquet")):
             stored = SignatureScheme.from_metadata(pq.read_schema(f).metadata or {})
             if stored != scheme:
