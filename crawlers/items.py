@@ -1,7 +1,7 @@
 """Items: what a spider hands to the item pipelines."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -18,4 +18,15 @@ class RawPage:
     discovered_via: str           # feed | sitemap | section | search
     listed_at: str | None = None  # date the feed or sitemap gave, ISO 8601
     listed_title: str | None = None
-    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class KnownPage:
+    """An article link whose page an earlier crawl already stored: listed again, not fetched again."""
+
+    outlet: str
+    url: str                      # canonical URL
+    raw_file: str                 # the Parquet file holding the stored page
+    discovered_via: str
+    listed_at: str | None = None
+    listed_title: str | None = None

@@ -1,10 +1,18 @@
-"""Downloader middlewares: transport concerns only."""
+"""Downloader middlewares: transport concerns only (address guard, proxy, conditional GET, Retry-After)."""
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.response import response_status_message
+
+from crawlers.state import CrawlState
 
 
 def _blocked_address(host: str) -> str | None:
@@ -70,3 +78,120 @@ class OutletProxyMiddleware:
         if outlet is not None and outlet.proxy and "proxy" not in request.meta:
             request.meta["proxy"] = outlet.proxy
         return None
+
+
+class ConditionalGetMiddleware:
+    """Ask for feeds and sitemaps (requests with ``meta["conditional_get"]``) with the
+    ETag and Last-Modified of the outlet's last copy, and answer a ``304 Not
+    Modified`` from that copy, so an unchanged listing costs one small response
+    and discovery still sees every link. Needs NEWSPIPE_DATA_ROOT (the state lives
+    with the data); without it the middleware is off."""
+
+    def __init__(self, crawler, data_root: str):
+        self.crawler = crawler
+        self.data_root = data_root
+        self.states: dict[str, CrawlState] = {}
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        root = crawler.settings.get("NEWSPIPE_DATA_ROOT")
+        if not root:
+            raise NotConfigured("no NEWSPIPE_DATA_ROOT: no crawl state")
+        return cls(crawler, root)
+
+    def _state(self) -> CrawlState | None:
+        outlet = getattr(getattr(self.crawler, "spider", None), "outlet", None)
+        if outlet is None:
+            return None
+        if outlet.name not in self.states:
+            self.states[outlet.name] = CrawlState(self.data_root, outlet.name)
+        return self.states[outlet.name]
+
+    def process_request(self, request, spider=None):
+        if not request.meta.get("conditional_get") or "If-None-Match" in request.headers:
+            return None
+        state = self._state()
+        known = state.validators(request.url) if state else None
+        if known is not None:
+            if known.etag:
+                request.headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                request.headers["If-Modified-Since"] = known.last_modified
+        return None
+
+    def process_response(self, request, response, spider=None):
+        if not request.meta.get("conditional_get"):
+            return response
+        state = self._state()
+        if state is None:
+            return response
+        stats = self.crawler.stats
+        if response.status == 304:
+            known = state.validators(request.url)
+            if known is None:  # a 304 we did not ask for: nothing to answer it with
+                return response
+            stats.inc_value("newspipe/conditional/not_modified")
+            return response.replace(status=200, body=known.body, flags=response.flags + ["not-modified"])
+        etag = _header(response, b"ETag")
+        modified = _header(response, b"Last-Modified")
+        if response.status == 200 and (etag or modified):
+            state.save_validators(request.url, etag, modified, response.body, datetime.now(timezone.utc).isoformat())
+            stats.inc_value("newspipe/conditional/stored")
+        return response
+
+    def spider_closed(self, spider=None):
+        for state in self.states.values():
+            state.close()
+
+
+def _header(response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date); None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, but a 429 or 503 with ``Retry-After`` is retried only
+    after the wait the server asked for. A wait over NEWSPIPE_MAX_RETRY_AFTER
+    seconds is not waited for: the page is given up for this run (stat
+    ``newspipe/retry_after/too_long``) and a later run fetches it."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.max_wait = settings.getfloat("NEWSPIPE_MAX_RETRY_AFTER", 120.0)
+
+    def process_response(self, request, response, spider=None):
+        wait = retry_after_seconds(_header(response, b"Retry-After")) if response.status in (429, 503) else None
+        if wait is None or request.meta.get("dont_retry", False):
+            return super().process_response(request, response)
+        stats = self.crawler.stats
+        if wait > self.max_wait:
+            stats.inc_value("newspipe/retry_after/too_long")
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        stats.inc_value("newspipe/retry_after/waited")
+        stats.inc_value("newspipe/retry_after/seconds", wait)
+        return self._after(wait, retry)  # Scrapy awaits what a middleware returns
+
+    @staticmethod
+    async def _after(wait: float, retry):
+        await sleep(wait)
+        return retry

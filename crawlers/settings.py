@@ -1,6 +1,7 @@
 """Scrapy settings for newspipe crawls. Per-outlet politeness from the sources
-file overrides DOWNLOAD_DELAY, CONCURRENT_REQUESTS_PER_DOMAIN and
-CLOSESPIDER_PAGECOUNT (see crawlers.crawl.outlet_settings)."""
+file overrides DOWNLOAD_DELAY, CONCURRENT_REQUESTS_PER_DOMAIN,
+CLOSESPIDER_PAGECOUNT, DOWNLOAD_TIMEOUT and DOWNLOAD_MAXSIZE; a run sets
+NEWSPIPE_DATA_ROOT and NEWSPIPE_REFETCH (see crawlers.crawl.outlet_settings)."""
 
 BOT_NAME = "newspipe"
 SPIDER_MODULES = ["crawlers.spiders"]
@@ -36,12 +37,38 @@ LOG_LEVEL = "WARNING"
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.AddressGuardMiddleware": 50,
     "crawlers.middlewares.OutletProxyMiddleware": 740,
+    "crawlers.middlewares.ConditionalGetMiddleware": 560,  # sees responses after decompression (590)
+    "crawlers.middlewares.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # not used by a news crawl: offsite filtering is the spider's own (outlet domains and article patterns)
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+}
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+EXTENSIONS = {
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
+    "scrapy.extensions.spiderstate.SpiderState": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "crawlers.extensions.RobotsCrawlDelay": 500,
 }
 ITEM_PIPELINES = {
     "crawlers.pipelines.RawPageWriter": 500,
+    "crawlers.pipelines.KnownPageIndex": 510,
 }
 
 # newspipe's own settings
 NEWSPIPE_RAW_DIR = "raw"           # where RawPageWriter puts Parquet files
 NEWSPIPE_RAW_BATCH = 500           # pages per Parquet file (bounded memory, crash-safe batches)
 NEWSPIPE_SECTION_PAGES = 5         # pagination depth on section / tag pages
+NEWSPIPE_DATA_ROOT = ""            # data root holding _state/crawl/OUTLET.sqlite; empty: no incremental state
+NEWSPIPE_REFETCH = False           # fetch article URLs again even if an earlier crawl stored them
+NEWSPIPE_OBEY_CRAWL_DELAY = True   # robots.txt Crawl-delay (only while ROBOTSTXT_OBEY)
+NEWSPIPE_MAX_CRAWL_DELAY = 30.0    # seconds; a longer Crawl-delay is capped
+NEWSPIPE_MAX_RETRY_AFTER = 120.0   # seconds; a longer Retry-After gives the page up for this run
+

@@ -45,6 +45,7 @@ RETRY_DELAY = timedelta(seconds=float(os.environ.get("NEWSPIPE_RETRY_DELAY_SECON
         "reextract": Param(False, type="boolean", title="Re-extract stored raw pages, fetch nothing"),
         "dry_run": Param(False, type="boolean", title="Validate and plan only"),
         "politeness": Param(True, type="boolean", title="Obey crawl delays and AutoThrottle"),
+        "refetch": Param(False, type="boolean", title="Fetch pages again that earlier runs stored"),
     },
 )
 def newspipe_daily():

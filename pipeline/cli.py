@@ -52,7 +52,7 @@ def cmd_run(args) -> int:
         return EXIT_BAD_INPUT
     outlets = [o for o in (args.outlets or "").split(",") if o]
     report = run(args.sources, args.since, args.until, args.data, outlets=outlets or None,
-                 politeness=not args.no_politeness, workers=args.workers)
+                 politeness=not args.no_politeness, workers=args.workers, refetch=args.refetch)
     for c in report.crawls:
         if c.status != "ok":
             print(f"{c.status}: {c.message}", file=sys.stderr)
@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="data")
     p.add_argument("--outlets", default="", help="comma-separated outlet names (default: all)")
     p.add_argument("--no-politeness", action="store_true", help="no delays or AutoThrottle (local sites only)")
+    p.add_argument("--refetch", action="store_true",
+                   help="fetch article pages again even if an earlier crawl stored them (default: incremental)")
     p.add_argument("--workers", type=int, default=None)
     p.set_defaults(func=cmd_run)
 

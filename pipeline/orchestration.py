@@ -46,6 +46,7 @@ class Plan:
     reextract: bool = False
     dry_run: bool = False
     politeness: bool = True
+    refetch: bool = False
     notes: list[str] = field(default_factory=list)
 
     def window(self) -> tuple[datetime, datetime]:
@@ -68,12 +69,12 @@ def make_plan(params: dict | None, interval_start, interval_end, *, sources: str
     """Validate run parameters against the registry and fix the window.
 
     ``params``: ``outlets`` (list, empty = all), ``since``/``until`` (override
-    the data interval), ``reextract``, ``dry_run``, ``politeness``.
+    the data interval), ``reextract``, ``dry_run``, ``politeness``, ``refetch``.
     """
     if params is not None and not isinstance(params, dict):
         raise PlanError(f"run conf must be a mapping, got {type(params).__name__}")
     params = {k: v for k, v in (params or {}).items() if v is not None}
-    known = {"outlets", "since", "until", "reextract", "dry_run", "politeness"}
+    known = {"outlets", "since", "until", "reextract", "dry_run", "politeness", "refetch"}
     unknown = sorted(set(params) - known)
     if unknown:
         raise PlanError(f"unknown param(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -86,7 +87,7 @@ def make_plan(params: dict | None, interval_start, interval_end, *, sources: str
         outlets = [o.strip() for o in outlets.split(",") if o.strip()]
     if not isinstance(outlets, list) or not all(isinstance(o, str) for o in outlets):
         raise PlanError(f"param 'outlets' must be a list of outlet names, got {outlets!r}")
-    for flag in ("reextract", "dry_run", "politeness"):
+    for flag in ("reextract", "dry_run", "politeness", "refetch"):
         if flag in params and not isinstance(params[flag], bool):
             raise PlanError(f"param '{flag}' must be true or false, got {params[flag]!r}")
     sources = sources or sources_path()
@@ -96,7 +97,7 @@ def make_plan(params: dict | None, interval_start, interval_end, *, sources: str
         raise PlanError(str(exc)) from None
     plan = Plan(since.isoformat(), until.isoformat(), [o.name for o in chosen], str(sources), data or data_root(),
                 reextract=params.get("reextract", False), dry_run=params.get("dry_run", False),
-                politeness=params.get("politeness", True))
+                politeness=params.get("politeness", True), refetch=params.get("refetch", False))
     plan.notes.append("all outlets" if not outlets else f"outlets: {', '.join(plan.outlets)}")
     return asdict(plan)
 
@@ -108,10 +109,11 @@ def crawl_outlet(plan: dict, outlet: str) -> dict:
     if p.dry_run or p.reextract:
         return {"outlet": outlet, "status": "skipped", "reason": "dry run" if p.dry_run else "re-extraction"}
     since, until = p.window()
-    [res] = crawl_stage(p.sources, since, until, p.data, [outlet], p.politeness)
+    [res] = crawl_stage(p.sources, since, until, p.data, [outlet], p.politeness, refetch=p.refetch)
     if res.status == "failed":
         raise OutletFailed(res.message)
-    return {"outlet": outlet, "status": res.status, "articles_fetched": res.articles_fetched, "message": res.message}
+    return {"outlet": outlet, "status": res.status, "articles_fetched": res.articles_fetched,
+            "articles_known": res.articles_known, "message": res.message}
 
 
 def publish(plan: dict, run_id: str | None = None) -> dict:

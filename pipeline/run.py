@@ -20,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from crawlers.crawl import OutletCrawl, run_crawl
+from crawlers.pipelines import KNOWN_FILE
 from crawlers.sources import DEFAULT_SOURCES, load_sources, select_outlets
 from pipeline.dedup import DedupDoc, DedupResult, find_clusters, scheme_of
 from pipeline.minhash import MinHasher, SignatureScheme
@@ -76,18 +78,45 @@ def day_of(published_at: datetime | None, since: datetime, until: datetime) -> d
     return since.astimezone(timezone.utc).date()
 
 
-def read_raw_pages(outlet_dir: Path) -> list[dict]:
-    """Raw page records of one outlet's crawl."""
-    files = sorted(Path(outlet_dir).glob("*.parquet"))
-    if not files:
-        return []
+def read_raw_pages(outlet_dir: Path, data_root: Path | None = None) -> list[dict]:
+    """Raw page records of one outlet's crawl of a window: the pages it fetched, and
+    the pages it listed that an earlier crawl had stored (``known.jsonl``, read
+    from their files under ``data_root``). One record per URL, the latest fetch."""
+    outlet_dir = Path(outlet_dir)
     rows: list[dict] = []
-    for f in files:
-        try:
-            rows.extend(pq.read_table(f).to_pylist())
-        except (OSError, pa.ArrowInvalid) as exc:
-            raise StorageError(f"{f}: unreadable raw page file: {exc}") from None
-    return rows
+    for f in sorted(outlet_dir.glob("*.parquet")):
+        rows.extend(_read_raw_file(f))
+    known = outlet_dir / KNOWN_FILE
+    if data_root is not None and known.exists():
+        refs: dict[str, dict[str, dict]] = defaultdict(dict)
+        for line in known.read_text(encoding="utf-8").splitlines():
+            ref = json.loads(line)
+            refs[ref["raw_file"]][ref["url"]] = ref
+        for rel, wanted in refs.items():
+            for row in _read_raw_file(Path(data_root) / rel, set(wanted)):
+                row["listed_at"] = row.get("listed_at") or _parse_ts(wanted[row["url"]].get("listed_at"))
+                rows.append(row)
+    latest: dict[str, dict] = {}
+    for r in rows:
+        prev = latest.get(r["url"])
+        if prev is None or (r["fetched_at"] or datetime.min.replace(tzinfo=timezone.utc)) >= \
+                (prev["fetched_at"] or datetime.min.replace(tzinfo=timezone.utc)):
+            latest[r["url"]] = r
+    return list(latest.values())
+
+
+def _read_raw_file(path: Path, urls: set[str] | None = None) -> list[dict]:
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise StorageError(f"{path}: unreadable raw page file: {exc}") from None
+    if urls is not None:
+        table = table.filter(pc.is_in(table.column("url"), pa.array(sorted(urls))))
+    return table.to_pylist()
+
+
+def _parse_ts(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _load_json(path: Path) -> dict:
@@ -176,10 +205,11 @@ def raw_dir_for(data: Path, since: datetime, until: datetime) -> Path:
 
 def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path,
                 outlets: list[str] | None = None, politeness: bool = True,
-                timeout: float | None = None) -> list[OutletCrawl]:
-    """Crawl outlets of the window into its raw directory (each crawl in a child process)."""
+                timeout: float | None = None, refetch: bool = False) -> list[OutletCrawl]:
+    """Crawl outlets of the window into its raw directory (each crawl in a child process),
+    incrementally: pages stored by earlier crawls are not fetched again unless ``refetch``."""
     return run_crawl(sources or DEFAULT_SOURCES, since, until, raw_dir_for(Path(data), since, until), outlets,
-                     politeness, timeout=timeout)
+                     politeness, timeout=timeout, data_root=Path(data), refetch=refetch)
 
 
 def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: list[str]) -> list[OutletCrawl]:
@@ -206,7 +236,7 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     chosen = [o.name for o in select_outlets(registry, outlets)]
     report = RunReport(run_id or new_run_id(), since, until, str(data), crawls=read_crawls(data, since, until, chosen))
     raw = raw_dir_for(data, since, until)
-    pages = [p for name in chosen for p in read_raw_pages(raw / name)]
+    pages = [p for name in chosen for p in read_raw_pages(raw / name, data)]
     articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(data),
                                                  workers=workers)
     report.kept = dict(Counter(a.outlet for a in articles))
@@ -244,10 +274,11 @@ def new_run_id() -> str:
 
 def run(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, *,
         outlets: list[str] | None = None, politeness: bool = True, run_id: str | None = None,
-        workers: int | None = None, settings: DedupSettings | None = None, timeout: float | None = None) -> RunReport:
+        workers: int | None = None, settings: DedupSettings | None = None, timeout: float | None = None,
+        refetch: bool = False) -> RunReport:
     """Crawl the window and publish its days. Raises SourcesError before any work for bad sources."""
     chosen = [o.name for o in select_outlets(load_sources(sources), outlets)]
-    crawl_stage(sources, since, until, data, chosen, politeness, timeout)
+    crawl_stage(sources, since, until, data, chosen, politeness, timeout, refetch)
     return publish_stage(sources, since, until, data, outlets=outlets, run_id=run_id, workers=workers,
                          settings=settings)
 

@@ -15,7 +15,7 @@ def test_hostile_outlet(fresh_replay, tmp_path):
     site = fresh_replay.add_site("hostile", {})
     site.pages, site.special = hostile_site(site.base)
     outlet = {"name": "hostile", "domains": [site.host], "languages": ["en", "ar"], "feeds": [site.base + "/feed/"],
-              "sitemaps": [site.base + "/sitemap.xml"], "article_patterns": ["^/a/", "^/blocked/"],
+              "sitemaps": [site.base + "/sitemap.xml", site.base + "/sitemap-bomb.xml"], "article_patterns": ["^/a/", "^/blocked/"],
               "proxy": fresh_replay.address,
               "politeness": {"download_delay": 0, "concurrency": 8, "timeout": 3, "max_page_bytes": 2 * 1024 * 1024}}
     sources = tmp_path / "s.yaml"
@@ -29,8 +29,15 @@ def test_hostile_outlet(fresh_replay, tmp_path):
     assert res.status == "degraded"  # some articles failed, the outlet as a whole did not
     # the malformed feed is an error of its own; the sitemap carried the crawl
     assert stats["newspipe/errors/feed"] == 1
-    # 503 + Retry-After was retried until it worked
+    # 503 + Retry-After: 1 was retried until it worked, each time after the second asked for
     assert site.hits["/a/retry-after"] == 3
+    hits = [t for t, path in site.hit_times if path == "/a/retry-after"]
+    assert min(b - a for a, b in zip(hits, hits[1:])) >= 0.9
+    assert stats["newspipe/retry_after/waited"] == 2
+    # a 429 asking to come back in a day is not waited for: given up for this run, asked once
+    assert site.hits["/a/retry-tomorrow"] == 1 and stats["newspipe/retry_after/too_long"] == 1
+    # the entity-bomb sitemap is an error of its own and expands nothing
+    assert stats["newspipe/errors/sitemap"] == 1 and site.hits["/a/bombed"] == 0
     # private, loopback and link-local redirect targets were refused before any connection
     assert stats["newspipe/refused/private_address"] == 3
     # robots.txt kept us out of /blocked/

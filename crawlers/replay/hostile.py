@@ -5,8 +5,9 @@ whose feed is malformed (the sitemap must take over), whose robots.txt closes
 a section, and whose articles include: a 503 with Retry-After that recovers,
 a permanent 500, a page that never finishes (slow drip), a connection reset, a
 redirect loop, redirects to private and link-local addresses, a 50 MB page, a
-gzip bomb and a windows-1256 page without a charset. ``CASES`` says what the
-crawler must do with each.
+gzip bomb, a windows-1256 page without a charset, a 429 asking to come back
+tomorrow, and a second sitemap that is an XML entity bomb. ``CASES`` says
+what the crawler must do with each.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ T0 = datetime(2020, 10, 1, 8, tzinfo=timezone.utc)
 CASES = {
     "/a/good-1": "fetched",
     "/a/good-2": "fetched",
-    "/a/retry-after": "fetched",          # 503 twice with Retry-After, then 200
+    "/a/retry-after": "fetched",          # 503 twice with Retry-After: 1, then 200
+    "/a/retry-tomorrow": "error",         # 429 with Retry-After a day ahead: given up for this run
     "/a/server-error": "error",           # 500 every time
     "/a/slow-drip": "error",              # a byte a second: the download timeout cuts it
     "/a/reset": "error",                  # connection reset mid-response
@@ -34,6 +36,7 @@ CASES = {
     "/a/gzip-bomb": "error",              # 1 GB once decompressed
     "/a/arabic-1256": "fetched",          # windows-1256, no charset anywhere in the headers
     "/blocked/secret": "robots",          # disallowed by robots.txt
+    "/a/bombed": "not listed",            # listed only in a sitemap that is an XML entity bomb
 }
 
 _ARTICLE = ("<!DOCTYPE html><html lang='en'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
@@ -57,9 +60,14 @@ def hostile_site(base: str) -> tuple[dict[str, Page], list]:
     pages = {path: _page(path.rsplit("/", 1)[1]) for path, what in CASES.items() if what == "fetched"}
     pages["/a/arabic-1256"] = _arabic_page()
     rows = "".join(f"<url><loc>{base}{p}</loc><lastmod>{(T0 + timedelta(minutes=i)).isoformat()}</lastmod></url>"
-                   for i, p in enumerate(CASES))
+                   for i, p in enumerate(CASES) if CASES[p] != "not listed")
     pages["/sitemap.xml"] = Page(f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                                  f"{rows}</urlset>".encode(), "application/xml")
+    lol = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    pages["/sitemap-bomb.xml"] = Page((f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY lol0 "lol">{lol}]>'
+                                       f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>'
+                                       f'{base}/a/bombed</loc><lastmod>&lol9;</lastmod></url></urlset>').encode(),
+                                      "application/xml")
     pages["/feed/"] = Page(b"<?xml version='1.0'?><rss><channel><item><title>broken", "application/rss+xml")
     pages["/robots.txt"] = Page(b"User-agent: *\nDisallow: /blocked/\n", "text/plain")
     bomb = gzip.compress(b"\0" * (64 * 1024 * 1024))
@@ -69,6 +77,9 @@ def hostile_site(base: str) -> tuple[dict[str, Page], list]:
         if path == "/a/retry-after" and state["retry-after"] < 2:
             state["retry-after"] += 1
             h.send_page(Page(b"busy", "text/plain", status=503, headers={"Retry-After": "1"}))
+            return True
+        if path == "/a/retry-tomorrow":
+            h.send_page(Page(b"slow down", "text/plain", status=429, headers={"Retry-After": "86400"}))
             return True
         if path == "/a/server-error":
             h.send_page(Page(b"boom", "text/plain", status=500))

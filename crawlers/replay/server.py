@@ -13,7 +13,9 @@ to 127.0.0.1. Plain requests with a ``Host`` header work too.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import unquote, urlsplit
@@ -42,6 +44,22 @@ class OutletSite:
         self.pages: dict[str, Page] = pages if pages is not None else {}
         self.special: list[Handler] = []  # fault injection: handler(request, path) -> handled?
         self.hits: Counter[str] = Counter()
+        self.not_modified: Counter[str] = Counter()   # conditional GETs answered 304
+        self.hit_times: list[tuple[float, str]] = []  # (monotonic time, path) of every request
+
+
+def _not_modified(page: Page, headers) -> bool:
+    """RFC 9110 conditional GET: If-None-Match wins over If-Modified-Since."""
+    etag, modified = page.headers.get("ETag"), page.headers.get("Last-Modified")
+    if headers.get("If-None-Match") is not None:
+        return etag is not None and headers["If-None-Match"] == etag
+    since = headers.get("If-Modified-Since")
+    if since and modified:
+        try:
+            return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def _make_handler(server: "ReplayServer"):
@@ -60,6 +78,7 @@ def _make_handler(server: "ReplayServer"):
                 self.send_page(Page(b"unknown host", "text/plain", status=502))
                 return
             site.hits[path] += 1
+            site.hit_times.append((time.monotonic(), path))
             for special in site.special:
                 if special(self, path):
                     return
@@ -67,9 +86,10 @@ def _make_handler(server: "ReplayServer"):
             if page is None:
                 self.send_page(Page(b"<html><body>Not found</body></html>", status=404))
                 return
-            etag = page.headers.get("ETag")
-            if etag and self.headers.get("If-None-Match") == etag:
-                self.send_page(Page(b"", None, status=304, headers={"ETag": etag}))
+            if _not_modified(page, self.headers):
+                site.not_modified[path] += 1
+                self.send_page(Page(b"", None, status=304, headers={
+                    k: v for k, v in page.headers.items() if k in ("ETag", "Last-Modified")}))
                 return
             self.send_page(page)
 

@@ -18,6 +18,9 @@ from datetime import datetime
 from .stories import COPIES, OUT_OF_WINDOW, STORIES
 
 
+SITEMAP_MODIFIED = "Wed, 07 Oct 2020 12:00:00 GMT"
+
+
 @dataclass
 class Page:
     body: bytes
@@ -303,6 +306,9 @@ def build_site(outlet: str, base: str, articles: list[DemoArticle] | None = None
     pages["/robots.txt"] = Page(f"User-agent: *\nDisallow: /search\nDisallow: /private/\nSitemap: {base}/sitemap.xml\n".encode(),
                                 "text/plain")
     pages["/private/secret-draft"] = Page(b"<html><body>draft</body></html>")
+    for page in pages.values():  # sitemaps answer conditional GETs by date, as most CMSs do
+        if "xml" in (page.content_type or "") and "ETag" not in page.headers:
+            page.headers.setdefault("Last-Modified", SITEMAP_MODIFIED)
     return pages
 
 

@@ -1,10 +1,14 @@
 """OutletSpider: discover one outlet's articles in a date window and fetch them.
 
 Discovery runs from the outlet's feeds, sitemaps (indexes followed) and
-section pages (paginated). Links are canonicalised, filtered by the outlet's
-article patterns and by the date window when the listing gives a date, and
-each article URL is requested once. Article responses become ``RawPage``
-items; nothing is extracted here, so the crawl stays I/O bound.
+section pages (paginated); feeds and sitemaps are asked for conditionally
+(``ConditionalGetMiddleware``). Links are canonicalised, filtered by the
+outlet's article patterns and by the date window when the listing gives a
+date, and each article URL is requested once. A URL an earlier crawl already
+stored (``crawlers.state``) is not fetched again unless ``NEWSPIPE_REFETCH``
+is set: it becomes a ``KnownPage`` pointing at the stored copy. Article
+responses become ``RawPage`` items; nothing is extracted here, so the crawl
+stays I/O bound.
 """
 from __future__ import annotations
 
@@ -14,8 +18,9 @@ import scrapy
 from scrapy.http import Response
 
 from crawlers.discovery import DiscoveryError, Link, parse_feed, parse_sitemap
-from crawlers.items import RawPage
+from crawlers.items import KnownPage, RawPage
 from crawlers.sources import Outlet, outlet_from_dict
+from crawlers.state import CrawlState
 from crawlers.urls import canonicalize
 
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
@@ -24,21 +29,26 @@ _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 class OutletSpider(scrapy.Spider):
     name = "outlet"
 
-    def __init__(self, outlet: Outlet | dict, since: datetime | str, until: datetime | str,
-                 known_urls: set[str] | None = None, **kwargs):
+    def __init__(self, outlet: Outlet | dict, since: datetime | str, until: datetime | str, **kwargs):
         self.outlet = outlet if isinstance(outlet, Outlet) else outlet_from_dict(outlet)
         super().__init__(name=f"outlet-{self.outlet.name}", **kwargs)
         self.since = _as_utc(since)
         self.until = _as_utc(until)
-        self.known_urls = known_urls or set()
         self.seen: set[str] = set()
+        self.state: CrawlState | None = None
 
     # -- discovery ---------------------------------------------------------
     async def start(self):
+        root = self.settings.get("NEWSPIPE_DATA_ROOT")
+        if root and not self.settings.getbool("NEWSPIPE_REFETCH"):
+            self.state = CrawlState(root, self.outlet.name)
+        conditional = {"conditional_get": True}
         for url in self.outlet.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, meta={"kind": "feed"}, dont_filter=True)
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
+                                 meta={"kind": "feed", **conditional}, dont_filter=True)
         for url in self.outlet.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error, meta={"kind": "sitemap"}, dont_filter=True)
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                                 meta={"kind": "sitemap", **conditional}, dont_filter=True)
         for url in self.outlet.sections:
             yield scrapy.Request(url, callback=self.parse_section, errback=self.on_error, meta={"kind": "section", "page": 1})
 
@@ -62,8 +72,11 @@ class OutletSpider(scrapy.Spider):
                 self._stat("skipped/duplicate_link")
                 continue
             self.seen.add(url)
-            if url in self.known_urls:
+            stored = self.state.raw_file(url) if self.state is not None else None
+            if stored is not None:
                 self._stat("skipped/known")
+                yield KnownPage(self.outlet.name, url, stored, via,
+                                link.date.isoformat() if link.date else None, link.title)
                 continue
             yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta={
                 "kind": "article", "via": via, "listed_at": link.date.isoformat() if link.date else None,
@@ -96,7 +109,8 @@ class OutletSpider(scrapy.Spider):
             if child.date is not None and child.date < self.since:
                 self._stat("skipped/sitemap_too_old")
                 continue
-            yield scrapy.Request(child.url, callback=self.parse_sitemap, errback=self.on_error, meta={"kind": "sitemap"})
+            yield scrapy.Request(child.url, callback=self.parse_sitemap, errback=self.on_error,
+                                 meta={"kind": "sitemap", "conditional_get": True})
         yield from self._article_requests([lk for lk in links if not lk.is_sitemap], "sitemap")
 
     def parse_section(self, response: Response):
@@ -143,6 +157,10 @@ class OutletSpider(scrapy.Spider):
         if self.crawler.stats.get_value("newspipe/first_error") is None:
             self.crawler.stats.set_value("newspipe/first_error", f"{kind} {url}: {why}")
         self.logger.error("%s: %s %s failed: %s", self.outlet.name, kind, url, why)
+
+    def closed(self, reason):
+        if self.state is not None:
+            self.state.close()
 
     def on_error(self, failure):
         request = failure.request

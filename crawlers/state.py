@@ -1,0 +1,82 @@
+"""Incremental crawl state of one outlet, kept with the data directory.
+
+``DATA/_state/crawl/OUTLET.sqlite`` holds two tables:
+
+- ``fetched``: every article URL whose raw page is safely on disk, with the
+  raw file that holds it (relative to the data root). A URL is recorded only
+  after its raw file has been written and renamed into place, so a crash
+  mid-run loses at most the pages of the unwritten batch, which the next run
+  fetches again; nothing is ever marked fetched that is not stored.
+- ``validators``: ETag, Last-Modified and the last body of every feed and
+  sitemap, for conditional GET: a ``304 Not Modified`` is answered from the
+  stored body, so discovery still sees every link without downloading it.
+
+One file per outlet, so the mapped crawl tasks of a run never wait on each
+other's writes; SQLite in WAL mode makes each commit atomic.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, raw_file TEXT NOT NULL, fetched_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body BLOB NOT NULL,
+                                       fetched_at TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str | None
+    last_modified: str | None
+    body: bytes
+
+
+class CrawlState:
+    """What earlier crawls of one outlet fetched. Open one per thread (SQLite connections are not shared)."""
+
+    def __init__(self, data_root: str | Path, outlet: str):
+        self.data_root = Path(data_root)
+        self.path = self.data_root / "_state" / "crawl" / f"{outlet}.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- article pages ------------------------------------------------------
+    def raw_file(self, url: str) -> str | None:
+        """The raw file holding ``url``'s page (relative to the data root), or None if it was
+        never stored or the file is gone (then the page is fetched again)."""
+        row = self.db.execute("SELECT raw_file FROM fetched WHERE url = ?", (url,)).fetchone()
+        if row is None or not (self.data_root / row[0]).exists():
+            return None
+        return row[0]
+
+    def record_fetched(self, urls: list[tuple[str, str]], raw_file: Path) -> None:
+        """Mark ``(url, fetched_at)`` pairs as stored in ``raw_file``, in one transaction."""
+        rel = str(Path(raw_file).resolve().relative_to(self.data_root.resolve()))
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO fetched (url, raw_file, fetched_at) VALUES (?, ?, ?)",
+                                [(u, rel, t) for u, t in urls])
+
+    def fetched_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM fetched").fetchone()[0]
+
+    # -- feeds and sitemaps ---------------------------------------------------
+    def validators(self, url: str) -> Validators | None:
+        row = self.db.execute("SELECT etag, last_modified, body FROM validators WHERE url = ?", (url,)).fetchone()
+        return Validators(*row) if row else None
+
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None, body: bytes,
+                        fetched_at: str) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?, ?)",
+                            (url, etag, last_modified, body, fetched_at))
