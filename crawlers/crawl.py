@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+import time
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawlers.pipelines import KNOWN_FILE
+from crawlers.pipelines import KNOWN_GLOB
 from crawlers.sources import Outlet, SourcesError, load_sources, select_outlets
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_BAD_INPUT = 0, 3, 2
@@ -42,25 +44,54 @@ class OutletCrawl:
 
 
 def outlet_settings(outlet: Outlet, raw_dir: str | Path, politeness: bool = True, data_root: str | Path | None = None,
-                    refetch: bool = False) -> dict:
-    """Scrapy settings for one outlet's crawler, politeness from its sources entry."""
+                    refetch: bool = False, shard: tuple[int, int] = (0, 1)) -> dict:
+    """Scrapy settings for one outlet's crawler, politeness from its sources entry.
+
+    With ``shard=(i, n)`` this process fetches one n-th of the articles; the
+    outlet's concurrency and page budget are shared out and its delay
+    multiplied, so n processes together are exactly as polite as one.
+    """
+    i, n = shard
+    pol = outlet.politeness
     s = {
         "NEWSPIPE_RAW_DIR": str(raw_dir),
         "NEWSPIPE_DATA_ROOT": str(data_root or ""),
         "NEWSPIPE_REFETCH": refetch,
-        "CLOSESPIDER_PAGECOUNT": outlet.politeness.page_budget,
-        "ROBOTSTXT_OBEY": outlet.politeness.obey_robots,
-        "DOWNLOAD_DELAY": outlet.politeness.download_delay,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": outlet.politeness.concurrency,
-        "DOWNLOAD_TIMEOUT": outlet.politeness.timeout,
-        "DOWNLOAD_MAXSIZE": outlet.politeness.max_page_bytes,
-        "DOWNLOAD_WARNSIZE": outlet.politeness.max_page_bytes // 2,
+        "NEWSPIPE_SHARD": f"{i}/{n}",
+        "CLOSESPIDER_PAGECOUNT": max(1, -(-pol.page_budget // n)),
+        "ROBOTSTXT_OBEY": pol.obey_robots,
+        "DOWNLOAD_DELAY": pol.download_delay * n,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, pol.concurrency // n),
+        "DOWNLOAD_TIMEOUT": pol.timeout,
+        "DOWNLOAD_MAXSIZE": pol.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": pol.max_page_bytes // 2,
     }
-    if not politeness or outlet.politeness.download_delay == 0:
+    if not politeness or pol.download_delay == 0:
         s.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0})
     if not politeness:
         s["NEWSPIPE_OBEY_CRAWL_DELAY"] = False
     return s
+
+
+# Stats every shard counts for the same discovery work (each reads the feeds and sitemaps):
+# merged with max, not summed. Everything else a shard counts is its own share.
+_SHARED_STATS = ("newspipe/errors/feed", "newspipe/errors/sitemap", "newspipe/errors/section", "newspipe/feed/items",
+                 "newspipe/conditional/", "newspipe/skipped/sitemap_too_old", "newspipe/robots/",
+                 "robotstxt/", "elapsed_time_seconds", "memusage/")
+
+
+def merge_stats(parts: list[dict]) -> dict:
+    """One outlet's stats from its shards' stats."""
+    out: dict = {}
+    for stats in parts:
+        for k, v in stats.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                out.setdefault(k, v)
+            elif k.startswith(_SHARED_STATS):
+                out[k] = max(out.get(k, v), v)
+            else:
+                out[k] = out.get(k, 0) + v
+    return out
 
 
 def _summarise(name: str, stats: dict) -> OutletCrawl:
@@ -77,14 +108,20 @@ def _summarise(name: str, stats: dict) -> OutletCrawl:
         status, message = "degraded", f"outlet '{name}': {fetched} articles{also}, {detail}"
     else:
         status, message = "ok", f"outlet '{name}': {fetched} articles{also}"
-    clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
-    return OutletCrawl(name, status, fetched, known, clean, message)
+    return OutletCrawl(name, status, fetched, known, stats, message)
+
+
+def _shard_stats_file(raw_dir: Path, outlet: str, shard: tuple[int, int]) -> Path:
+    return raw_dir / "_stats" / f"{outlet}.shard-{shard[0]}-of-{shard[1]}.json"
 
 
 def crawl_in_this_process(outlets: list[Outlet], since: datetime, until: datetime, raw_dir: Path,
-                          politeness: bool = True, data_root: Path | None = None,
-                          refetch: bool = False, overrides: dict | None = None) -> list[OutletCrawl]:
-    """Crawl in the current process (starts the reactor: call once per process)."""
+                          politeness: bool = True, data_root: Path | None = None, refetch: bool = False,
+                          overrides: dict | None = None, shard: tuple[int, int] = (0, 1)) -> dict[str, dict]:
+    """Crawl in the current process (starts the reactor: call once per process).
+
+    Writes and returns each outlet's stats (``_stats/OUTLET.shard-I-of-N.json``).
+    """
     from scrapy import signals
     from scrapy.crawler import Crawler, CrawlerProcess
     from scrapy.settings import Settings
@@ -95,53 +132,60 @@ def crawl_in_this_process(outlets: list[Outlet], since: datetime, until: datetim
     base = Settings()
     base.setmodule(default_settings, priority="project")
     process = CrawlerProcess(base)
+    # Scrapy filters log records in its handler; a logger level skips building the
+    # two debug records per page that would be dropped anyway
+    logging.getLogger("scrapy").setLevel(base.get("LOG_LEVEL"))
     results: dict[str, dict] = {}
     handlers = []
     for i, outlet in enumerate(outlets):
         settings = base.copy()
-        settings.update(outlet_settings(outlet, raw_dir, politeness, data_root, refetch), priority="cmdline")
+        settings.update(outlet_settings(outlet, raw_dir, politeness, data_root, refetch, shard), priority="cmdline")
         settings.update(overrides or {}, priority="cmdline")
         crawler = Crawler(OutletSpider, settings, init_reactor=(i == 0))
 
         def closed(spider, reason, _crawler=crawler, _name=outlet.name):
             stats = dict(_crawler.stats.get_stats())
             stats["finish_reason"] = reason
-            results[_name] = stats
+            results[_name] = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
 
         handlers.append(closed)  # signals hold weak references: keep the handler alive
         crawler.signals.connect(closed, signal=signals.spider_closed)
         process.crawl(crawler, outlet=outlet, since=since, until=until)
     process.start()
-    out = []
-    stats_dir = raw_dir / "_stats"
-    stats_dir.mkdir(parents=True, exist_ok=True)
+    (raw_dir / "_stats").mkdir(parents=True, exist_ok=True)
     for outlet in outlets:
-        res = _summarise(outlet.name, results.get(outlet.name, {}))
-        (stats_dir / f"{outlet.name}.json").write_text(json.dumps(res.__dict__, default=str, indent=1), encoding="utf-8")
-        out.append(res)
-    return out
+        _shard_stats_file(raw_dir, outlet.name, shard).write_text(
+            json.dumps(results.get(outlet.name, {}), indent=1, sort_keys=True), encoding="utf-8")
+    return results
 
 
 def run_crawl(sources: str | Path, since: datetime, until: datetime, raw_dir: str | Path,
               outlets: list[str] | None = None, politeness: bool = True, timeout: float | None = None,
               data_root: str | Path | None = None, refetch: bool = False,
-              settings: dict | None = None) -> list[OutletCrawl]:
-    """Crawl in a child process and return per-outlet results read from its stats files.
+              settings: dict | None = None, processes: int = 1) -> list[OutletCrawl]:
+    """Crawl in ``processes`` child processes and return per-outlet results.
+
+    One process is Scrapy's way and enough for a polite crawl, which waits on
+    delays; for fast local or politeness-off crawls, ``processes=2`` or more
+    splits every outlet's articles between processes by a hash of the URL
+    (each reads the feeds and sitemaps itself) and uses more cores.
 
     Without ``data_root`` every attempt starts from nothing: what an earlier
     attempt left in ``raw_dir`` for these outlets is removed. With it, the
     crawl is incremental and an earlier attempt's stored pages are kept and
-    not fetched again. ``settings`` are Scrapy settings for every outlet (``-s``).
-    Raises SourcesError for a bad sources file or outlet
-    name (before starting anything).
+    not fetched again. ``settings`` are Scrapy settings for every outlet
+    (``-s``). Raises SourcesError for a bad sources file or outlet name
+    (before starting anything).
     """
     chosen = select_outlets(load_sources(sources), outlets)
     raw_dir = Path(raw_dir)
+    if processes < 1:
+        raise ValueError(f"processes must be at least 1, got {processes}")
     for o in chosen:
         if data_root is None:
             shutil.rmtree(raw_dir / o.name, ignore_errors=True)
-        (raw_dir / o.name / KNOWN_FILE).unlink(missing_ok=True)  # listed again by this attempt
-        (raw_dir / "_stats" / f"{o.name}.json").unlink(missing_ok=True)
+        for old in [*(raw_dir / o.name).glob(KNOWN_GLOB), *(raw_dir / "_stats").glob(f"{o.name}.*json")]:
+            old.unlink(missing_ok=True)  # listed and counted again by this attempt
     cmd = [sys.executable, "-m", "crawlers.crawl", "--sources", str(sources), "--since", since.isoformat(),
            "--until", until.isoformat(), "--raw-dir", str(raw_dir), "--outlets", ",".join(o.name for o in chosen)]
     if not politeness:
@@ -155,16 +199,42 @@ def run_crawl(sources: str | Path, since: datetime, until: datetime, raw_dir: st
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run(cmd, env=env, timeout=timeout, capture_output=True, text=True)
+    (raw_dir / "_stats").mkdir(parents=True, exist_ok=True)
+    tag = chosen[0].name + (f"+{len(chosen) - 1}" if len(chosen) > 1 else "")
+    logs = [raw_dir / "_stats" / f"{tag}.crawl-{i}-of-{processes}.log" for i in range(processes)]
+    procs = []
+    for i, log in enumerate(logs):  # the crawl's log is kept beside its stats
+        with open(log, "w", encoding="utf-8") as fh:
+            procs.append(subprocess.Popen(cmd + ["--shard", f"{i}/{processes}"], env=env, stdout=fh, stderr=fh))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        for p in procs:
+            p.wait(timeout=None if deadline is None else max(0.1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        for p in procs:
+            p.kill()
+        raise
+    errors = [(p.returncode, log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:] or ["no output"])
+              for p, log in zip(procs, logs)]
     results = []
     for o in chosen:
-        f = raw_dir / "_stats" / f"{o.name}.json"
-        if f.exists():
-            results.append(OutletCrawl(**json.loads(f.read_text(encoding="utf-8"))))
+        files = [_shard_stats_file(raw_dir, o.name, (i, processes)) for i in range(processes)]
+        missing = [i for i, f in enumerate(files) if not f.exists()]
+        if missing:
+            code, tail = errors[missing[0]]
+            res = OutletCrawl(o.name, "failed", message=f"outlet '{o.name}': crawl process exited {code}: {tail[0]}")
         else:
-            tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
-            results.append(OutletCrawl(o.name, "failed", message=f"outlet '{o.name}': crawl process exited {proc.returncode}: {tail[0]}"))
+            res = _summarise(o.name, merge_stats([json.loads(f.read_text(encoding="utf-8")) for f in files]))
+        (raw_dir / "_stats" / f"{o.name}.json").write_text(json.dumps(asdict(res), indent=1), encoding="utf-8")
+        results.append(res)
     return results
+
+
+def _shard(value: str) -> tuple[int, int]:
+    i, n = (int(x) for x in value.split("/"))
+    if not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"shard {value!r}: need 0 <= I < N")
+    return i, n
 
 
 def _parse_dt(value: str) -> datetime:
@@ -182,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-politeness", action="store_true")
     ap.add_argument("--data-root", type=Path, default=None, help="keep incremental crawl state under DATA/_state")
     ap.add_argument("--refetch", action="store_true", help="fetch pages again that earlier crawls stored")
+    ap.add_argument("--shard", default="0/1", type=_shard, help="I/N: fetch the articles of shard I of N")
     ap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a Scrapy setting, as with `scrapy crawl -s` (wins over the outlet's)")
     args = ap.parse_args(argv)
@@ -192,10 +263,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     results = crawl_in_this_process(outlets, args.since, args.until, args.raw_dir, politeness=not args.no_politeness,
-                                    data_root=args.data_root, refetch=args.refetch, overrides=overrides)
-    for r in results:
+                                    data_root=args.data_root, refetch=args.refetch, overrides=overrides,
+                                    shard=args.shard)
+    summaries = [_summarise(name, stats) for name, stats in results.items()]
+    for r in summaries:
         print(f"{r.status:8} {r.message}", file=sys.stderr)
-    return EXIT_OK if all(r.status == "ok" for r in results) else EXIT_SOME_FAILED
+    return EXIT_OK if all(r.status == "ok" for r in summaries) else EXIT_SOME_FAILED
 
 
 if __name__ == "__main__":

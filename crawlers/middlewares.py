@@ -1,4 +1,4 @@
-"""Downloader middlewares: transport concerns only (address guard, proxy, conditional GET, Retry-After)."""
+"""Downloader middlewares: transport concerns only (address guard, proxy, conditional GET, Retry-After, meta refresh)."""
 from __future__ import annotations
 
 import ipaddress
@@ -7,6 +7,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _ScrapyMetaRefresh
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.asyncio import sleep
@@ -195,3 +196,14 @@ class RetryAfterMiddleware(RetryMiddleware):
     async def _after(wait: float, retry):
         await sleep(wait)
         return retry
+
+
+class MetaRefreshMiddleware(_ScrapyMetaRefresh):
+    """Scrapy's MetaRefreshMiddleware with a bytes pre-check: Scrapy decodes every page
+    (charset detection included) to look for a ``<meta http-equiv="refresh">`` that
+    almost no article page has, which cost ~10% of the crawl's CPU in `make bench`."""
+
+    def process_response(self, request, response, spider=None):
+        if b"refresh" not in response.body[:16384].lower():  # Scrapy reads the first 4,096 characters
+            return response
+        return super().process_response(request, response)

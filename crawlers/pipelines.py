@@ -19,7 +19,7 @@ from crawlers.items import KnownPage, RawPage
 from crawlers.state import CrawlState
 
 logger = logging.getLogger(__name__)
-KNOWN_FILE = "known.jsonl"
+KNOWN_GLOB = "known-*.jsonl"  # one file per crawl process (shard)
 
 RAW_SCHEMA = pa.schema([
     ("outlet", pa.string()),
@@ -119,16 +119,17 @@ class RawPageWriter:
 
 
 class KnownPageIndex:
-    """Write the window's ``KnownPage`` links to ``RAW_DIR/OUTLET/known.jsonl``, so the
-    publish stage reads those pages from the files that already hold them."""
+    """Write the window's ``KnownPage`` links to ``RAW_DIR/OUTLET/known-SHARD.jsonl``, so
+    the publish stage reads those pages from the files that already hold them."""
 
-    def __init__(self, raw_dir: str):
+    def __init__(self, raw_dir: str, shard: str):
         self.raw_dir = Path(raw_dir)
+        self.name = f"known-{shard.replace('/', '-of-')}.jsonl"
         self.rows: dict[str, list[dict]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("NEWSPIPE_RAW_DIR"))
+        return cls(crawler.settings.get("NEWSPIPE_RAW_DIR"), crawler.settings.get("NEWSPIPE_SHARD", "0/1"))
 
     def process_item(self, item, spider=None):
         if isinstance(item, KnownPage):
@@ -137,7 +138,7 @@ class KnownPageIndex:
 
     def close_spider(self, spider=None):
         for outlet, rows in self.rows.items():
-            path = self.raw_dir / outlet / KNOWN_FILE
+            path = self.raw_dir / outlet / self.name
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(".tmp-" + path.name)
             tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

@@ -40,12 +40,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.ConditionalGetMiddleware": 560,  # sees responses after decompression (590)
     "crawlers.middlewares.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.middlewares.MetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     # not used by a news crawl: offsite filtering is the spider's own (outlet domains and article patterns)
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
 }
 SPIDER_MIDDLEWARES = {
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
@@ -68,6 +69,7 @@ NEWSPIPE_RAW_BATCH = 500           # pages per Parquet file (bounded memory, cra
 NEWSPIPE_SECTION_PAGES = 5         # pagination depth on section / tag pages
 NEWSPIPE_DATA_ROOT = ""            # data root holding _state/crawl/OUTLET.sqlite; empty: no incremental state
 NEWSPIPE_REFETCH = False           # fetch article URLs again even if an earlier crawl stored them
+NEWSPIPE_SHARD = "0/1"             # I/N: this process fetches the articles whose URL hash is I modulo N
 NEWSPIPE_OBEY_CRAWL_DELAY = True   # robots.txt Crawl-delay (only while ROBOTSTXT_OBEY)
 NEWSPIPE_MAX_CRAWL_DELAY = 30.0    # seconds; a longer Crawl-delay is capped
 NEWSPIPE_MAX_RETRY_AFTER = 120.0   # seconds; a longer Retry-After gives the page up for this run

@@ -6,7 +6,8 @@
   on the same documents; plus the memory of 1,000,000 signatures in the
   numpy index;
 - crawl: pages/s of a Scrapy crawl of a generated 5,000-page replay outlet
-  with politeness off, and the crawl process's peak memory;
+  with politeness off, in one crawl process and in two (both cores), and a
+  crawl process's peak memory;
 - storage: see ``storage.bench``.
 
 The machines are small and noisy: every figure is the median of ``--repeat``
@@ -97,11 +98,18 @@ def bench_index_memory(n: int) -> list[str]:
             f"peak {peak / 2**20:.0f} MiB with band hashes ({idx.params[0]} bands x {idx.params[1]} rows)"]
 
 
-def bench_crawl(pages: int) -> list[str]:
+def bench_crawl(pages: int, repeat: int) -> list[str]:
+    """Median pages/s of one crawl process (Scrapy's way) and of two (``processes=2``: both cores)."""
     from crawlers.bench_site import crawl_benchmark
-    r = crawl_benchmark(pages)
-    return [f"crawl: {r['pages']} article pages of a generated replay outlet, politeness off, one crawl process",
-            f"  {r['pages_per_s']:.0f} pages/s ({r['seconds']:.1f} s), crawl process peak RSS {r['peak_rss_mb']:.0f} MiB"]
+    lines = [f"crawl: {pages} article pages of a generated replay outlet, politeness off (median of {repeat})"]
+    for procs in (1, 2):
+        runs = [crawl_benchmark(pages, procs) for _ in range(repeat)]
+        assert all(r["pages"] == pages for r in runs), runs
+        rate = statistics.median(r["pages_per_s"] for r in runs)
+        lines.append(f"  {procs} crawl process{'es' if procs > 1 else ''}: {rate:5.0f} pages/s "
+                     f"(median {statistics.median(r['seconds'] for r in runs):.1f} s), "
+                     f"peak RSS of a crawl process {max(r['peak_rss_mb'] for r in runs):.0f} MiB")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     lines = []
     if args.only in (None, "crawl"):  # first: the crawl child's peak RSS must not include a large parent
-        lines += bench_crawl(args.crawl_pages)
+        lines += bench_crawl(args.crawl_pages, args.repeat)
     if args.only in (None, "dedup"):
         lines += bench_dedup(args.docs, args.repeat) + bench_index_memory(args.signatures)
     if args.only in (None, "storage"):

@@ -20,6 +20,12 @@ def _date(value: str) -> datetime:
     return d.replace(tzinfo=timezone.utc) if d.tzinfo is None else d.astimezone(timezone.utc)
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
+
+
 def _dedup_options(p: argparse.ArgumentParser) -> None:
     d = DedupSettings()
     p.add_argument("--threshold", type=float, default=d.jaccard_threshold,
@@ -52,7 +58,8 @@ def cmd_run(args) -> int:
         return EXIT_BAD_INPUT
     outlets = [o for o in (args.outlets or "").split(",") if o]
     report = run(args.sources, args.since, args.until, args.data, outlets=outlets or None,
-                 politeness=not args.no_politeness, workers=args.workers, refetch=args.refetch)
+                 politeness=not args.no_politeness, workers=args.workers, refetch=args.refetch,
+                 crawl_processes=args.crawl_processes)
     for c in report.crawls:
         if c.status != "ok":
             print(f"{c.status}: {c.message}", file=sys.stderr)
@@ -116,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-politeness", action="store_true", help="no delays or AutoThrottle (local sites only)")
     p.add_argument("--refetch", action="store_true",
                    help="fetch article pages again even if an earlier crawl stored them (default: incremental)")
+    p.add_argument("--crawl-processes", type=_positive, default=1,
+                   help="crawl processes sharing each outlet's articles (more cores; politeness is shared out)")
     p.add_argument("--workers", type=int, default=None)
     p.set_defaults(func=cmd_run)
 

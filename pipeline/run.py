@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from crawlers.crawl import OutletCrawl, run_crawl
-from crawlers.pipelines import KNOWN_FILE
+from crawlers.pipelines import KNOWN_GLOB
 from crawlers.sources import DEFAULT_SOURCES, load_sources, select_outlets
 from pipeline.dedup import DedupDoc, DedupResult, find_clusters, scheme_of
 from pipeline.minhash import MinHasher, SignatureScheme
@@ -80,18 +80,18 @@ def day_of(published_at: datetime | None, since: datetime, until: datetime) -> d
 
 def read_raw_pages(outlet_dir: Path, data_root: Path | None = None) -> list[dict]:
     """Raw page records of one outlet's crawl of a window: the pages it fetched, and
-    the pages it listed that an earlier crawl had stored (``known.jsonl``, read
+    the pages it listed that an earlier crawl had stored (``known-*.jsonl``, read
     from their files under ``data_root``). One record per URL, the latest fetch."""
     outlet_dir = Path(outlet_dir)
     rows: list[dict] = []
     for f in sorted(outlet_dir.glob("*.parquet")):
         rows.extend(_read_raw_file(f))
-    known = outlet_dir / KNOWN_FILE
-    if data_root is not None and known.exists():
-        refs: dict[str, dict[str, dict]] = defaultdict(dict)
+    refs: dict[str, dict[str, dict]] = defaultdict(dict)
+    for known in sorted(outlet_dir.glob(KNOWN_GLOB)) if data_root is not None else []:
         for line in known.read_text(encoding="utf-8").splitlines():
             ref = json.loads(line)
             refs[ref["raw_file"]][ref["url"]] = ref
+    if refs:
         for rel, wanted in refs.items():
             for row in _read_raw_file(Path(data_root) / rel, set(wanted)):
                 row["listed_at"] = row.get("listed_at") or _parse_ts(wanted[row["url"]].get("listed_at"))
@@ -205,11 +205,11 @@ def raw_dir_for(data: Path, since: datetime, until: datetime) -> Path:
 
 def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path,
                 outlets: list[str] | None = None, politeness: bool = True,
-                timeout: float | None = None, refetch: bool = False) -> list[OutletCrawl]:
-    """Crawl outlets of the window into its raw directory (each crawl in a child process),
+                timeout: float | None = None, refetch: bool = False, processes: int = 1) -> list[OutletCrawl]:
+    """Crawl outlets of the window into its raw directory (in ``processes`` child processes),
     incrementally: pages stored by earlier crawls are not fetched again unless ``refetch``."""
     return run_crawl(sources or DEFAULT_SOURCES, since, until, raw_dir_for(Path(data), since, until), outlets,
-                     politeness, timeout=timeout, data_root=Path(data), refetch=refetch)
+                     politeness, timeout=timeout, data_root=Path(data), refetch=refetch, processes=processes)
 
 
 def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: list[str]) -> list[OutletCrawl]:
@@ -275,10 +275,10 @@ def new_run_id() -> str:
 def run(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, *,
         outlets: list[str] | None = None, politeness: bool = True, run_id: str | None = None,
         workers: int | None = None, settings: DedupSettings | None = None, timeout: float | None = None,
-        refetch: bool = False) -> RunReport:
+        refetch: bool = False, crawl_processes: int = 1) -> RunReport:
     """Crawl the window and publish its days. Raises SourcesError before any work for bad sources."""
     chosen = [o.name for o in select_outlets(load_sources(sources), outlets)]
-    crawl_stage(sources, since, until, data, chosen, politeness, timeout, refetch)
+    crawl_stage(sources, since, until, data, chosen, politeness, timeout, refetch, crawl_processes)
     return publish_stage(sources, since, until, data, outlets=outlets, run_id=run_id, workers=workers,
                          settings=settings)
 

@@ -141,3 +141,19 @@ def test_crawl_delay_is_capped_and_off_without_politeness(fresh_replay, tmp_path
     assert res.articles_fetched == 9 and res.stats["newspipe/robots/crawl_delay"] == 0.2
     [res] = run_crawl(sources, SINCE, UNTIL, tmp_path / "raw2", politeness=False, timeout=120)
     assert res.articles_fetched == 9 and "newspipe/robots/crawl_delay" not in res.stats
+
+
+def test_two_crawl_processes_share_an_outlet(fresh_replay, tmp_path):
+    sources = write_sources(fresh_replay, tmp_path / "s.yaml", ["idlib-monitor"])
+    site, data = fresh_replay.sites["idlib-monitor"], tmp_path / "data"
+    [res] = crawl_stage(sources, SINCE, UNTIL, data, politeness=False, processes=2)
+    expected = _expected("idlib-monitor")
+    # each article fetched once, by one of the two processes; the stats add up to one crawl's
+    assert res.status == "ok" and res.articles_fetched == len(expected) == 9
+    assert all(site.hits[p] == 1 for p in expected)
+    assert res.stats["newspipe/feed/items"] == 10  # both read the feed: counted once
+    parts = {f.name.split("-")[1] for f in (raw_dir_for(data, SINCE, UNTIL) / "idlib-monitor").glob("part-*")}
+    assert len(parts) == 2
+    [again] = crawl_stage(sources, SINCE, UNTIL, data, politeness=False, processes=2)
+    assert again.articles_fetched == 0 and again.articles_known == 9
+    assert len(read_raw_pages(raw_dir_for(data, SINCE, UNTIL) / "idlib-monitor", data)) == 9

@@ -123,3 +123,27 @@ def test_index_and_paywalled_pages_are_not_articles():
     doc = extract(teaser, "http://a.test/premium")
     assert doc.verdict == "paywalled", doc.reason
     assert extract(_page(LONG), "http://a.test/x").verdict == "article"
+
+
+def test_meta_refresh_still_followed_with_the_bytes_precheck():
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawlers.middlewares import MetaRefreshMiddleware
+    mw = MetaRefreshMiddleware.from_crawler(get_crawler())
+    req = Request("http://outlet.test/a")
+    moved = HtmlResponse(req.url, request=req, body=b'<html><head><meta http-equiv="Refresh" content="0; url=/b">')
+    assert mw.process_response(req, moved).url == "http://outlet.test/b"
+    plain = HtmlResponse(req.url, request=req, body=b"<html><head></head><body><p>text</p></body></html>")
+    assert mw.process_response(req, plain) is plain
+
+
+def test_retry_after_values():
+    from datetime import datetime, timezone
+
+    from crawlers.middlewares import retry_after_seconds
+    now = datetime(2020, 10, 1, 12, tzinfo=timezone.utc)
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds("Thu, 01 Oct 2020 12:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("Thu, 01 Oct 2020 11:00:00 GMT", now) == 0.0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

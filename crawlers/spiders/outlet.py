@@ -21,7 +21,7 @@ from crawlers.discovery import DiscoveryError, Link, parse_feed, parse_sitemap
 from crawlers.items import KnownPage, RawPage
 from crawlers.sources import Outlet, outlet_from_dict
 from crawlers.state import CrawlState
-from crawlers.urls import canonicalize
+from crawlers.urls import article_id, canonicalize
 
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
@@ -36,9 +36,12 @@ class OutletSpider(scrapy.Spider):
         self.until = _as_utc(until)
         self.seen: set[str] = set()
         self.state: CrawlState | None = None
+        self.shard = (0, 1)
 
     # -- discovery ---------------------------------------------------------
     async def start(self):
+        i, n = self.settings.get("NEWSPIPE_SHARD", "0/1").split("/")
+        self.shard = (int(i), int(n))
         root = self.settings.get("NEWSPIPE_DATA_ROOT")
         if root and not self.settings.getbool("NEWSPIPE_REFETCH"):
             self.state = CrawlState(root, self.outlet.name)
@@ -59,8 +62,11 @@ class OutletSpider(scrapy.Spider):
         return date is None or self.since <= date < self.until
 
     def _article_requests(self, links: list[Link], via: str):
+        i, n = self.shard
         for link in links:
             url = canonicalize(link.url)
+            if n > 1 and int(article_id(url), 16) % n != i:
+                continue  # another crawl process's share
             self._stat("links_seen")
             if not self.outlet.is_article_url(url):
                 self._stat("skipped/not_article")
