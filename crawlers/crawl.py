@@ -75,7 +75,8 @@ def outlet_settings(outlet: Outlet, raw_dir: str | Path, politeness: bool = True
 
 # Stats every shard counts for the same discovery work (each reads the feeds and sitemaps):
 # merged with max, not summed. Everything else a shard counts is its own share.
-_SHARED_STATS = ("newspipe/errors/feed", "newspipe/errors/sitemap", "newspipe/errors/section", "newspipe/feed/items",
+_SHARED_STATS = ("newspipe/errors/feed", "newspipe/errors/sitemap", "newspipe/errors/section",
+                 "newspipe/errors/search", "newspipe/feed/",
                  "newspipe/conditional/", "newspipe/skipped/sitemap_too_old", "newspipe/robots/",
                  "robotstxt/", "elapsed_time_seconds", "memusage/")
 
@@ -98,7 +99,7 @@ def _summarise(name: str, stats: dict) -> OutletCrawl:
     fetched = int(stats.get("newspipe/articles_fetched", 0))
     known = int(stats.get("newspipe/skipped/known", 0))
     errors = {k.split("/", 2)[-1]: v for k, v in stats.items() if k.startswith("newspipe/errors/")}
-    discovery_errors = sum(errors.get(k, 0) for k in ("feed", "sitemap", "section"))
+    discovery_errors = sum(errors.get(k, 0) for k in ("feed", "sitemap", "section", "search"))
     detail = (f"errors: {', '.join(f'{k}={v}' for k, v in sorted(errors.items()))}; "
               f"first: {stats.get('newspipe/first_error', '?')}")
     also = f" (+{known} stored earlier)" if known else ""

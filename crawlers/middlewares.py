@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -13,6 +12,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
+from crawlers.discovery import parse_date
 from crawlers.state import CrawlState
 
 
@@ -158,13 +158,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    when = parse_date(value)
+    return None if when is None else max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 class RetryAfterMiddleware(RetryMiddleware):

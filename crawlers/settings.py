@@ -66,7 +66,10 @@ ITEM_PIPELINES = {
 # newspipe's own settings
 NEWSPIPE_RAW_DIR = "raw"           # where RawPageWriter puts Parquet files
 NEWSPIPE_RAW_BATCH = 500           # pages per Parquet file (bounded memory, crash-safe batches)
-NEWSPIPE_SECTION_PAGES = 5         # pagination depth on section / tag pages
+NEWSPIPE_SECTION_PAGES = 5         # pagination depth on section, tag and search-result pages
+NEWSPIPE_SEARCH_TERMS = {          # what an outlet's site search is asked for, by the outlet's languages
+    "en": "Idlib", "fr": "Idlib", "de": "Idlib", "ar": "إدلب", "tr": "İdlib", "ru": "Идлиб", "fa": "ادلب",
+}
 NEWSPIPE_DATA_ROOT = ""            # data root holding _state/crawl/OUTLET.sqlite; empty: no incremental state
 NEWSPIPE_REFETCH = False           # fetch article URLs again even if an earlier crawl stored them
 NEWSPIPE_SHARD = "0/1"             # I/N: this process fetches the articles whose URL hash is I modulo N

@@ -123,11 +123,12 @@ def outlet_from_dict(raw: Any, src: str = "<sources>", index: int = 0) -> Outlet
     feeds = _str_list(src, name, raw, "feeds", url=True)
     sitemaps = _str_list(src, name, raw, "sitemaps", url=True)
     sections = _str_list(src, name, raw, "sections", url=True)
-    if not (feeds or sitemaps or sections):
-        raise _err(src, name, "feeds", "an outlet needs at least one of feeds, sitemaps or sections")
     search = raw.get("search", "") or ""
-    if search and ("{query}" not in search or not search.startswith(("http://", "https://"))):
+    if search and (not isinstance(search, str) or "{query}" not in search
+                   or not search.startswith(("http://", "https://"))):
         raise _err(src, name, "search", "must be an http(s) URL containing {query}")
+    if not (feeds or sitemaps or sections or search):
+        raise _err(src, name, "feeds", "an outlet needs at least one of feeds, sitemaps, sections or search")
     patterns = {}
     for fld in ("article_patterns", "deny_patterns"):
         patterns[fld] = _str_list(src, name, raw, fld)

@@ -98,6 +98,13 @@ def cmd_dataset_info(args) -> int:
     return EXIT_OK
 
 
+def cmd_dataset_compact(args) -> int:
+    from storage.compact import compact
+    lines = compact(args.data, args.table or None)
+    print("\n".join(lines) if lines else "nothing to compact")
+    return EXIT_SOME_FAILED if any(": left as it is:" in x or ": skipped:" in x for x in lines) else EXIT_OK
+
+
 def cmd_eval(args) -> int:
     from pipeline.evaluation import run_eval
     print(run_eval(args.what, args.corpus, workers=args.workers))
@@ -156,8 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dataset", help="dataset tools")
     dsub = p.add_subparsers(dest="dataset_command", required=True)
     c = dsub.add_parser("info", help="partitions, rows, bytes, schema version, last run")
-    c.add_argument("--data", default="data")
+    c.add_argument("--data", default="data", help="directory or filesystem URI (s3://bucket/prefix)")
     c.set_defaults(func=cmd_dataset_info)
+    c = dsub.add_parser("compact", help="rewrite partitions with several files, small row groups or an old schema")
+    c.add_argument("--data", default="data", help="directory or filesystem URI (s3://bucket/prefix)")
+    c.add_argument("--table", action="append", choices=["articles", "signatures", "crawl_stats"],
+                   help="only this table (repeatable; default: all)")
+    c.set_defaults(func=cmd_dataset_compact)
     return ap
 
 

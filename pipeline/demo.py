@@ -12,15 +12,16 @@ import yaml
 
 from crawlers.replay.server import ReplayServer
 from pipeline.run import RunReport, run
+from storage.fs import work_dir
 
 DEMO_SINCE = datetime(2020, 10, 1, tzinfo=timezone.utc)
 DEMO_UNTIL = datetime(2020, 10, 8, tzinfo=timezone.utc)
 
 
 def run_demo(data: str | Path = "data", workers: int | None = None) -> RunReport:
-    data = Path(data)
+    """``data`` is a directory or a filesystem URI (the crawl's working files stay local)."""
     with ReplayServer() as server:
-        sources = data / "_state" / "replay-sources.yaml"
+        sources = work_dir(data) / "_state" / "replay-sources.yaml"
         sources.parent.mkdir(parents=True, exist_ok=True)
         sources.write_text(yaml.safe_dump(server.sources_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
         return run(sources, DEMO_SINCE, DEMO_UNTIL, data, workers=workers, politeness=False)
@@ -41,7 +42,8 @@ def summary(report: RunReport) -> str:
     problems = [c.message for c in report.crawls if c.status != "ok"]
     if problems:
         lines += ["", "problems:"] + [f"  {m}" for m in problems]
-    lines += ["", f"data: {Path(report.data).resolve()}",
+    where = report.data if "://" in report.data else Path(report.data).resolve()
+    lines += ["", f"data: {where}",
               f"load: pandas.read_parquet(\"{report.data}/articles\")  "
               f"# clusters: pandas.read_parquet(\"{report.data}/clusters\")"]
     return "\n".join(lines)

@@ -31,7 +31,8 @@ from pipeline.minhash import MinHasher, SignatureScheme
 from pipeline.process import Article, Rejected, build_articles
 from pipeline.settings import DedupSettings
 from pipeline.shingles import normalize, shingle_batch
-from storage.dataset import StorageError, partitions, read_table, replace_partitions, to_table, write_file
+from storage.dataset import StorageError, partition_files, read_table, replace_partitions, to_table, write_file
+from storage.fs import Root, open_root, work_dir
 from storage.locks import exclusive, partition_locks
 
 STATE_DIR = "_state"
@@ -141,7 +142,7 @@ def save_boilerplate(data: Path, learned: dict[str, set[str]]) -> None:
     _save_json(data / STATE_DIR / "boilerplate.json", {k: sorted(v) for k, v in learned.items()})
 
 
-def publish_articles(data: Path, articles: list[Article], since: datetime, until: datetime,
+def publish_articles(data: str | Path | Root, articles: list[Article], since: datetime, until: datetime,
                      settings: DedupSettings) -> None:
     """Replace the window's days of ``articles`` and ``signatures``."""
     days = window_days(since, until)
@@ -160,17 +161,17 @@ def publish_articles(data: Path, articles: list[Article], since: datetime, until
     replace_partitions(data, "signatures", sig_tables, days, scheme_of(settings).as_metadata())
 
 
-def _stored_signatures(data: Path, scheme: SignatureScheme) -> dict[tuple[str, str], np.ndarray]:
+def _stored_signatures(root: Root, scheme: SignatureScheme) -> dict[tuple[str, str], np.ndarray]:
     out: dict[tuple[str, str], np.ndarray] = {}
-    for part in partitions(data, "signatures"):  # recovers an interrupted swap first
-        for f in sorted(part.glob("*.parquet")):
-            stored = SignatureScheme.from_metadata(pq.read_schema(f).metadata or {})
+    for files in partition_files(root, "signatures").values():  # recovers an interrupted swap first
+        for f in files:
+            stored = SignatureScheme.from_metadata(pq.read_schema(f, filesystem=root.fs).metadata or {})
             if stored != scheme:
                 raise StorageError(
-                    f"{f}: signatures were made with {stored} but this run uses {scheme}; "
+                    f"{root.display(f)}: signatures were made with {stored} but this run uses {scheme}; "
                     "they cannot be mixed (datasketch 2 changed its default hashing). "
                     "Delete DATA/signatures to sign the history again with the current settings.")
-            t = pq.read_table(f, columns=["article_id", "content_hash", "signature"])
+            t = pq.read_table(f, filesystem=root.fs, columns=["article_id", "content_hash", "signature"])
             sig = t.column("signature").combine_chunks()
             values = sig.values.to_numpy().reshape(len(t), scheme.num_perm) if len(t) else np.empty((0, scheme.num_perm))
             for a, h, row in zip(t.column("article_id").to_pylist(), t.column("content_hash").to_pylist(), values):
@@ -178,10 +179,11 @@ def _stored_signatures(data: Path, scheme: SignatureScheme) -> dict[tuple[str, s
     return out
 
 
-def recluster(data: Path, settings: DedupSettings | None = None, outlet_names: dict[str, list[str]] | None = None,
-              storage_config: dict | None = None) -> DedupResult:
+def recluster(data: str | Path | Root, settings: DedupSettings | None = None,
+              outlet_names: dict[str, list[str]] | None = None, storage_config: dict | None = None) -> DedupResult:
     """Cluster the whole history and replace the ``clusters`` table."""
     settings = settings or DedupSettings()
+    data = open_root(data)
     t = read_table(data, "articles", ["article_id", "url", "outlet", "title", "text", "published_at", "authors",
                                       "content_hash"])
     rows = t.to_pylist()
@@ -194,13 +196,13 @@ def recluster(data: Path, settings: DedupSettings | None = None, outlet_names: d
     meta = {r["article_id"]: r for r in rows}
     table = to_table("clusters", [dict(asdict(c), outlet=meta[c.article_id]["outlet"],
                                        published_at=meta[c.article_id]["published_at"]) for c in result.rows])
-    write_file(table, Path(data) / "clusters" / "part-0.parquet", {"newspipe.lsh": json.dumps(result.lsh_params)})
+    write_file(data, "clusters/part-0.parquet", table, {"newspipe.lsh": json.dumps(result.lsh_params)})
     return result
 
 
-def raw_dir_for(data: Path, since: datetime, until: datetime) -> Path:
-    """Raw pages of one window: a rerun of the window replaces them, re-extraction reads them."""
-    return Path(data) / "raw" / f"{since:%Y-%m-%dT%H%M}_{until:%Y-%m-%dT%H%M}"
+def raw_dir_for(data: str | Path | Root, since: datetime, until: datetime) -> Path:
+    """Raw pages of one window (in the local work directory): re-extraction reads them."""
+    return work_dir(data) / "raw" / f"{since:%Y-%m-%dT%H%M}_{until:%Y-%m-%dT%H%M}"
 
 
 def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path,
@@ -208,13 +210,13 @@ def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, da
                 timeout: float | None = None, refetch: bool = False, processes: int = 1) -> list[OutletCrawl]:
     """Crawl outlets of the window into its raw directory (in ``processes`` child processes),
     incrementally: pages stored by earlier crawls are not fetched again unless ``refetch``."""
-    return run_crawl(sources or DEFAULT_SOURCES, since, until, raw_dir_for(Path(data), since, until), outlets,
-                     politeness, timeout=timeout, data_root=Path(data), refetch=refetch, processes=processes)
+    return run_crawl(sources or DEFAULT_SOURCES, since, until, raw_dir_for(data, since, until), outlets,
+                     politeness, timeout=timeout, data_root=work_dir(data), refetch=refetch, processes=processes)
 
 
 def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: list[str]) -> list[OutletCrawl]:
     """What the crawl stage recorded for each outlet (a missing record counts as failed)."""
-    stats = raw_dir_for(Path(data), since, until) / "_stats"
+    stats = raw_dir_for(data, since, until) / "_stats"
     out = []
     for name in outlets:
         rec = _load_json(stats / f"{name}.json")
@@ -222,46 +224,47 @@ def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: lis
     return out
 
 
-def publish_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, *,
+def publish_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path | Root, *,
                   outlets: list[str] | None = None, run_id: str | None = None, workers: int | None = None,
                   settings: DedupSettings | None = None, storage_config: dict | None = None) -> RunReport:
     """Extract the window's raw pages, publish its days and recluster the history.
 
     Reads only what the crawl stage stored, so it also re-extracts a window
-    without refetching anything.
+    without refetching anything. ``data`` is a directory or a filesystem URI;
+    state, locks and raw pages stay in the local work directory.
     """
-    data = Path(data)
+    root, work = open_root(data), work_dir(data)
     settings = settings or DedupSettings()
     registry = load_sources(sources)
     chosen = [o.name for o in select_outlets(registry, outlets)]
     report = RunReport(run_id or new_run_id(), since, until, str(data), crawls=read_crawls(data, since, until, chosen))
     raw = raw_dir_for(data, since, until)
-    pages = [p for name in chosen for p in read_raw_pages(raw / name, data)]
-    articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(data),
+    pages = [p for name in chosen for p in read_raw_pages(raw / name, work)]
+    articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(work),
                                                  workers=workers)
     report.kept = dict(Counter(a.outlet for a in articles))
     report.relevant = dict(Counter(a.outlet for a in articles if a.relevant))
     report.rejected = dict(Counter(r.outlet for r in rejected))
     # outlets this run did not collect (not chosen, or their crawl failed) keep what earlier runs stored
     collected = {c.outlet for c in report.crawls if c.status != "failed"}
-    with partition_locks(data, [f"date={d}" for d in window_days(since, until)], f"run {report.run_id}"):
-        publish_articles(data, _keep_uncollected(data, articles, since, until, collected), since, until, settings)
-        _write_crawl_stats(data, report, rejected)
-    with exclusive(data, "state"):
-        save_boilerplate(data, {o: keys | load_boilerplate(data).get(o, set()) for o, keys in learned.items()})
-    with exclusive(data, "clusters"):
-        result = recluster(data, settings, {o.name: [o.title] for o in registry}, storage_config)
+    with partition_locks(work, [f"date={d}" for d in window_days(since, until)], f"run {report.run_id}"):
+        publish_articles(root, _keep_uncollected(root, articles, since, until, collected), since, until, settings)
+        _write_crawl_stats(root, report, rejected)
+    with exclusive(work, "state"):
+        save_boilerplate(work, {o: keys | load_boilerplate(work).get(o, set()) for o, keys in learned.items()})
+    with exclusive(work, "clusters"):
+        result = recluster(root, settings, {o.name: [o.title] for o in registry}, storage_config)
     report.articles_total = len(result.rows)
     multi = [r for r in result.rows if r.cluster_size > 1]
     report.clusters = len({r.cluster_id for r in multi})
     report.duplicates = sum(1 for r in multi if not r.is_origin)
     report.cross_posts = sum(1 for r in multi if r.scope == "cross_post")
     report.lsh = result.lsh_params
-    _save_json(data / STATE_DIR / "runs" / f"{report.run_id}.json", report.to_dict())
+    _save_json(work / STATE_DIR / "runs" / f"{report.run_id}.json", report.to_dict())
     return report
 
 
-def _keep_uncollected(data: Path, articles: list[Article], since: datetime, until: datetime,
+def _keep_uncollected(data: Root, articles: list[Article], since: datetime, until: datetime,
                       collected: set[str]) -> list[Article]:
     old = read_table(data, "articles", days=window_days(since, until)).to_pylist()
     kept = [Article(**r) for r in old if r["outlet"] not in collected]
@@ -283,7 +286,7 @@ def run(sources: str | Path | None, since: datetime, until: datetime, data: str 
                          settings=settings)
 
 
-def _write_crawl_stats(data: Path, report: RunReport, rejected: list[Rejected]) -> None:
+def _write_crawl_stats(data: Root, report: RunReport, rejected: list[Rejected]) -> None:
     rows = [{"run_id": report.run_id, "outlet": c.outlet, "status": c.status, "articles_fetched": c.articles_fetched,
              "articles_kept": report.kept.get(c.outlet, 0), "relevant": report.relevant.get(c.outlet, 0),
              "rejected": report.rejected.get(c.outlet, 0), "message": c.message,

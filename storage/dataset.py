@@ -1,33 +1,47 @@
 """Parquet datasets under one data root, Hive-partitioned by day.
 
-Layout::
+Layout (the root is a local directory or a filesystem URI, see ``storage.fs``)::
 
     DATA/articles/date=2020-10-01/part-0.parquet
     DATA/signatures/date=2020-10-01/part-0.parquet
     DATA/crawl_stats/date=2020-10-01/part-0.parquet
     DATA/clusters/part-0.parquet          (one file: clusters span days)
 
-A partition is replaced as a whole: the new one is written beside it under a
-hidden name and swapped in with two renames. A crash between the renames
-leaves a ``.old-`` directory that ``recover()`` (called by every writer and
-reader) puts back, so readers always see a complete previous or new state.
-Files are zstd-compressed and carry the schema version in their metadata.
+A partition is one file. A run's partitions are replaced together: the new
+files are written (and synced) under hidden staging names, a journal listing
+the swap is written (the commit point), then each staged file is moved over
+its live one. Moving one file over another is atomic on a local disk and on
+object stores (a copy replaces an object whole), so a reader sees each day
+old or new, never half written. A crash before the journal leaves the
+previous state; after it, ``recover()`` (called by every writer and reader)
+finishes the swap. Files are zstd-compressed and carry the schema version in
+their metadata.
 """
 from __future__ import annotations
 
+import fcntl
+import json
 import os
-import shutil
+import signal
+import time
 import uuid
 import warnings
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from storage.fs import Root, open_root
 from storage.schema import SCHEMA_VERSION, TABLES
 
 ROW_GROUP_SIZE = 64 * 1024
+PART_FILE = "part-0.parquet"
+# On an object store (no locks) a swap untouched this long is taken for a dead writer's and recovered
+STALE_SECONDS = float(os.environ.get("NEWSPIPE_SWAP_STALE_SECONDS", 3600))
 
 
 class StorageError(RuntimeError):
@@ -48,78 +62,228 @@ def to_table(name: str, rows: list[dict]) -> pa.Table:
     return pa.Table.from_pylist([{f: r.get(f) for f in schema.names} for r in rows], schema=schema)
 
 
-def write_file(table: pa.Table, path: Path, metadata: dict[str, str] | None = None) -> None:
-    """Write one Parquet file atomically (temporary name, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
-    pq.write_table(_with_meta(table, metadata), tmp, compression="zstd", row_group_size=ROW_GROUP_SIZE)
-    os.replace(tmp, path)
+def _failpoint(table: str, point: str) -> None:
+    """Die here, as a crash would, when NEWSPIPE_FAILPOINT names this table and point (tests only)."""
+    if os.environ.get("NEWSPIPE_FAILPOINT") == f"{table}:{point}":
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
-def recover(table_dir: Path) -> None:
-    """Finish or undo a partition swap that a crash interrupted."""
-    if not table_dir.is_dir():
+def _write_parquet(root: Root, table: pa.Table, path: str) -> None:
+    """Write a Parquet file; on a local disk also sync it, so a commit never points at unsynced data."""
+    root.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+    pq.write_table(table, path, filesystem=root.fs, compression="zstd", row_group_size=ROW_GROUP_SIZE)
+    if root.local:
+        _fsync(path)
+
+
+def _fsync(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file(root: str | Path | Root, rel: str, table: pa.Table, metadata: dict[str, str] | None = None) -> None:
+    """Write one Parquet file of the root atomically (staged, then moved over the live one)."""
+    root = open_root(root)
+    path = root.path(rel)
+    parent, name = path.rsplit("/", 1)
+    tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{name}"
+    _write_parquet(root, _with_meta(table, metadata), tmp)
+    root.fs.move(tmp, path)
+
+
+# -- the swap ------------------------------------------------------------------
+def _staged(table_dir: str, token: str, part: str) -> str:
+    return f"{table_dir}/.new-{token}-{part}/{PART_FILE}"
+
+
+def _roll_forward(root: Root, table_dir: str, token: str, steps: list[dict]) -> None:
+    """Carry out a committed swap; safe to repeat after a crash at any point of it."""
+    name = table_dir.rsplit("/", 1)[-1]
+    for i, step in enumerate(steps):
+        live_dir = f"{table_dir}/{step['part']}"
+        staged = _staged(table_dir, token, step["part"])
+        if step["new"]:
+            if root.exists(staged):  # not moved yet
+                root.fs.create_dir(live_dir, recursive=True)
+                _failpoint(name, "swapping")
+                root.fs.move(staged, f"{live_dir}/{PART_FILE}")
+            for extra in step.get("drop", []):  # other files the partition held (compaction)
+                root.delete_file(f"{live_dir}/{extra}")
+        else:  # the day becomes empty
+            root.delete_dir(live_dir)
+        if i == 0:
+            _failpoint(name, "swapped-one")
+    _failpoint(name, "swapped")
+    for step in steps:
+        root.delete_dir(f"{table_dir}/.new-{token}-{step['part']}")
+    root.delete_file(f"{table_dir}/.swap-{token}.json")
+
+
+def _token(name: str) -> str:
+    """The writer token in ``.new-TOKEN-…``, ``.swap-TOKEN.json|lock``."""
+    return name.split("-", 2)[1].split(".", 1)[0]
+
+
+@contextmanager
+def _writer_gone(root: Root, table_dir: str, token: str) -> Iterator[bool]:
+    """Yield whether the writer of ``token`` is gone: its lock is free (local disk), or its
+    files have not changed for STALE_SECONDS (object stores, which have no locks)."""
+    if root.local:
+        lock = Path(table_dir) / f".swap-{token}.lock"
+        with open(lock, "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+            lock.unlink(missing_ok=True)
         return
-    for old in table_dir.glob(".old-*"):
-        live = table_dir / old.name.split("-", 2)[2]
-        if live.exists():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(old, live)
-    for tmp in table_dir.glob(".new-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
+    infos = []
+    for entry in root.listdir(table_dir):
+        if token in entry.base_name:  # object stores date files only, not "directories"
+            infos += root.listdir(entry.path) if entry.type == pafs.FileType.Directory else [entry]
+    stamps = [i.mtime.timestamp() for i in infos if i.mtime is not None]
+    yield bool(stamps) and time.time() - max(stamps) > STALE_SECONDS
+
+
+def recover(root: str | Path | Root, name: str) -> None:
+    """Finish the committed swaps and undo the uncommitted ones that crashed writers left.
+
+    A writer holds ``.swap-TOKEN.lock`` for as long as it writes, so a swap
+    still under way is never touched. The journal ``.swap-TOKEN.json`` is the
+    commit point: with it the swap is rolled forward, without it the staged
+    ``.new-TOKEN-*`` files are dropped and the previous state stays.
+    """
+    root = open_root(root)
+    table_dir = root.path(name)
+    entries = [i.base_name for i in root.listdir(table_dir)]
+    tokens = sorted({_token(n) for n in entries if n.startswith((".new-", ".swap-"))})
+    for token in tokens:
+        with _writer_gone(root, table_dir, token) as gone:
+            if not gone:
+                continue
+            journal = f"{table_dir}/.swap-{token}.json"
+            if root.exists(journal):
+                _roll_forward(root, table_dir, token, json.loads(root.read_bytes(journal)))
+            for n in entries:
+                if n.startswith(f".new-{token}-"):
+                    root.delete_dir(f"{table_dir}/{n}")
 
 
 def partition_name(day: date) -> str:
     return f"date={day.isoformat()}"
 
 
-def replace_partitions(root: Path, name: str, tables: dict[date, pa.Table], days: list[date],
+def replace_partitions(root: str | Path | Root, name: str, tables: dict[date, pa.Table], days: list[date],
                        metadata: dict[str, str] | None = None) -> None:
-    """Make each of ``days`` hold exactly ``tables[day]`` (or nothing), leaving other days alone."""
-    table_dir = Path(root) / name
-    table_dir.mkdir(parents=True, exist_ok=True)
-    recover(table_dir)
-    for day in sorted(set(days) | set(tables)):
-        part = partition_name(day)
-        live = table_dir / part
-        token = uuid.uuid4().hex[:8]
-        new = table_dir / f".new-{token}-{part}"
-        table = tables.get(day)
-        if table is not None and table.num_rows:
-            new.mkdir()
-            pq.write_table(_with_meta(table, metadata), new / "part-0.parquet", compression="zstd",
-                           row_group_size=ROW_GROUP_SIZE)
-        old = table_dir / f".old-{token}-{part}"
-        if live.exists():
-            os.rename(live, old)
-        if new.exists():
-            os.rename(new, live)
-        shutil.rmtree(old, ignore_errors=True)
+    """Make each of ``days`` hold exactly ``tables[day]`` (or nothing), leaving other days alone.
+
+    All the days change together: the new partitions are written under
+    staging names, a journal listing the swap is written (the commit point),
+    then each one is moved in. A crash before the journal leaves every day as
+    it was; after it, the next reader or writer finishes the swap.
+    """
+    root = open_root(root)
+    table_dir = root.path(name)
+    root.fs.create_dir(table_dir, recursive=True)
+    recover(root, name)
+    token = uuid.uuid4().hex[:12]
+    with _held_swap_lock(root, table_dir, token):
+        steps = []
+        for day in sorted(set(days) | set(tables)):
+            part = partition_name(day)
+            table = tables.get(day)
+            has_rows = table is not None and table.num_rows > 0
+            if has_rows:
+                _write_parquet(root, _with_meta(table, metadata), _staged(table_dir, token, part))
+            live = [i.base_name for i in root.listdir(f"{table_dir}/{part}") if i.base_name != PART_FILE]
+            steps.append({"part": part, "new": has_rows, "drop": live})
+        _failpoint(name, "written")
+        journal = f"{table_dir}/.swap-{token}.json"
+        tmp = f"{table_dir}/.tmp-{token}.json"
+        root.write_bytes(tmp, json.dumps(steps).encode())
+        if root.local:
+            _fsync(tmp)
+        root.fs.move(tmp, journal)
+        if root.local:
+            _fsync(table_dir)
+        _failpoint(name, "committed")
+        _roll_forward(root, table_dir, token, steps)
 
 
-def partitions(root: Path, name: str) -> list[Path]:
-    table_dir = Path(root) / name
-    recover(table_dir)
-    return sorted(p for p in table_dir.glob("date=*") if p.is_dir()) if table_dir.is_dir() else []
+@contextmanager
+def _held_swap_lock(root: Root, table_dir: str, token: str) -> Iterator[None]:
+    """On a local disk, hold ``.swap-TOKEN.lock`` while writing; it is created under
+    another name and renamed once held, so whoever sees the token finds it held."""
+    if not root.local:
+        yield
+        return
+    lock, unnamed = Path(table_dir) / f".swap-{token}.lock", Path(table_dir) / f".tmp-{token}.lock"
+    with open(unnamed, "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        os.rename(unnamed, lock)
+        yield
+        lock.unlink(missing_ok=True)
 
 
-def read_table(root: Path, name: str, columns: list[str] | None = None, days: list[date] | None = None,
+# -- reading -------------------------------------------------------------------
+def partition_files(root: str | Path | Root, name: str, days: list[date] | None = None) -> dict[str, list[str]]:
+    """``{"date=…": [file paths]}`` of a partitioned table (all days or ``days``), after recovery.
+
+    A committed swap still being carried out (by a live writer, or by a dead
+    one on an object store before it is stale) is read as if finished, so a
+    reader never sees some of a run's days new and others old.
+    """
+    root = open_root(root)
+    recover(root, name)
+    wanted = {partition_name(d) for d in days} if days is not None else None
+    table_dir = root.path(name)
+    out: dict[str, list[str]] = {}
+    entries = root.listdir(table_dir)
+    for part in entries:
+        if part.type != pafs.FileType.Directory or not part.base_name.startswith("date="):
+            continue
+        files = [i.path for i in root.listdir(part.path)
+                 if i.type == pafs.FileType.File and i.base_name.endswith(".parquet")]
+        if files:
+            out[part.base_name] = files
+    for journal in (i for i in entries if i.base_name.startswith(".swap-") and i.base_name.endswith(".json")):
+        try:
+            steps = json.loads(root.read_bytes(journal.path))
+        except (OSError, ValueError):  # finished and removed meanwhile
+            continue
+        token = _token(journal.base_name)
+        for step in steps:
+            staged = _staged(table_dir, token, step["part"])
+            if not step["new"]:
+                out.pop(step["part"], None)
+            elif root.exists(staged):
+                out[step["part"]] = [staged]
+    return {p: f for p, f in sorted(out.items()) if wanted is None or p in wanted}
+
+
+def partition_days(root: str | Path | Root, name: str) -> list[date]:
+    return [date.fromisoformat(p.split("=", 1)[1]) for p in partition_files(root, name)]
+
+
+def read_table(root: str | Path | Root, name: str, columns: list[str] | None = None, days: list[date] | None = None,
                strict: bool = False) -> pa.Table:
     """Read a partitioned table (all days or ``days``) with the published schema.
 
     A corrupted file is skipped and named in a warning (``strict=True``
     raises ``StorageError`` instead), so the rest of the dataset stays loadable.
     """
+    root = open_root(root)
     schema = TABLES[name]
-    wanted = {partition_name(d) for d in days} if days is not None else None
     tables = []
-    for part in partitions(root, name):
-        if wanted is not None and part.name not in wanted:
-            continue
-        for f in sorted(part.glob("*.parquet")):
+    for files in partition_files(root, name, days).values():
+        for f in files:
             try:
-                tables.append(read_file(f, schema, columns))
+                tables.append(read_file(f, schema, columns, root))
             except StorageError as exc:
                 if strict:
                     raise
@@ -130,14 +294,17 @@ def read_table(root: Path, name: str, columns: list[str] | None = None, days: li
     return pa.concat_tables(tables, promote_options="permissive")
 
 
-def read_file(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+def read_file(path: str | Path, schema: pa.Schema, columns: list[str] | None = None,
+              root: str | Path | Root | None = None) -> pa.Table:
     """One file, with columns missing from an older schema version filled with nulls."""
+    fs = open_root(root).fs if root is not None else None
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(str(path), filesystem=fs)
         present = [c for c in (columns or schema.names) if c in pf.schema_arrow.names]
         table = pf.read(columns=present)
     except (OSError, pa.ArrowInvalid) as exc:
-        raise StorageError(f"{path}: unreadable Parquet file: {exc}") from None
+        where = open_root(root).display(str(path)) if root is not None else path
+        raise StorageError(f"{where}: unreadable Parquet file: {exc}") from None
     cols = columns or schema.names
     arrays = []
     for c in cols:
@@ -147,6 +314,7 @@ def read_file(path: Path, schema: pa.Schema, columns: list[str] | None = None) -
     return pa.Table.from_arrays(arrays, schema=pa.schema([schema.field(c) for c in cols]))
 
 
-def file_metadata(path: Path) -> dict[str, str]:
-    meta = pq.read_schema(path).metadata or {}
+def file_metadata(path: str | Path, root: str | Path | Root | None = None) -> dict[str, str]:
+    fs = open_root(root).fs if root is not None else None
+    meta = pq.read_schema(str(path), filesystem=fs).metadata or {}
     return {k.decode(): v.decode() for k, v in meta.items()}

@@ -6,28 +6,32 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from storage.dataset import file_metadata, partitions
+from storage.dataset import file_metadata, partition_files
+from storage.fs import Root, open_root, work_dir
 from storage.schema import TABLES
 
 
-def dataset_info(data: str | Path) -> str:
-    data = Path(data)
-    lines = [f"dataset {data.resolve()}"]
+def dataset_info(data: str | Path | Root) -> str:
+    root = open_root(data)
+    lines = [f"dataset {root.display(root.base)}"]
     for name in TABLES:
-        parts = partitions(data, name)
-        files = [f for p in parts for f in p.glob("*.parquet")] or sorted((data / name).glob("*.parquet"))
+        parts = partition_files(root, name)
+        single = root.path(name, "part-0.parquet")
+        files = [f for fs in parts.values() for f in fs] or ([single] if root.exists(single) else [])
         if not files:
             continue
-        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-        size = sum(f.stat().st_size for f in files)
-        versions = sorted({file_metadata(f).get("newspipe.schema_version", "?") for f in files})
-        lines.append(f"{name}: {len(parts) or 1} partition(s), {rows} rows, {size / 1024:.1f} KiB, schema v{','.join(versions)}")
+        rows = sum(pq.ParquetFile(f, filesystem=root.fs).metadata.num_rows for f in files)
+        size = sum(root.info(f).size for f in files)
+        versions = sorted({file_metadata(f, root).get("newspipe.schema_version", "?") for f in files})
+        lines.append(f"{name}: {len(parts) or 1} partition(s), {len(files)} file(s), {rows} rows, "
+                     f"{size / 1024:.1f} KiB, schema v{','.join(versions)}")
         if name == "articles":
-            for p in parts:
-                runs = pq.read_table(p, columns=["run_id"]).column("run_id").unique().to_pylist()
-                n = sum(pq.ParquetFile(f).metadata.num_rows for f in p.glob("*.parquet"))
-                lines.append(f"  {p.name}: {n} rows, last run {max(runs) if runs else '-'}")
-    runs = sorted((data / "_state" / "runs").glob("*.json"))
+            for part, pfiles in parts.items():
+                runs = [r for f in pfiles for r in pq.read_table(f, filesystem=root.fs, columns=["run_id"])
+                        .column("run_id").unique().to_pylist() if r]
+                n = sum(pq.ParquetFile(f, filesystem=root.fs).metadata.num_rows for f in pfiles)
+                lines.append(f"  {part}: {n} rows, last run {max(runs) if runs else '-'}")
+    runs = sorted((work_dir(root) / "_state" / "runs").glob("*.json"))
     if runs:
         last = json.loads(runs[-1].read_text(encoding="utf-8"))
         lines.append(f"last run: {last['run_id']} ({last['since']} .. {last['until']})")

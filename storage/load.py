@@ -13,11 +13,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
-from storage.dataset import partitions, read_table
+from storage.dataset import partition_days, partition_files, read_table
+from storage.fs import Root, open_root
 from storage.schema import ARTICLES
 
 
@@ -31,13 +32,12 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def _days(data: Path, start, end) -> list[date]:
+def _days(root: Root, start, end) -> list[date]:
     lo, hi = _as_date(start), _as_date(end)
-    days = [date.fromisoformat(p.name.split("=", 1)[1]) for p in partitions(data, "articles")]
-    return [d for d in days if (lo is None or d >= lo) and (hi is None or d <= hi)]
+    return [d for d in partition_days(root, "articles") if (lo is None or d >= lo) and (hi is None or d <= hi)]
 
 
-def load_articles(data: str | Path = "data", start=None, end=None, outlets: list[str] | None = None,
+def load_articles(data: str | Path | Root = "data", start=None, end=None, outlets: list[str] | None = None,
                   languages: list[str] | None = None, relevant_only: bool = True, dedup: str = "origins",
                   columns: list[str] | None = None) -> pd.DataFrame:
     """Articles published from ``start`` to ``end`` (days, both included).
@@ -45,17 +45,18 @@ def load_articles(data: str | Path = "data", start=None, end=None, outlets: list
     ``dedup="origins"`` keeps one row per story (the cluster's origin) and adds
     ``copies`` (how many other articles republished it); ``"all"`` keeps every
     article and adds its ``cluster_id``, ``is_origin`` and ``relation``.
+    ``data`` is a directory or a filesystem URI (``s3://bucket/newspipe``).
     """
     if dedup not in ("origins", "all"):
         raise ValueError(f"dedup must be 'origins' or 'all', got {dedup!r}")
-    data = Path(data)
+    root = open_root(data)
     wanted = list(dict.fromkeys((columns or ARTICLES.names) + ["article_id"]))
     read_cols = list(dict.fromkeys(wanted + (["relevant"] if relevant_only else [])
                                    + (["outlet"] if outlets else []) + (["language"] if languages else [])))
-    days = _days(data, start, end)
-    files = [f for d in days for f in sorted((data / "articles" / f"date={d.isoformat()}").glob("*.parquet"))]
+    days = _days(root, start, end)
+    files = [f for part in partition_files(root, "articles", days).values() for f in part]
     if files:
-        dataset = ds.dataset(files, format="parquet", schema=ARTICLES)
+        dataset = ds.dataset(files, format="parquet", schema=ARTICLES, filesystem=root.fs)
         flt = None
         for cond in ([pc.field("relevant") == True] if relevant_only else []) + (  # noqa: E712
                 [pc.field("outlet").isin(outlets)] if outlets else []) + (
@@ -63,12 +64,12 @@ def load_articles(data: str | Path = "data", start=None, end=None, outlets: list
             flt = cond if flt is None else flt & cond
         table = dataset.to_table(columns=read_cols, filter=flt)
     else:
-        table = read_table(data, "articles", read_cols, days=[])
+        table = read_table(root, "articles", read_cols, days=[])
     df = table.select(wanted).to_pandas()
-    clusters_file = data / "clusters" / "part-0.parquet"
-    if clusters_file.exists() and len(df):
-        cl = pq.read_table(clusters_file, columns=["article_id", "cluster_id", "is_origin", "relation",
-                                                           "cluster_size"]).to_pandas()
+    clusters_file = root.path("clusters", "part-0.parquet")
+    if len(df) and root.exists(clusters_file):
+        cl = pq.read_table(clusters_file, filesystem=root.fs, columns=[
+            "article_id", "cluster_id", "is_origin", "relation", "cluster_size"]).to_pandas()
         df = df.merge(cl, on="article_id", how="left")
         if dedup == "origins":
             df = df[df["is_origin"].fillna(True).astype(bool)].copy()

@@ -42,5 +42,5 @@ def test_dataset_info(demo_run):
     _, data = demo_run
     p = _cli("dataset", "info", "--data", str(data))
     assert p.returncode == 0, p.stderr
-    assert "articles: 7 partition(s), 61 rows" in p.stdout and "schema v1" in p.stdout
+    assert "articles: 7 partition(s), 7 file(s), 61 rows" in p.stdout and "schema v1" in p.stdout
     assert "date=2020-10-01: 9 rows, last run" in p.stdout

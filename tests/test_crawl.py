@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 import pyarrow.parquet as pq
 
@@ -44,3 +45,31 @@ def test_robots_txt_is_obeyed(fresh_replay, tmp_path):
     assert res.articles_fetched == 6  # three of nine are on the disallowed day
     assert not any(p.startswith("/en/news/2020/10/01/") for p in site.hits)
     assert res.stats.get("robotstxt/forbidden", 0) >= 3
+
+
+def test_site_search_with_pagination_and_an_empty_feed(fresh_replay, tmp_path):
+    """Discovery from the outlet's own search (asked for in its language, paginated), while its
+    valid but empty feed is a warning and not a failure."""
+    from crawlers.replay.site import Page
+    site = fresh_replay.sites["levant-wire"]
+    arts = sorted(a.path for a in demo_articles() if a.outlet == "levant-wire" and SINCE <= a.date < UNTIL)
+    links = lambda paths: "".join(f'<li><a href="{p}">story</a></li>' for p in paths)  # noqa: E731
+    site.pages["/find?q=Idlib"] = Page(f'<html><body><ul>{links(arts[:5])}</ul>'
+                                       f'<a rel="next" href="/find?q=Idlib&amp;page=2">more</a></body></html>'.encode())
+    site.pages["/find?page=2&q=Idlib"] = Page(f"<html><body><ul>{links(arts[5:])}</ul></body></html>".encode())
+    site.pages["/find?q=Idlib&page=2"] = site.pages["/find?page=2&q=Idlib"]
+    arabic = "/find?q=" + quote("إدلب")  # the outlet also writes in Arabic: asked in Arabic too, no results
+    site.pages[arabic] = Page(b"<html><body><p>No results</p></body></html>")
+    site.pages["/feed/"] = Page(b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>',
+                                "application/rss+xml")
+    config = fresh_replay.config("levant-wire")
+    config.update(sitemaps=[], search=site.base + "/find?q={query}")
+    sources = tmp_path / "s.yaml"
+    sources.write_text(__import__("yaml").safe_dump({"outlets": [config]}), encoding="utf-8")
+    [res] = run_crawl(sources, SINCE, UNTIL, tmp_path / "raw", politeness=False)
+    assert res.status == "ok", res.message
+    assert res.articles_fetched == len(arts) == 9 and res.stats["newspipe/feed/empty"] == 1
+    rows = pq.read_table(tmp_path / "raw" / "levant-wire").to_pylist()
+    assert {r["discovered_via"] for r in rows} == {"search"}
+    assert {r["url"].split(".test", 1)[1] for r in rows} == set(arts)
+    assert site.hits[arabic] == 1

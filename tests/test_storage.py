@@ -72,24 +72,6 @@ def test_an_empty_rerun_empties_only_its_day(tmp_path):
     assert sorted(p.name for p in (tmp_path / "crawl_stats").iterdir()) == ["date=2020-10-01"]
 
 
-@pytest.mark.parametrize("stage", ["after_new_written", "after_old_moved"])
-def test_a_crash_mid_swap_leaves_a_complete_state(tmp_path, stage):
-    day = datetime(2020, 10, 1).date()
-    old = to_table("crawl_stats", [{"run_id": "old", "outlet": "x", "status": "ok"}])
-    new = to_table("crawl_stats", [{"run_id": "new", "outlet": "x", "status": "ok"}])
-    replace_partitions(tmp_path, "crawl_stats", {day: old}, [day])
-    table_dir = tmp_path / "crawl_stats"
-    # reproduce the on-disk state at the moment of the crash
-    staged = table_dir / ".new-dead0000-date=2020-10-01"
-    staged.mkdir()
-    pq.write_table(new, staged / "part-0.parquet")
-    if stage == "after_old_moved":
-        os.rename(table_dir / "date=2020-10-01", table_dir / ".old-dead0000-date=2020-10-01")
-    recover(table_dir)
-    assert read_table(tmp_path, "crawl_stats").column("run_id").to_pylist() == ["old"]
-    assert [p.name for p in table_dir.iterdir()] == ["date=2020-10-01"]
-
-
 def test_old_schema_is_filled_and_corrupt_file_named(tmp_path):
     part = tmp_path / "articles" / "date=2020-10-01"
     part.mkdir(parents=True)
@@ -135,3 +117,103 @@ def test_load_articles_and_duckdb(demo_run):
     import duckdb
     n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{data}/articles/*/*.parquet', hive_partitioning = true)").fetchall()[0][0]
     assert n == 61
+
+
+_CRASH_WRITER = """
+import sys
+from datetime import date
+from storage.dataset import replace_partitions, to_table
+rows = lambda run, n: to_table("crawl_stats", [{"run_id": run, "outlet": f"o{i}", "status": "ok"} for i in range(n)])
+days = [date(2020, 10, d) for d in (1, 2, 3)]
+# the new state: day 1 and 2 rewritten, day 3 emptied, day 4 new
+replace_partitions(sys.argv[1], "crawl_stats", {days[0]: rows("new", 2), days[1]: rows("new", 3),
+                   date(2020, 10, 4): rows("new", 1)}, days + [date(2020, 10, 4)])
+"""
+
+
+@pytest.mark.parametrize("point,committed", [("written", False), ("committed", True), ("swapping", True),
+                                             ("swapped-one", True), ("swapped", True), (None, True)])
+def test_a_killed_writer_leaves_the_old_or_the_new_state_whole(tmp_path, point, committed):
+    """The writer process is killed (SIGKILL) at each point of a multi-day swap; the next reader
+    sees every day old or every day new, never a mix, and the next writer proceeds."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    days = [datetime(2020, 10, d).date() for d in (1, 2, 3)]
+    old = {d: to_table("crawl_stats", [{"run_id": "old", "outlet": "x", "status": "ok"}]) for d in days}
+    replace_partitions(tmp_path, "crawl_stats", old, days)
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root), NEWSPIPE_FAILPOINT=f"crawl_stats:{point}")
+    proc = subprocess.run([sys.executable, "-c", _CRASH_WRITER, str(tmp_path)], env=env, timeout=120)
+    assert proc.returncode == (-9 if point else 0)
+    t = read_table(tmp_path, "crawl_stats")  # a reader recovers what the dead writer left
+    by_day = {p.name: sorted(pq.read_table(p).column("run_id").to_pylist())
+              for p in (tmp_path / "crawl_stats").glob("date=*")}
+    if committed:
+        assert by_day == {"date=2020-10-01": ["new"] * 2, "date=2020-10-02": ["new"] * 3,
+                          "date=2020-10-04": ["new"]}
+    else:
+        assert by_day == {f"date=2020-10-0{d}": ["old"] for d in (1, 2, 3)}
+    assert t.num_rows == sum(len(v) for v in by_day.values())
+    assert sorted(p.name for p in (tmp_path / "crawl_stats").iterdir()) == sorted(by_day)  # nothing left over
+    replace_partitions(tmp_path, "crawl_stats", {days[2]: old[days[2]]}, [days[2]])
+    assert read_table(tmp_path, "crawl_stats", days=[days[2]]).column("run_id").to_pylist() == ["old"]
+
+
+def test_recovery_leaves_a_live_writers_swap_alone(tmp_path):
+    import fcntl
+    day = datetime(2020, 10, 1).date()
+    replace_partitions(tmp_path, "crawl_stats", {day: to_table("crawl_stats", [{"run_id": "old"}])}, [day])
+    table_dir = tmp_path / "crawl_stats"
+    staged = table_dir / ".new-0123456789ab-date=2020-10-01"
+    staged.mkdir()
+    pq.write_table(to_table("crawl_stats", [{"run_id": "new"}]), staged / "part-0.parquet")
+    with open(table_dir / ".swap-0123456789ab.lock", "a+") as held:  # a writer at work
+        fcntl.flock(held, fcntl.LOCK_EX)
+        recover(tmp_path, "crawl_stats")
+        assert staged.exists()
+    recover(tmp_path, "crawl_stats")  # the writer died without committing: its staging goes
+    assert not staged.exists() and [p.name for p in table_dir.iterdir()] == ["date=2020-10-01"]
+    assert read_table(tmp_path, "crawl_stats").column("run_id").to_pylist() == ["old"]
+
+
+def test_compaction_merges_files_upgrades_old_schema_and_keeps_the_rest(tmp_path):
+    from storage.compact import compact
+    from storage.dataset import file_metadata
+    from storage.schema import SCHEMA_VERSION
+    day = datetime(2020, 10, 1).date()
+    rows = [{"article_id": f"a{i}", "content_hash": "h", "signature": [1, 2]} for i in range(3)]
+    replace_partitions(tmp_path, "signatures", {day: to_table("signatures", rows[:1])}, [day], {"newspipe.minhash": "s1"})
+    part = tmp_path / "signatures" / "date=2020-10-01"
+    # two more files from other writers, one of them without the newspipe schema version
+    pq.write_table(to_table("signatures", rows[1:2]).replace_schema_metadata(
+        {"newspipe.schema_version": SCHEMA_VERSION, "newspipe.minhash": "s1"}), part / "part-spark-1.parquet")
+    pq.write_table(to_table("signatures", rows[2:]).replace_schema_metadata({"newspipe.minhash": "s1"}),
+                   part / "part-spark-2.parquet")
+    # another day whose files disagree on the MinHash scheme: reported, left alone
+    other = tmp_path / "signatures" / "date=2020-10-02"
+    other.mkdir()
+    for k, scheme in enumerate(("s1", "s2")):
+        pq.write_table(to_table("signatures", rows[:1]).replace_schema_metadata(
+            {"newspipe.schema_version": SCHEMA_VERSION, "newspipe.minhash": scheme}), other / f"p{k}.parquet")
+    report = compact(tmp_path)
+    assert any("date=2020-10-01: 3 rows into one file (3 files;" in x and "schema version 1, none" in x for x in report), report
+    assert any("date=2020-10-02: left as it is" in x and "cannot be merged" in x for x in report), report
+    assert [p.name for p in part.iterdir()] == ["part-0.parquet"]
+    meta = file_metadata(part / "part-0.parquet")
+    assert meta["newspipe.minhash"] == "s1" and meta["newspipe.schema_version"] == SCHEMA_VERSION
+    assert sorted(read_table(tmp_path, "signatures", days=[day]).column("article_id").to_pylist()) == ["a0", "a1", "a2"]
+    assert len(list(other.iterdir())) == 2
+    assert [x for x in compact(tmp_path) if "2020-10-01" in x] == []  # nothing left to do there
+
+
+def test_compaction_skips_a_day_a_run_is_writing(tmp_path):
+    from storage.compact import compact
+    from storage.locks import partition_locks
+    day = datetime(2020, 10, 1).date()
+    replace_partitions(tmp_path, "crawl_stats", {day: to_table("crawl_stats", [{"run_id": "r"}])}, [day])
+    pq.write_table(to_table("crawl_stats", [{"run_id": "x"}]), tmp_path / "crawl_stats" / "date=2020-10-01" / "b.parquet")
+    with partition_locks(tmp_path, ["date=2020-10-01"], "run R"):
+        [line] = compact(tmp_path, ["crawl_stats"])
+    assert "skipped" in line and "run R" in line
+    assert len(list((tmp_path / "crawl_stats" / "date=2020-10-01").iterdir())) == 2

@@ -1,7 +1,7 @@
 """OutletSpider: discover one outlet's articles in a date window and fetch them.
 
-Discovery runs from the outlet's feeds, sitemaps (indexes followed) and
-section pages (paginated); feeds and sitemaps are asked for conditionally
+Discovery runs from the outlet's feeds, sitemaps (indexes followed), section
+pages and site search (both paginated); feeds and sitemaps are asked for conditionally
 (``ConditionalGetMiddleware``). Links are canonicalised, filtered by the
 outlet's article patterns and by the date window when the listing gives a
 date, and each article URL is requested once. A URL an earlier crawl already
@@ -13,6 +13,7 @@ stays I/O bound.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 import scrapy
 from scrapy.http import Response
@@ -54,6 +55,12 @@ class OutletSpider(scrapy.Spider):
                                  meta={"kind": "sitemap", **conditional}, dont_filter=True)
         for url in self.outlet.sections:
             yield scrapy.Request(url, callback=self.parse_section, errback=self.on_error, meta={"kind": "section", "page": 1})
+        if self.outlet.search:  # the site's own search for the conflict's name, in each of the outlet's languages
+            terms = self.settings.getdict("NEWSPIPE_SEARCH_TERMS")
+            for term in sorted({terms[lang] for lang in self.outlet.languages if lang in terms}):
+                url = self.outlet.search.replace("{query}", quote(term))
+                yield scrapy.Request(url, callback=self.parse_section, errback=self.on_error,
+                                     meta={"kind": "search", "page": 1})
 
     def _stat(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"newspipe/{key}", n)
@@ -97,7 +104,8 @@ class OutletSpider(scrapy.Spider):
             self._fail("feed", response.url, str(exc))
             return
         self._stat("feed/items", len(links))
-        if not links:
+        if not links:  # the sitemaps and sections still run: an empty feed is a warning, not a failure
+            self._stat("feed/empty")
             self.logger.warning("%s: feed %s lists no items", self.outlet.name, response.url)
         yield from self._article_requests(links, "feed")
 
@@ -120,15 +128,17 @@ class OutletSpider(scrapy.Spider):
         yield from self._article_requests([lk for lk in links if not lk.is_sitemap], "sitemap")
 
     def parse_section(self, response: Response):
-        if not self._check_ok(response, "section"):
+        """A section, tag or search-result page: its links, then its next page (rel=next)."""
+        kind = response.meta["kind"]
+        if not self._check_ok(response, kind):
             return
         links = [Link(response.urljoin(h)) for h in response.css("a::attr(href)").getall()]
-        yield from self._article_requests(links, "section")
+        yield from self._article_requests(links, kind)
         page = response.meta["page"]
         nxt = response.css('a[rel="next"]::attr(href), link[rel="next"]::attr(href)').get()
         if nxt and page < self.settings.getint("NEWSPIPE_SECTION_PAGES", 5):
             yield scrapy.Request(response.urljoin(nxt), callback=self.parse_section, errback=self.on_error,
-                                 meta={"kind": "section", "page": page + 1})
+                                 meta={"kind": kind, "page": page + 1})
 
     # -- fetching ----------------------------------------------------------
     def parse_article(self, response: Response):

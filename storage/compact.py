@@ -1,0 +1,81 @@
+"""``newspipe dataset compact``: one well-formed file per partition.
+
+newspipe itself writes one file per partition, but partitions gain files
+from other writers (a Spark job, a hand-made fix, an older newspipe), and old
+files carry an older schema version. Compaction rewrites a partition into
+one file of the current schema, with full row groups, through the same
+atomic swap as a run, under the same per-day lock (a day a run is writing is
+skipped, not waited for). A partition whose files disagree on their newspipe
+metadata (signatures made with two MinHash schemes) or that holds an
+unreadable file is reported and left as it is.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from storage.dataset import (ROW_GROUP_SIZE, StorageError, file_metadata, partition_files, read_file,
+                             replace_partitions)
+from storage.fs import Root, open_root, work_dir
+from storage.locks import LockedError, partition_locks
+from storage.schema import SCHEMA_VERSION, TABLES
+
+PARTITIONED = ("articles", "signatures", "crawl_stats")
+
+
+def _reasons(root: Root, files: list[str], min_rows_per_group: int) -> list[str]:
+    reasons = []
+    if len(files) > 1:
+        reasons.append(f"{len(files)} files")
+    metas = [pq.ParquetFile(f, filesystem=root.fs).metadata for f in files]
+    groups = sum(m.num_row_groups for m in metas)
+    rows = sum(m.num_rows for m in metas)
+    if groups > 1 and rows / groups < min_rows_per_group:
+        reasons.append(f"{groups} row groups of {rows // groups} rows on average")
+    versions = {file_metadata(f, root).get("newspipe.schema_version") for f in files}
+    if versions != {SCHEMA_VERSION}:
+        reasons.append(f"schema version {', '.join(sorted(v or 'none' for v in versions))}")
+    return reasons
+
+
+def _shared_metadata(root: Root, files: list[str]) -> dict[str, str]:
+    """The newspipe metadata every file agrees on (schema version aside); a disagreement is an error."""
+    metas = [{k: v for k, v in file_metadata(f, root).items()
+              if k.startswith("newspipe.") and k != "newspipe.schema_version"} for f in files]
+    for f, m in zip(files[1:], metas[1:]):
+        if m != metas[0]:
+            raise StorageError(f"{root.display(f)}: metadata {m} differs from {root.display(files[0])}'s "
+                               f"{metas[0]}; these files cannot be merged")
+    return metas[0]
+
+
+def compact(data: str | Path | Root, tables: list[str] | None = None,
+            min_rows_per_group: int = ROW_GROUP_SIZE // 8) -> list[str]:
+    """Compact the partitions that need it; one line per partition compacted, skipped or refused."""
+    root = open_root(data)
+    report = []
+    for name in tables or PARTITIONED:
+        if name not in PARTITIONED:
+            raise StorageError(f"table {name!r} is not partitioned (known: {', '.join(PARTITIONED)})")
+        for part, files in partition_files(root, name).items():
+            try:
+                reasons = _reasons(root, files, min_rows_per_group)
+                if not reasons:
+                    continue
+                meta = _shared_metadata(root, files)
+                table = pa.concat_tables([read_file(f, TABLES[name], None, root) for f in files])
+            except (StorageError, OSError, pa.ArrowInvalid) as exc:
+                report.append(f"{name}/{part}: left as it is: {exc}")
+                continue
+            day = date.fromisoformat(part.split("=", 1)[1])
+            try:
+                with partition_locks(work_dir(root), [part], f"compaction of {name}"):
+                    replace_partitions(root, name, {day: table}, [day], meta)
+            except LockedError as exc:
+                report.append(f"{name}/{part}: skipped: {exc}")
+                continue
+            report.append(f"{name}/{part}: {table.num_rows} rows into one file ({'; '.join(reasons)})")
+    return report
