@@ -13,6 +13,10 @@ def _key(paragraph: str) -> str:
     return " ".join(paragraph.lower().split())
 
 
+def _keyed(text: str) -> list[tuple[str, str]]:
+    return [(p, _key(p)) for p in text.split("\n")]
+
+
 def learn_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings | None = None,
                       known: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
     """From (outlet, text) pairs, the paragraph keys each outlet repeats.
@@ -20,12 +24,17 @@ def learn_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings
     ``known`` carries what earlier runs learned, so a day with few pages of an
     outlet still strips its boilerplate.
     """
+    return _learn([(outlet, _keyed(text)) for outlet, text in docs], settings, known)
+
+
+def _learn(docs: list[tuple[str, list[tuple[str, str]]]], settings: BoilerplateSettings | None,
+           known: dict[str, set[str]] | None) -> dict[str, set[str]]:
     settings = settings or BoilerplateSettings()
     per_outlet: dict[str, Counter] = defaultdict(Counter)
     pages: Counter = Counter()
-    for outlet, text in docs:
+    for outlet, keyed in docs:
         pages[outlet] += 1
-        per_outlet[outlet].update({_key(p) for p in text.split("\n") if 0 < len(p) <= settings.max_chars})
+        per_outlet[outlet].update({k for p, k in keyed if 0 < len(p) <= settings.max_chars})
     learned = {o: set(v) for o, v in (known or {}).items()}
     for outlet, counts in per_outlet.items():
         need = max(settings.min_pages, settings.min_share * pages[outlet])
@@ -35,7 +44,21 @@ def learn_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings
 
 def strip_boilerplate(text: str, keys: set[str]) -> tuple[str, list[str]]:
     """(text without boilerplate paragraphs, the removed paragraphs)."""
+    return _strip(_keyed(text), keys)
+
+
+def _strip(keyed: list[tuple[str, str]], keys: set[str]) -> tuple[str, list[str]]:
     kept, removed = [], []
-    for p in text.split("\n"):
-        (removed if _key(p) in keys else kept).append(p)
+    for p, k in keyed:
+        (removed if k in keys else kept).append(p)
     return "\n".join(kept), removed
+
+
+def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings | None = None,
+                       known: dict[str, set[str]] | None = None
+                       ) -> tuple[dict[str, set[str]], list[tuple[str, list[str]]]]:
+    """Learn each outlet's boilerplate from (outlet, text) pairs and strip it from them:
+    (what was learned, (text, removed paragraphs) per doc). Each paragraph is keyed once."""
+    keyed = [(outlet, _keyed(text)) for outlet, text in docs]
+    learned = _learn(keyed, settings, known)
+    return learned, [_strip(k, learned.get(outlet, set())) for outlet, k in keyed]

@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from pipeline.attribution import credits_outlet, find_attributions
-from pipeline.boilerplate import learn_boilerplate, strip_boilerplate
+from pipeline.boilerplate import remove_boilerplate
 from pipeline.lsh import BandIndex, SharedIndex
 from pipeline.minhash import MinHasher, SignatureScheme
 from pipeline.settings import DedupSettings
@@ -143,8 +143,8 @@ class _Corpus:
 def _without_boilerplate(docs: list[DedupDoc]) -> list[str]:
     """Texts without the paragraphs their outlet repeats across articles (footers, mission
     statements): a shared footer must not make two stories look alike, nor hide a copy."""
-    learned = learn_boilerplate([(d.outlet, d.text) for d in docs])
-    return [strip_boilerplate(d.text, learned.get(d.outlet, set()))[0] for d in docs]
+    _, stripped = remove_boilerplate([(d.outlet, d.text) for d in docs])
+    return [text for text, _ in stripped]
 
 
 def _sort_key(doc: DedupDoc) -> tuple:

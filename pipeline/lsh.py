@@ -51,15 +51,16 @@ def _pairs_from_groups(codes: np.ndarray, max_bucket: int) -> np.ndarray:
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     sizes = np.diff(np.r_[starts, len(codes)])
-    pairs2 = starts[sizes == 2]  # the common case, all at once
-    out = [np.sort(np.column_stack([order[pairs2], order[pairs2 + 1]]), axis=1)]
-    for s, z in zip(starts[sizes > 2], sizes[sizes > 2]):
-        members = np.sort(order[s:s + z])
+    out = [np.empty((0, 2), dtype=order.dtype)]
+    # buckets of one size at a time, all of them in one (buckets, size) array: no loop per bucket
+    for z in np.unique(sizes[sizes >= 2]):
+        first = starts[sizes == z]
+        members = np.sort(order[first[:, None] + np.arange(z)], axis=1)
         if z > max_bucket:
-            out.append(np.column_stack([np.full(z - 1, members[0]), members[1:]]))
+            out.append(np.column_stack([np.repeat(members[:, 0], z - 1), members[:, 1:].ravel()]))
         else:
             i, j = np.triu_indices(z, 1)
-            out.append(np.column_stack([members[i], members[j]]))
+            out.append(np.column_stack([members[:, i].ravel(), members[:, j].ravel()]))
     return np.concatenate(out)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from crawlers.urls import article_id, canonicalize
-from pipeline.boilerplate import learn_boilerplate, strip_boilerplate
+from pipeline.boilerplate import remove_boilerplate
 from pipeline.dedup import content_hash
 from pipeline.extract import Document, extract
 from pipeline.relevance import score_relevance
@@ -103,10 +103,10 @@ def build_articles(pages: list[dict], run_id: str, *, known_boilerplate: dict[st
             kept.append((page, doc))
         else:
             rejected.append(Rejected(page["outlet"], page["url"], doc.verdict, doc.reason))
-    boiler = learn_boilerplate([(p["outlet"], d.text) for p, d in kept], boilerplate_settings, known_boilerplate)
+    boiler, stripped = remove_boilerplate([(p["outlet"], d.text) for p, d in kept], boilerplate_settings,
+                                          known_boilerplate)
     by_id: dict[str, Article] = {}
-    for page, doc in kept:
-        text, removed = strip_boilerplate(doc.text, boiler.get(page["outlet"], set()))
+    for (page, doc), (text, removed) in zip(kept, stripped):
         rel = score_relevance(text, doc.title, relevance_settings)
         canonical = _own_canonical(doc, page["final_url"] or page["url"])
         art = Article(

@@ -110,7 +110,9 @@ def _combine(units: np.ndarray, n: int) -> np.ndarray:
 def uses_char_shingles(norm: str) -> bool:
     """True for text in a script written without spaces between words."""
     sample = norm[:2000]
-    return bool(sample) and len(_NO_SPACE_SCRIPTS.findall(sample)) > 0.3 * len(sample.replace(" ", ""))
+    if sample.isascii():  # none of those scripts is ASCII
+        return False
+    return len(_NO_SPACE_SCRIPTS.findall(sample)) > 0.3 * len(sample.replace(" ", ""))
 
 
 def shingle(text: str, size: int = 5, char_size: int = 5, normalized: bool = False) -> np.ndarray:

@@ -73,3 +73,15 @@ def test_site_search_with_pagination_and_an_empty_feed(fresh_replay, tmp_path):
     assert {r["discovered_via"] for r in rows} == {"search"}
     assert {r["url"].split(".test", 1)[1] for r in rows} == set(arts)
     assert site.hits[arabic] == 1
+
+
+def test_an_empty_feed_falls_back_to_the_sitemap(fresh_replay, tmp_path):
+    from crawlers.replay.site import Page
+    site = fresh_replay.sites["levant-wire"]
+    site.pages["/feed/"] = Page(b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>',
+                                "application/rss+xml")
+    sources = write_sources(fresh_replay, tmp_path / "s.yaml", ["levant-wire"])
+    [res] = run_crawl(sources, SINCE, UNTIL, tmp_path / "raw", politeness=False)
+    assert res.status == "ok" and res.articles_fetched == 9 and res.stats["newspipe/feed/empty"] == 1
+    rows = pq.read_table(tmp_path / "raw" / "levant-wire").to_pylist()
+    assert {r["discovered_via"] for r in rows} == {"sitemap"}

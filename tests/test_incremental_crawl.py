@@ -157,3 +157,14 @@ def test_two_crawl_processes_share_an_outlet(fresh_replay, tmp_path):
     [again] = crawl_stage(sources, SINCE, UNTIL, data, politeness=False, processes=2)
     assert again.articles_fetched == 0 and again.articles_known == 9
     assert len(read_raw_pages(raw_dir_for(data, SINCE, UNTIL) / "idlib-monitor", data)) == 9
+
+
+def test_non_ascii_urls_are_known_on_the_second_crawl(fresh_replay, tmp_path):
+    """The Turkish outlet's URLs have non-ASCII paths: remembered as fetched (percent-encoded)."""
+    sources = write_sources(fresh_replay, tmp_path / "s.yaml", ["anatolia-post"])
+    data = tmp_path / "data"
+    [first] = crawl_stage(sources, SINCE, UNTIL, data, politeness=False)
+    assert first.articles_fetched > 0
+    assert any(not p.isascii() for p in fresh_replay.sites["anatolia-post"].hits)  # hits are unquoted
+    [second] = crawl_stage(sources, SINCE, UNTIL, data, politeness=False)
+    assert second.articles_fetched == 0 and second.articles_known == first.articles_fetched

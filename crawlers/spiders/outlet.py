@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import scrapy
 from scrapy.http import Response
+from w3lib.url import safe_url_string
 
 from crawlers.discovery import DiscoveryError, Link, parse_feed, parse_sitemap
 from crawlers.items import KnownPage, RawPage
@@ -71,7 +72,8 @@ class OutletSpider(scrapy.Spider):
     def _article_requests(self, links: list[Link], via: str):
         i, n = self.shard
         for link in links:
-            url = canonicalize(link.url)
+            # percent-encoded the way Scrapy sends it, so the URL we remember is the URL we fetched
+            url = safe_url_string(canonicalize(link.url))
             if n > 1 and int(article_id(url), 16) % n != i:
                 continue  # another crawl process's share
             self._stat("links_seen")
