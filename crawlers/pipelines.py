@@ -49,7 +49,7 @@ def write_raw_pages(pages: list[RawPage], path: Path) -> None:
         "listed_at": [_ts(p.listed_at) for p in pages], "listed_title": [p.listed_title for p in pages],
     }, schema=RAW_SCHEMA)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("_tmp-" + path.name)
+    tmp = path.with_name(path.name + ".tmp")  # a crash mid-write leaves no file that reads as raw pages
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
 

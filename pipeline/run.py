@@ -85,7 +85,7 @@ def read_raw_pages(outlet_dir: Path, data_root: Path | None = None) -> list[dict
     from their files under ``data_root``). One record per URL, the latest fetch."""
     outlet_dir = Path(outlet_dir)
     rows: list[dict] = []
-    for f in sorted(outlet_dir.glob("*.parquet")):
+    for f in sorted(outlet_dir.glob("part-*.parquet")):
         rows.extend(_read_raw_file(f))
     refs: dict[str, dict[str, dict]] = defaultdict(dict)
     for known in sorted(outlet_dir.glob(KNOWN_GLOB)) if data_root is not None else []:
