@@ -103,8 +103,11 @@ def test_state_survives_a_killed_crawl(fresh_replay, tmp_path):
     while time.monotonic() < deadline and stored < 4:
         time.sleep(0.2)
         if ledger.exists():
-            with sqlite3.connect(ledger) as db:
-                stored = db.execute("SELECT count(*) FROM fetched").fetchone()[0]
+            try:
+                with sqlite3.connect(ledger) as db:
+                    stored = db.execute("SELECT count(*) FROM fetched").fetchone()[0]
+            except sqlite3.OperationalError:  # the crawl is still creating its tables
+                pass
     proc.send_signal(signal.SIGKILL)  # a crash: no close_spider, no flush, no stats
     proc.wait(timeout=30)
     assert stored == 4, "the crawl did not store its first two batches in time"
