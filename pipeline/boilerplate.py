@@ -9,8 +9,16 @@ from pipeline.settings import BoilerplateSettings
 
 
 def _key(paragraph: str) -> str:
-    # boilerplate repeats verbatim: case and spacing are all that need folding, cheaply
-    return " ".join(paragraph.lower().split())
+    """Boilerplate repeats verbatim: case and spacing are all that need folding, cheaply.
+
+    Most paragraphs have no spacing to fold: a printable string (every
+    whitespace but the plain space is unprintable) without double, leading or
+    trailing spaces is its own key, which skips building a word list.
+    """
+    low = paragraph.lower()
+    if low.isprintable() and "  " not in low and low[:1] != " " and low[-1:] != " ":
+        return low
+    return " ".join(low.split())
 
 
 def _keyed(text: str) -> list[tuple[str, str]]:

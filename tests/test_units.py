@@ -147,3 +147,13 @@ def test_retry_after_values():
     assert retry_after_seconds("Thu, 01 Oct 2020 12:00:30 GMT", now) == 30.0
     assert retry_after_seconds("Thu, 01 Oct 2020 11:00:00 GMT", now) == 0.0
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+def test_boilerplate_key_fast_path_folds_like_split_join():
+    import sys
+
+    from pipeline.boilerplate import _key
+    for w in (chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()):
+        for text in (f"A{w}b", f"{w}a", f"a{w}", f"a {w}B", f"a{w}{w}b"):
+            assert _key(text) == " ".join(text.lower().split()), hex(ord(w))
+    assert _key("Support Our Work") == "support our work" and _key("") == ""
