@@ -44,3 +44,25 @@ def test_dataset_info(demo_run):
     assert p.returncode == 0, p.stderr
     assert "articles: 7 partition(s), 7 file(s), 61 rows" in p.stdout and "schema v1" in p.stdout
     assert "date=2020-10-01: 9 rows, last run" in p.stdout
+
+
+def test_dataset_compact(demo_run, tmp_path):
+    import pyarrow.parquet as pq
+    _, data = demo_run
+    p = _cli("dataset", "compact", "--data", str(data))
+    assert p.returncode == 0 and p.stdout.strip() == "nothing to compact", p.stdout + p.stderr
+    # a copy of one day with a second file dropped in by another tool
+    copy = tmp_path / "data" / "articles" / "date=2020-10-02"
+    copy.mkdir(parents=True)
+    table = pq.read_table(data / "articles" / "date=2020-10-02" / "part-0.parquet")
+    pq.write_table(table.slice(0, 3), copy / "part-0.parquet")
+    pq.write_table(table.slice(3), copy / "from-spark.parquet")
+    p = _cli("dataset", "compact", "--data", str(tmp_path / "data"), "--table", "articles")
+    assert p.returncode == 0, p.stderr
+    assert f"articles/date=2020-10-02: {table.num_rows} rows into one file (2 files" in p.stdout
+    assert [f.name for f in copy.iterdir()] == ["part-0.parquet"]
+
+
+def test_run_rejects_a_bad_process_count():
+    p = _cli("run", "--since", "2020-10-01", "--until", "2020-10-02", "--crawl-processes", "0")
+    assert p.returncode == 2 and "--crawl-processes" in p.stderr and "at least 1" in p.stderr

@@ -157,3 +157,12 @@ def test_boilerplate_key_fast_path_folds_like_split_join():
         for text in (f"A{w}b", f"{w}a", f"a{w}", f"a {w}B", f"a{w}{w}b"):
             assert _key(text) == " ".join(text.lower().split()), hex(ord(w))
     assert _key("Support Our Work") == "support our work" and _key("") == ""
+
+
+def test_plan_params_refetch():
+    from pipeline.orchestration import PlanError, make_plan
+    start, end = "2020-10-01T00:00:00+00:00", "2020-10-02T00:00:00+00:00"
+    assert make_plan({"refetch": True}, start, end)["refetch"] is True
+    assert make_plan(None, start, end)["refetch"] is False
+    with pytest.raises(PlanError, match="param 'refetch' must be true or false"):
+        make_plan({"refetch": "yes"}, start, end)
