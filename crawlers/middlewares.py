@@ -10,6 +10,7 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _Scra
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 
 from crawlers.discovery import parse_date
@@ -33,11 +34,25 @@ def _blocked_address(host: str) -> str | None:
     return None
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 class AddressGuardMiddleware:
     """Refuse requests (redirects included) to loopback, private and link-local
     addresses, so a hostile link or redirect cannot make us reach internal
     services. An outlet marked ``local`` may reach exactly its own configured
-    host:port and nothing else private."""
+    host:port and nothing else private.
+
+    A host name is resolved first (through Scrapy's caching resolver, the one
+    the download then uses) and refused if it resolves to such an address, so
+    a public-looking name pointing inside is caught too. Requests sent through
+    an outlet's proxy are resolved by the proxy, so only their literal
+    addresses are checked here."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -51,12 +66,28 @@ class AddressGuardMiddleware:
         spider = spider or getattr(self.crawler, "spider", None)
         parts = urlsplit(request.url)
         host = (parts.hostname or "").lower()
-        why = _blocked_address(host)
-        if why is None:
-            return None
         outlet = getattr(spider, "outlet", None) if spider is not None else None
         if outlet is not None and outlet.local and any(parts.netloc.lower() == d for d in outlet.domains):
             return None
+        why = _blocked_address(host)
+        if why is not None:
+            self._refuse(request, why)
+        if host and not _is_ip(host) and not (outlet is not None and outlet.proxy) and "proxy" not in request.meta:
+            return self._check_resolved(request, host)  # Scrapy awaits what a middleware returns
+        return None
+
+    async def _check_resolved(self, request, host: str) -> None:
+        from twisted.internet import reactor
+        try:
+            address = await maybe_deferred_to_future(reactor.resolve(host))
+        except Exception:  # noqa: BLE001 - the download itself reports the DNS failure
+            return None
+        why = _blocked_address(address)
+        if why is not None:
+            self._refuse(request, f"{host} resolves to {address}, a {why}")
+        return None
+
+    def _refuse(self, request, why: str):
         if self.stats is not None:
             self.stats.inc_value("newspipe/refused/private_address")
         raise IgnoreRequest(f"refused {request.url}: {why}")

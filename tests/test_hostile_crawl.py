@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyarrow.parquet as pq
+import pytest
 import yaml
 
 from crawlers.crawl import run_crawl
@@ -53,3 +54,37 @@ def test_hostile_outlet(fresh_replay, tmp_path):
     arabic = next(r for r in rows if r["url"].endswith("/a/arabic-1256"))
     doc = extract(arabic["body"], arabic["url"])
     assert "سراقب" in doc.text and doc.language == "ar"
+
+
+def test_a_redirect_to_a_name_that_resolves_inside_is_refused(fresh_replay, tmp_path):
+    """A local outlet (its own 127.0.0.1:port allowed) redirects to this machine's host name, which
+    resolves to a loopback address: refused after resolution, before any connection."""
+    import socket
+    from ipaddress import ip_address
+
+    from crawlers.replay.site import Page
+    name = socket.gethostname().lower()
+    try:
+        resolved = socket.gethostbyname(name)
+    except OSError:
+        pytest.skip(f"this machine's host name {name!r} does not resolve")
+    if not ip_address(resolved).is_loopback or "." in name:
+        pytest.skip(f"host name {name!r} resolves to {resolved}, not to a loopback address: not safe to test")
+    port = fresh_replay.address.rsplit(":", 1)[1]
+    base = f"http://127.0.0.1:{port}"
+    site = fresh_replay.add_site("inside", {
+        "/sitemap.xml": Page(f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                             f'<url><loc>{base}/a/good-1</loc></url><url><loc>{base}/a/to-name</loc></url>'
+                             f'</urlset>'.encode(), "application/xml"),
+        "/a/good-1": Page(b"<html><body><article><p>" + b"Shelling near Saraqib. " * 20 + b"</p></article></body></html>"),
+        "/a/to-name": Page(b"", None, status=302, headers={"Location": f"http://{name}:{port}/a/secret"}),
+        "/a/secret": Page(b"<html><body>internal</body></html>"),
+    })
+    fresh_replay.sites_by_host["127.0.0.1"] = fresh_replay.sites_by_host[name] = site
+    outlet = {"name": "inside", "domains": [f"127.0.0.1:{port}"], "languages": ["en"], "local": True,
+              "sitemaps": [base + "/sitemap.xml"], "politeness": {"download_delay": 0}}
+    sources = tmp_path / "s.yaml"
+    sources.write_text(yaml.safe_dump({"outlets": [outlet]}))
+    [res] = run_crawl(sources, T0, T0 + timedelta(days=1), tmp_path / "raw", politeness=False, timeout=120)
+    assert res.articles_fetched == 1 and site.hits["/a/good-1"] == 1
+    assert site.hits["/a/secret"] == 0 and res.stats["newspipe/refused/private_address"] == 1
