@@ -30,9 +30,9 @@ def run_demo(data: str | Path = "data", workers: int | None = None) -> RunReport
 def summary(report: RunReport) -> str:
     """A short human summary of a run."""
     lines = [f"newspipe run {report.run_id}: {report.since:%Y-%m-%d} .. {report.until:%Y-%m-%d} (until excluded)", ""]
-    lines.append(f"{'outlet':24} {'status':9} {'fetched':>7} {'kept':>5} {'relevant':>8} {'rejected':>8}")
-    for c in report.crawls:
-        lines.append(f"{c.outlet:24} {c.status:9} {c.articles_fetched:7d} {report.kept.get(c.outlet, 0):5d} "
+    lines.append(f"{'outlet':24} {'status':9} {'fetched':>7} {'stored':>6} {'kept':>5} {'relevant':>8} {'rejected':>8}")
+    for c in report.crawls:  # stored: listed again, read from an earlier crawl's raw pages
+        lines.append(f"{c.outlet:24} {c.status:9} {c.articles_fetched:7d} {c.articles_known:6d} {report.kept.get(c.outlet, 0):5d} "
                      f"{report.relevant.get(c.outlet, 0):8d} {report.rejected.get(c.outlet, 0):8d}")
     total = sum(report.kept.values())
     lines += ["", f"articles kept: {total}, relevant to Idlib: {sum(report.relevant.values())}",
