@@ -1,8 +1,8 @@
 """A generated replay outlet of N article pages, and a crawl benchmark against it.
 
 The pages are small, distinct articles listed in one sitemap; the crawl runs
-with politeness off (no delay, no AutoThrottle, 64 requests per domain) in its
-own processes, the way every newspipe crawl runs, so the figure includes
+with politeness off (no delay, no AutoThrottle, 64 requests per domain shared
+by the crawl processes) in its own processes, the way every newspipe crawl runs, so the figure includes
 Scrapy's start-up and the Parquet writes of the raw pages.
 """
 from __future__ import annotations

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawlers.pipelines import KNOWN_GLOB
+from crawlers.items import KNOWN_GLOB
 from crawlers.sources import Outlet, SourcesError, load_sources, select_outlets
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_BAD_INPUT = 0, 3, 2

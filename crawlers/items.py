@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+KNOWN_GLOB = "known-*.jsonl"  # the KnownPage lists of a window, one file per crawl process (shard)
+
 
 @dataclass
 class RawPage:

@@ -17,13 +17,19 @@ from crawlers.discovery import parse_date
 from crawlers.state import CrawlState
 
 
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
 def _blocked_address(host: str) -> str | None:
     """Why a host must not be reached from a public outlet, or None."""
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return "loopback host name"
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
+    ip = _ip(host)
+    if ip is None:
         return None
     if ip.is_loopback:
         return "loopback address"
@@ -32,14 +38,6 @@ def _blocked_address(host: str) -> str | None:
     if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
         return "private or reserved address"
     return None
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 class AddressGuardMiddleware:
@@ -72,7 +70,7 @@ class AddressGuardMiddleware:
         why = _blocked_address(host)
         if why is not None:
             self._refuse(request, why)
-        if host and not _is_ip(host) and not (outlet is not None and outlet.proxy) and "proxy" not in request.meta:
+        if host and _ip(host) is None and not (outlet is not None and outlet.proxy) and "proxy" not in request.meta:
             return self._check_resolved(request, host)  # Scrapy awaits what a middleware returns
         return None
 
@@ -122,7 +120,7 @@ class ConditionalGetMiddleware:
     def __init__(self, crawler, data_root: str):
         self.crawler = crawler
         self.data_root = data_root
-        self.states: dict[str, CrawlState] = {}
+        self.state: CrawlState | None = None  # a crawler runs one spider, so one outlet
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -134,11 +132,9 @@ class ConditionalGetMiddleware:
 
     def _state(self) -> CrawlState | None:
         outlet = getattr(getattr(self.crawler, "spider", None), "outlet", None)
-        if outlet is None:
-            return None
-        if outlet.name not in self.states:
-            self.states[outlet.name] = CrawlState(self.data_root, outlet.name)
-        return self.states[outlet.name]
+        if self.state is None and outlet is not None:
+            self.state = CrawlState(self.data_root, outlet.name)
+        return self.state
 
     def process_request(self, request, spider=None):
         if not request.meta.get("conditional_get") or "If-None-Match" in request.headers:
@@ -173,8 +169,8 @@ class ConditionalGetMiddleware:
         return response
 
     def spider_closed(self, spider=None):
-        for state in self.states.values():
-            state.close()
+        if self.state is not None:
+            self.state.close()
 
 
 def _header(response, name: bytes) -> str | None:

@@ -19,7 +19,6 @@ from crawlers.items import KnownPage, RawPage
 from crawlers.state import CrawlState
 
 logger = logging.getLogger(__name__)
-KNOWN_GLOB = "known-*.jsonl"  # one file per crawl process (shard)
 
 RAW_SCHEMA = pa.schema([
     ("outlet", pa.string()),

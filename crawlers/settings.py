@@ -76,4 +76,3 @@ NEWSPIPE_SHARD = "0/1"             # I/N: this process fetches the articles whos
 NEWSPIPE_OBEY_CRAWL_DELAY = True   # robots.txt Crawl-delay (only while ROBOTSTXT_OBEY)
 NEWSPIPE_MAX_CRAWL_DELAY = 30.0    # seconds; a longer Crawl-delay is capped
 NEWSPIPE_MAX_RETRY_AFTER = 120.0   # seconds; a longer Retry-After gives the page up for this run
-

@@ -45,6 +45,7 @@ class CrawlState:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._present: dict[str, bool] = {}  # raw file -> exists; ~500 known URLs share one file
 
     def close(self) -> None:
         self.db.close()
@@ -54,9 +55,11 @@ class CrawlState:
         """The raw file holding ``url``'s page (relative to the data root), or None if it was
         never stored or the file is gone (then the page is fetched again)."""
         row = self.db.execute("SELECT raw_file FROM fetched WHERE url = ?", (url,)).fetchone()
-        if row is None or not (self.data_root / row[0]).exists():
+        if row is None:
             return None
-        return row[0]
+        if row[0] not in self._present:
+            self._present[row[0]] = (self.data_root / row[0]).exists()
+        return row[0] if self._present[row[0]] else None
 
     def record_fetched(self, urls: list[tuple[str, str]], raw_file: Path) -> None:
         """Mark ``(url, fetched_at)`` pairs as stored in ``raw_file``, in one transaction."""
@@ -65,9 +68,6 @@ class CrawlState:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO fetched (url, raw_file, fetched_at) VALUES (?, ?, ?)",
                                 [(u, rel, t) for u, t in urls])
-
-    def fetched_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM fetched").fetchone()[0]
 
     # -- feeds and sitemaps ---------------------------------------------------
     def validators(self, url: str) -> Validators | None:

@@ -25,18 +25,9 @@ def _keyed(text: str) -> list[tuple[str, str]]:
     return [(p, _key(p)) for p in text.split("\n")]
 
 
-def learn_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings | None = None,
-                      known: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
-    """From (outlet, text) pairs, the paragraph keys each outlet repeats.
-
-    ``known`` carries what earlier runs learned, so a day with few pages of an
-    outlet still strips its boilerplate.
-    """
-    return _learn([(outlet, _keyed(text)) for outlet, text in docs], settings, known)
-
-
 def _learn(docs: list[tuple[str, list[tuple[str, str]]]], settings: BoilerplateSettings | None,
            known: dict[str, set[str]] | None) -> dict[str, set[str]]:
+    """From (outlet, keyed paragraphs) pairs, the paragraph keys each outlet repeats."""
     settings = settings or BoilerplateSettings()
     per_outlet: dict[str, Counter] = defaultdict(Counter)
     pages: Counter = Counter()
@@ -50,11 +41,6 @@ def _learn(docs: list[tuple[str, list[tuple[str, str]]]], settings: BoilerplateS
     return learned
 
 
-def strip_boilerplate(text: str, keys: set[str]) -> tuple[str, list[str]]:
-    """(text without boilerplate paragraphs, the removed paragraphs)."""
-    return _strip(_keyed(text), keys)
-
-
 def _strip(keyed: list[tuple[str, str]], keys: set[str]) -> tuple[str, list[str]]:
     kept, removed = [], []
     for p, k in keyed:
@@ -66,7 +52,11 @@ def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSetting
                        known: dict[str, set[str]] | None = None
                        ) -> tuple[dict[str, set[str]], list[tuple[str, list[str]]]]:
     """Learn each outlet's boilerplate from (outlet, text) pairs and strip it from them:
-    (what was learned, (text, removed paragraphs) per doc). Each paragraph is keyed once."""
+    (what was learned, (text, removed paragraphs) per doc). Each paragraph is keyed once.
+
+    ``known`` carries what earlier runs learned, so a day with few pages of an
+    outlet still strips its boilerplate.
+    """
     keyed = [(outlet, _keyed(text)) for outlet, text in docs]
     learned = _learn(keyed, settings, known)
     return learned, [_strip(k, learned.get(outlet, set())) for outlet, k in keyed]

@@ -24,7 +24,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from crawlers.crawl import OutletCrawl, run_crawl
-from crawlers.pipelines import KNOWN_GLOB
+from crawlers.discovery import parse_date
+from crawlers.items import KNOWN_GLOB
 from crawlers.sources import DEFAULT_SOURCES, load_sources, select_outlets
 from pipeline.dedup import DedupDoc, DedupResult, find_clusters, scheme_of
 from pipeline.minhash import MinHasher, SignatureScheme
@@ -85,23 +86,26 @@ def read_raw_pages(outlet_dir: Path, data_root: Path | None = None) -> list[dict
     from their files under ``data_root``). One record per URL, the latest fetch."""
     outlet_dir = Path(outlet_dir)
     rows: list[dict] = []
-    for f in sorted(outlet_dir.glob("part-*.parquet")):
+    own = sorted(outlet_dir.glob("part-*.parquet"))
+    for f in own:
         rows.extend(_read_raw_file(f))
     refs: dict[str, dict[str, dict]] = defaultdict(dict)
     for known in sorted(outlet_dir.glob(KNOWN_GLOB)) if data_root is not None else []:
         for line in known.read_text(encoding="utf-8").splitlines():
             ref = json.loads(line)
             refs[ref["raw_file"]][ref["url"]] = ref
-    if refs:
-        for rel, wanted in refs.items():
-            for row in _read_raw_file(Path(data_root) / rel, set(wanted)):
-                row["listed_at"] = row.get("listed_at") or _parse_ts(wanted[row["url"]].get("listed_at"))
-                rows.append(row)
+    read = {f.resolve() for f in own}
+    for rel, wanted in refs.items():
+        if (Path(data_root) / rel).resolve() in read:  # a retry's refs into its own window: already read
+            continue
+        for row in _read_raw_file(Path(data_root) / rel, set(wanted)):
+            row["listed_at"] = row.get("listed_at") or parse_date(wanted[row["url"]].get("listed_at"))
+            rows.append(row)
+    never = datetime.min.replace(tzinfo=timezone.utc)
     latest: dict[str, dict] = {}
     for r in rows:
         prev = latest.get(r["url"])
-        if prev is None or (r["fetched_at"] or datetime.min.replace(tzinfo=timezone.utc)) >= \
-                (prev["fetched_at"] or datetime.min.replace(tzinfo=timezone.utc)):
+        if prev is None or (r["fetched_at"] or never) >= (prev["fetched_at"] or never):
             latest[r["url"]] = r
     return list(latest.values())
 
@@ -114,10 +118,6 @@ def _read_raw_file(path: Path, urls: set[str] | None = None) -> list[dict]:
     if urls is not None:
         table = table.filter(pc.is_in(table.column("url"), pa.array(sorted(urls))))
     return table.to_pylist()
-
-
-def _parse_ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _load_json(path: Path) -> dict:

@@ -17,8 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from storage.dataset import (ROW_GROUP_SIZE, StorageError, file_metadata, partition_files, read_file,
-                             replace_partitions)
+from storage.dataset import ROW_GROUP_SIZE, StorageError, partition_files, read_file, replace_partitions
 from storage.fs import Root, open_root, work_dir
 from storage.locks import LockedError, partition_locks
 from storage.schema import SCHEMA_VERSION, TABLES
@@ -26,25 +25,27 @@ from storage.schema import SCHEMA_VERSION, TABLES
 PARTITIONED = ("articles", "signatures", "crawl_stats")
 
 
-def _reasons(root: Root, files: list[str], min_rows_per_group: int) -> list[str]:
+def _reasons(footers: list[pq.FileMetaData], min_rows_per_group: int) -> list[str]:
     reasons = []
-    if len(files) > 1:
-        reasons.append(f"{len(files)} files")
-    metas = [pq.ParquetFile(f, filesystem=root.fs).metadata for f in files]
-    groups = sum(m.num_row_groups for m in metas)
-    rows = sum(m.num_rows for m in metas)
+    if len(footers) > 1:
+        reasons.append(f"{len(footers)} files")
+    groups = sum(m.num_row_groups for m in footers)
+    rows = sum(m.num_rows for m in footers)
     if groups > 1 and rows / groups < min_rows_per_group:
         reasons.append(f"{groups} row groups of {rows // groups} rows on average")
-    versions = {file_metadata(f, root).get("newspipe.schema_version") for f in files}
+    versions = {_newspipe_meta(m).get("newspipe.schema_version") for m in footers}
     if versions != {SCHEMA_VERSION}:
         reasons.append(f"schema version {', '.join(sorted(v or 'none' for v in versions))}")
     return reasons
 
 
-def _shared_metadata(root: Root, files: list[str]) -> dict[str, str]:
+def _newspipe_meta(footer: pq.FileMetaData) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in (footer.metadata or {}).items() if k.startswith(b"newspipe.")}
+
+
+def _shared_metadata(root: Root, files: list[str], footers: list[pq.FileMetaData]) -> dict[str, str]:
     """The newspipe metadata every file agrees on (schema version aside); a disagreement is an error."""
-    metas = [{k: v for k, v in file_metadata(f, root).items()
-              if k.startswith("newspipe.") and k != "newspipe.schema_version"} for f in files]
+    metas = [{k: v for k, v in _newspipe_meta(m).items() if k != "newspipe.schema_version"} for m in footers]
     for f, m in zip(files[1:], metas[1:]):
         if m != metas[0]:
             raise StorageError(f"{root.display(f)}: metadata {m} differs from {root.display(files[0])}'s "
@@ -62,10 +63,11 @@ def compact(data: str | Path | Root, tables: list[str] | None = None,
             raise StorageError(f"table {name!r} is not partitioned (known: {', '.join(PARTITIONED)})")
         for part, files in partition_files(root, name).items():
             try:
-                reasons = _reasons(root, files, min_rows_per_group)
+                footers = [pq.read_metadata(f, filesystem=root.fs) for f in files]  # each footer read once
+                reasons = _reasons(footers, min_rows_per_group)
                 if not reasons:
                     continue
-                meta = _shared_metadata(root, files)
+                meta = _shared_metadata(root, files, footers)
                 table = pa.concat_tables([read_file(f, TABLES[name], None, root) for f in files])
             except (StorageError, OSError, pa.ArrowInvalid) as exc:
                 report.append(f"{name}/{part}: left as it is: {exc}")

@@ -70,10 +70,16 @@ def _failpoint(table: str, point: str) -> None:
 
 def _write_parquet(root: Root, table: pa.Table, path: str) -> None:
     """Write a Parquet file; on a local disk also sync it, so a commit never points at unsynced data."""
-    root.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+    _make_dir(root, path.rsplit("/", 1)[0])
     pq.write_table(table, path, filesystem=root.fs, compression="zstd", row_group_size=ROW_GROUP_SIZE)
     if root.local:
         _fsync(path)
+
+
+def _make_dir(root: Root, path: str) -> None:
+    """Directories exist only on a local disk; on an object store creating one is a wasted request."""
+    if root.local:
+        root.fs.create_dir(path, recursive=True)
 
 
 def _fsync(path: str) -> None:
@@ -107,7 +113,7 @@ def _roll_forward(root: Root, table_dir: str, token: str, steps: list[dict]) -> 
         staged = _staged(table_dir, token, step["part"])
         if step["new"]:
             if root.exists(staged):  # not moved yet
-                root.fs.create_dir(live_dir, recursive=True)
+                _make_dir(root, live_dir)
                 _failpoint(name, "swapping")
                 root.fs.move(staged, f"{live_dir}/{PART_FILE}")
             for extra in step.get("drop", []):  # other files the partition held (compaction)
@@ -150,8 +156,9 @@ def _writer_gone(root: Root, table_dir: str, token: str) -> Iterator[bool]:
     yield bool(stamps) and time.time() - max(stamps) > STALE_SECONDS
 
 
-def recover(root: str | Path | Root, name: str) -> None:
-    """Finish the committed swaps and undo the uncommitted ones that crashed writers left.
+def recover(root: str | Path | Root, name: str) -> list[pafs.FileInfo]:
+    """Finish the committed swaps and undo the uncommitted ones that crashed writers left;
+    return the table directory's entries as they are afterwards.
 
     A writer holds ``.swap-TOKEN.lock`` for as long as it writes, so a swap
     still under way is never touched. The journal ``.swap-TOKEN.json`` is the
@@ -160,18 +167,22 @@ def recover(root: str | Path | Root, name: str) -> None:
     """
     root = open_root(root)
     table_dir = root.path(name)
-    entries = [i.base_name for i in root.listdir(table_dir)]
-    tokens = sorted({_token(n) for n in entries if n.startswith((".new-", ".swap-"))})
+    entries = root.listdir(table_dir)
+    names = [i.base_name for i in entries]
+    tokens = sorted({_token(n) for n in names if n.startswith((".new-", ".swap-"))})
+    changed = False
     for token in tokens:
         with _writer_gone(root, table_dir, token) as gone:
             if not gone:
                 continue
+            changed = True
             journal = f"{table_dir}/.swap-{token}.json"
             if root.exists(journal):
                 _roll_forward(root, table_dir, token, json.loads(root.read_bytes(journal)))
-            for n in entries:
+            for n in names:
                 if n.startswith(f".new-{token}-"):
                     root.delete_dir(f"{table_dir}/{n}")
+    return root.listdir(table_dir) if changed else entries
 
 
 def partition_name(day: date) -> str:
@@ -189,7 +200,7 @@ def replace_partitions(root: str | Path | Root, name: str, tables: dict[date, pa
     """
     root = open_root(root)
     table_dir = root.path(name)
-    root.fs.create_dir(table_dir, recursive=True)
+    _make_dir(root, table_dir)
     recover(root, name)
     token = uuid.uuid4().hex[:12]
     with _held_swap_lock(root, table_dir, token):
@@ -239,18 +250,29 @@ def partition_files(root: str | Path | Root, name: str, days: list[date] | None 
     reader never sees some of a run's days new and others old.
     """
     root = open_root(root)
-    recover(root, name)
     wanted = {partition_name(d) for d in days} if days is not None else None
-    table_dir = root.path(name)
     out: dict[str, list[str]] = {}
-    entries = root.listdir(table_dir)
-    for part in entries:
-        if part.type != pafs.FileType.Directory or not part.base_name.startswith("date="):
-            continue
-        files = [i.path for i in root.listdir(part.path)
-                 if i.type == pafs.FileType.File and i.base_name.endswith(".parquet")]
+    for part, where in _partitions(root, name).items():
+        if wanted is not None and part not in wanted:
+            continue  # never listed: a one-month query does not touch the other days
+        files = [where] if isinstance(where, str) else [
+            i.path for i in root.listdir(where.path) if i.type == pafs.FileType.File and i.base_name.endswith(".parquet")]
         if files:
-            out[part.base_name] = files
+            out[part] = files
+    return out
+
+
+def partition_days(root: str | Path | Root, name: str) -> list[date]:
+    """The days a partitioned table holds, from one listing of its directory."""
+    return [date.fromisoformat(p.split("=", 1)[1]) for p in _partitions(open_root(root), name)]
+
+
+def _partitions(root: Root, name: str) -> dict[str, pafs.FileInfo | str]:
+    """``{"date=…": live directory, or the staged file of a committed swap}``, sorted, after recovery."""
+    table_dir = root.path(name)
+    entries = recover(root, name)
+    out: dict[str, pafs.FileInfo | str] = {i.base_name: i for i in entries
+                                           if i.type == pafs.FileType.Directory and i.base_name.startswith("date=")}
     for journal in (i for i in entries if i.base_name.startswith(".swap-") and i.base_name.endswith(".json")):
         try:
             steps = json.loads(root.read_bytes(journal.path))
@@ -262,12 +284,8 @@ def partition_files(root: str | Path | Root, name: str, days: list[date] | None 
             if not step["new"]:
                 out.pop(step["part"], None)
             elif root.exists(staged):
-                out[step["part"]] = [staged]
-    return {p: f for p, f in sorted(out.items()) if wanted is None or p in wanted}
-
-
-def partition_days(root: str | Path | Root, name: str) -> list[date]:
-    return [date.fromisoformat(p.split("=", 1)[1]) for p in partition_files(root, name)]
+                out[step["part"]] = staged
+    return dict(sorted(out.items()))
 
 
 def read_table(root: str | Path | Root, name: str, columns: list[str] | None = None, days: list[date] | None = None,

@@ -49,8 +49,6 @@ class Root:
 
     def listdir(self, path: str) -> list[pafs.FileInfo]:
         """Entries directly under ``path`` (none if it does not exist), sorted by name."""
-        if not self.is_dir(path):
-            return []
         return sorted(self.fs.get_file_info(pafs.FileSelector(path, allow_not_found=True)), key=lambda i: i.path)
 
     def write_bytes(self, path: str, data: bytes) -> None:
