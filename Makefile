@@ -13,7 +13,12 @@ DATA ?= data
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
-setup: .venv/.synced
+# the dedup kernels are compiled once here (numba's on-disk cache), not in every process that dedups
+.venv/.kernels: .venv/.synced pipeline/kernels.py
+	$(RUN) python -m pipeline.kernels
+	@touch $@
+
+setup: .venv/.synced .venv/.kernels
 
 demo: setup
 	$(RUN) newspipe demo --data $(DATA)

@@ -30,6 +30,9 @@ _PATTERNS = [
     (("источник", "впервые"), re.compile(r"(?:источник\s*:|впервые опубликован[ао]? (?:на|в))\s*([^.\n]{2,60})", re.I)),
 ]
 
+_KEYWORDS = sorted({k for keywords, _ in _PATTERNS for k in keywords})
+_ASCII_KEYWORDS = [k for k in _KEYWORDS if k.isascii()]  # all a text without other characters can hold
+
 
 def normalize_name(name: str) -> str:
     """Lower-case, accents and punctuation folded: 'Levant-Wire' == 'levant wire'."""
@@ -50,8 +53,9 @@ def find_attributions(text: str, authors: list[str] | None = None) -> list[str]:
     window = "\n".join(paras if len(paras) <= 15 else paras[:3] + paras[-12:])
     found: list[str] = []
     lower = window.lower()
+    present = {k for k in (_ASCII_KEYWORDS if lower.isascii() else _KEYWORDS) if k in lower}
     for keywords, rx in _PATTERNS:
-        if not any(k in lower for k in keywords):
+        if present.isdisjoint(keywords):
             continue
         for m in rx.finditer(window):
             name = normalize_name(m.group(1))

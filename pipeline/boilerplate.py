@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+import numpy as np
+
 from pipeline.settings import BoilerplateSettings
 
 
@@ -21,8 +23,22 @@ def _key(paragraph: str) -> str:
     return " ".join(low.split())
 
 
-def _keyed(text: str) -> list[tuple[str, str]]:
-    return [(p, _key(p)) for p in text.split("\n")]
+def _keyed(texts: list[str]) -> list[list[tuple[str, str]]]:
+    """(paragraph, key) pairs of every text.
+
+    Most texts need no folding beyond case: a compiled scan of their bytes
+    says so, and one ``lower()`` of the whole text gives every key
+    (lower-casing never crosses a newline, so each piece equals its
+    paragraph's ``lower()``).
+    """
+    from pipeline import kernels  # numba loads on first use
+
+    parts = [t.encode("utf-8", "surrogatepass") for t in texts]
+    bounds = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
+    irregular = kernels.irregular_spacing(np.frombuffer(b"".join(parts), dtype=np.uint8), bounds)
+    return [[(p, _key(p)) for p in text.split("\n")] if irr else list(zip(text.split("\n"), text.lower().split("\n")))
+            for text, irr in zip(texts, irregular.tolist())]
 
 
 def _learn(docs: list[tuple[str, list[tuple[str, str]]]], settings: BoilerplateSettings | None,
@@ -41,7 +57,9 @@ def _learn(docs: list[tuple[str, list[tuple[str, str]]]], settings: BoilerplateS
     return learned
 
 
-def _strip(keyed: list[tuple[str, str]], keys: set[str]) -> tuple[str, list[str]]:
+def _strip(text: str, keyed: list[tuple[str, str]], keys: set[str]) -> tuple[str, list[str]]:
+    if not keys:
+        return text, []
     kept, removed = [], []
     for p, k in keyed:
         (removed if k in keys else kept).append(p)
@@ -57,6 +75,6 @@ def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSetting
     ``known`` carries what earlier runs learned, so a day with few pages of an
     outlet still strips its boilerplate.
     """
-    keyed = [(outlet, _keyed(text)) for outlet, text in docs]
+    keyed = list(zip((outlet for outlet, _ in docs), _keyed([text for _, text in docs])))
     learned = _learn(keyed, settings, known)
-    return learned, [_strip(k, learned.get(outlet, set())) for outlet, k in keyed]
+    return learned, [_strip(text, k, learned.get(outlet, set())) for (outlet, k), (_, text) in zip(keyed, docs)]

@@ -16,6 +16,8 @@ verification that follows removes any chance collision.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 from datasketch.lsh import _optimal_param
@@ -27,8 +29,10 @@ _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD
                 dtype=np.uint64)
 
 
+@lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) minimising false positives plus false negatives at ``threshold``."""
+    """(bands, rows) minimising false positives plus false negatives at ``threshold``
+    (datasketch integrates numerically for it: cached, it is asked for on every batch)."""
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 

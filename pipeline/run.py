@@ -31,7 +31,7 @@ from pipeline.dedup import DedupDoc, DedupResult, find_clusters, scheme_of
 from pipeline.minhash import MinHasher, SignatureScheme
 from pipeline.process import Article, Rejected, build_articles
 from pipeline.settings import DedupSettings
-from pipeline.shingles import normalize, shingle_batch
+from pipeline.shingles import shingle_texts
 from storage.dataset import StorageError, partition_files, read_table, replace_partitions, to_table, write_file
 from storage.fs import Root, open_root, work_dir
 from storage.locks import exclusive, partition_locks
@@ -153,8 +153,8 @@ def publish_articles(data: str | Path | Root, articles: list[Article], since: da
     art_tables, sig_tables = {}, {}
     for day, arts in by_day.items():
         art_tables[day] = to_table("articles", [asdict(a) for a in arts])
-        sigs = hasher.signatures(shingle_batch([normalize(a.text) for a in arts], settings.shingle_size,
-                                               settings.char_shingle_size))
+        sigs = hasher.signatures(shingle_texts([a.text for a in arts], settings.shingle_size,
+                                               settings.char_shingle_size, settings.lead_words).full)
         sig_tables[day] = to_table("signatures", [{"article_id": a.article_id, "content_hash": a.content_hash,
                                                     "signature": s} for a, s in zip(arts, sigs)])
     replace_partitions(data, "articles", art_tables, days)

@@ -1,0 +1,95 @@
+"""The compiled dedup kernels give the values their definitions say (plain Python here),
+so stored signatures stay comparable across versions and processes."""
+import random
+import sys
+
+import numpy as np
+
+from pipeline.boilerplate import _key, _keyed
+from pipeline.minhash import MinHasher
+from pipeline.shingles import normalize, shingle, shingle_texts
+
+MASK = (1 << 64) - 1
+P, Q = 0x100000001B3, 0x9E3779B97F4A7C15
+
+
+def fmix64(h: int) -> int:
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & MASK
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & MASK
+    return h ^ (h >> 33)
+
+
+def reference_shingles(text: str, size: int = 5) -> list[int]:
+    """``newspipe-poly64-fmix-v1``: sum(byte_i * P**i) + length per token, n-grams by Horner in Q."""
+    tokens = [fmix64((sum(b * pow(P, i, 1 << 64) for i, b in enumerate(t.encode())) + len(t.encode())) & MASK)
+              for t in normalize(text).split()]
+    n = min(size, len(tokens))
+    out = set()
+    for k in range(len(tokens) - n + 1) if tokens else ():
+        acc = tokens[k]
+        for j in range(1, n):
+            acc = (acc * Q + tokens[k + j]) & MASK
+        out.add(fmix64(acc) >> 32)
+    return sorted(out)
+
+
+TEXTS = [
+    "", "one", "Two words.", "A b c d", "Hello, World!  It's   a test -- of, punctuation.\n\nNew para",
+    "قالت وكالة الأنباء إن القوات السورية تقدمت في ريف إدلب الجنوبي، قرب سراقب ومعرة النعمان.",
+    "Центр по примирению сообщил о нарушениях режима прекращения огня в Идлибе.",
+    "İdlib'de Türk Silahlı Kuvvetleri… «quoted» — dash’s ＦＵＬＬＷＩＤＴＨ ﬁ\u00a0nbsp\u2003em\ttab\r\nline",
+    " ".join(f"word{i % 37}" for i in range(300)),
+]
+
+
+def test_word_shingles_and_leads_follow_their_definition():
+    batch = shingle_texts(TEXTS, size=5, lead_words=7)
+    for text, full, lead in zip(TEXTS, batch.full, batch.lead):
+        assert full.tolist() == reference_shingles(text), text[:30]
+        assert lead.tolist() == reference_shingles(" ".join(normalize(text).split()[:7])), text[:30]
+        assert np.array_equal(shingle(text), full)
+
+
+def test_a_text_gives_the_same_shingles_in_any_batch():
+    alone = [shingle(t).tolist() for t in TEXTS]
+    shuffled = TEXTS[::-1] + TEXTS
+    batch = shingle_texts(shuffled)
+    assert [s.tolist() for s in batch.full] == alone[::-1] + alone
+
+
+def test_exact_digests_are_equal_exactly_when_normalised_texts_are():
+    texts = TEXTS + ["HELLO, World!", "hello world", " hello  world ", "Hello\nWorld.", "hello worlds",
+                     "伊德利卜省的局势仍然紧张，土耳其军队在该地区增加了观察哨所。", "伊德利卜省的局势仍然紧张。"]
+    digests = shingle_texts(texts).digests
+    for i, a in enumerate(texts):
+        for j, b in enumerate(texts):
+            assert (digests[i] == digests[j]) == (normalize(a) == normalize(b)), (a, b)
+
+
+def test_minhash_kernel_follows_datasketch_affine32():
+    hasher = MinHasher(16, 3)
+    shingles = shingle_texts(TEXTS).full
+    sigs = hasher.signatures(shingles)
+    for s, row in zip(shingles, sigs):
+        expect = [0xFFFFFFFF] * 16
+        for v in s.tolist():
+            h = v
+            h ^= h >> 16
+            h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+            h ^= h >> 13
+            h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+            h ^= h >> 16
+            expect = [min(e, (int(a) * h + int(b)) & 0xFFFFFFFF) for e, a, b in zip(expect, hasher.a, hasher.b)]
+        assert row.tolist() == expect
+
+
+def test_boilerplate_keys_skip_folding_only_when_nothing_needs_it():
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    pieces = ["a", "B", "ΟΔΟΣ", "İ", "é", "\u2010", "\u200b", "\x00", "\x7f", "x y"] + spaces + [" ", "  "]
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(20000)]
+    texts += [f"a{w}b\nc" for w in spaces] + [f"a\n{w}" for w in spaces]
+    for text, keyed in zip(texts, _keyed(texts)):
+        assert keyed == [(p, _key(p)) for p in text.split("\n")], repr(text)
