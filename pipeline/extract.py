@@ -106,12 +106,23 @@ def _names(value) -> list[str]:
     return []
 
 
-def _meta(tree, names: tuple[str, ...]) -> str | None:
-    for el in tree.xpath("//meta[@content]"):
+_META_TAGS = etree.XPath("//meta[@content]")
+
+
+def meta_tags(tree) -> list[tuple[str, str]]:
+    """(name, content) of the page's meta tags in document order, read once per page."""
+    out = []
+    for el in _META_TAGS(tree):
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
-        if key in names and el.get("content", "").strip():
-            return el.get("content").strip()
-    return None
+        content = el.get("content", "").strip()
+        if key and content:
+            out.append((key, content))
+    return out
+
+
+def _meta(metas: list[tuple[str, str]], names: tuple[str, ...]) -> str | None:
+    """The first meta tag with one of ``names``."""
+    return next((content for key, content in metas if key in names), None)
 
 
 def _pubdate_compact(value: str) -> datetime | None:
@@ -125,7 +136,8 @@ def _pubdate_compact(value: str) -> datetime | None:
         return None
 
 
-def _find_dates(tree, ld: list[dict], url: str, listed_at: datetime | None) -> tuple[datetime | None, str, datetime | None]:
+def _find_dates(tree, metas: list[tuple[str, str]], ld: list[dict], listed_at: datetime | None
+                ) -> tuple[datetime | None, str, datetime | None]:
     """(published, source, modified) from the most reliable source present."""
     modified = None
     for art in ld:
@@ -133,8 +145,8 @@ def _find_dates(tree, ld: list[dict], url: str, listed_at: datetime | None) -> t
         d = parse_date(str(art.get("datePublished") or art.get("dateCreated") or ""))
         if d:
             return d, "json-ld", modified
-    raw = _meta(tree, _META_PUBLISHED)
-    modified = modified or parse_date(_meta(tree, _META_MODIFIED) or "")
+    raw = _meta(metas, _META_PUBLISHED)
+    modified = modified or parse_date(_meta(metas, _META_MODIFIED) or "")
     if raw:
         d = parse_date(raw) or _pubdate_compact(raw)
         if d:
@@ -205,9 +217,9 @@ def guess_language(text: str) -> str | None:
     return best if scores[best] >= 3 else None
 
 
-def _declared_language(tree, ld: list[dict]) -> str | None:
+def _declared_language(tree, metas: list[tuple[str, str]], ld: list[dict]) -> str | None:
     candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
-                  _meta(tree, ("content-language", "og:locale", "language", "dc.language"))]
+                  _meta(metas, ("content-language", "og:locale", "language", "dc.language"))]
     candidates += [a.get("inLanguage") for a in ld if isinstance(a.get("inLanguage"), str)]
     for c in candidates:
         if c and re.match(r"^[A-Za-z]{2,3}([-_].*)?$", c.strip()):
@@ -228,6 +240,16 @@ def _fold(value: str) -> str:
 
 
 _SUFFIX = re.compile(r"^(.{8,}?)\s+[|\-–—:]\s+([^|]{2,60})$")
+# "Headline-Section|Site" without spaces (Korean outlets write "…-정치ㅣ한국일보")
+_TIGHT_SUFFIX = r"^(.{8,}?)\s*[|\-–—ㅣ]\s*(?:[^\s|\-–—ㅣ]{1,12}[|ㅣ])?\s*SITE\s*$"
+_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "or", "ne", "go"}
+
+
+def _names_site(tail: str, key: str) -> bool:
+    """Does a title's tail name the site? Whole words only: 'co' must not match 'could'."""
+    if len(key) < 3:
+        return False
+    return tail == key or f" {key} " in f" {tail} " or f" {tail} " in f" {key} "
 
 
 def _strip_site_suffix(title: str, h1: str | None, sites: list[str]) -> str:
@@ -236,30 +258,39 @@ def _strip_site_suffix(title: str, h1: str | None, sites: list[str]) -> str:
         ft, fh = _fold(title), _fold(h1)
         if ft != fh and ft.startswith(fh) and len(fh) >= 0.4 * len(ft):
             return h1
+    for site in sites:
+        if site and len(site) >= 3:
+            m = re.match(_TIGHT_SUFFIX.replace("SITE", re.escape(site)), title, re.I)
+            if m:
+                return m.group(1).strip()
     keys = {_fold(s) for s in sites if s}
     for _ in range(2):  # "Headline | DW | 28.04.2023"
         m = _SUFFIX.match(title)
         if not m:
             break
         tail = _fold(m.group(2))
-        if re.fullmatch(r"[\d .]+", tail) or any(k and (tail == k or tail in k or k in tail) for k in keys):
+        if re.fullmatch(r"[\d .]+", tail) or any(_names_site(tail, k) for k in keys):
             title = m.group(1).strip()
         else:
             break
     return title
 
 
-def find_title(tree, ld: list[dict], url: str, fallback: str | None = None) -> str | None:
+def find_title(tree, ld: list[dict], url: str, fallback: str | None = None,
+               metas: list[tuple[str, str]] | None = None) -> str | None:
     """JSON-LD headline, then og:title, then the page's h1, then trafilatura's;
     the site's name appended to it is cut off (measured in ``newspipe eval metadata``)."""
+    metas = meta_tags(tree) if metas is None else metas
     h1_el = (tree.xpath("//article//h1 | //main//h1") or tree.xpath("//h1") or [None])[0]
     h1 = clean_title(" ".join(h1_el.itertext())) if h1_el is not None else None
     ld_title = next((clean_title(a.get("headline")) for a in ld if clean_title(a.get("headline"))), None)
-    title = ld_title or clean_title(_meta(tree, ("og:title", "twitter:title"))) or h1 or clean_title(fallback)
+    title = ld_title or clean_title(_meta(metas, ("og:title", "twitter:title"))) or h1 or clean_title(fallback)
     if not title:
         return None
     host = (urlsplit(url).hostname or "").split(".")
-    sites = [_meta(tree, ("og:site_name", "application-name")) or "", host[-2] if len(host) >= 2 else ""]
+    if len(host) >= 3 and len(host[-1]) == 2 and host[-2] in _SECOND_LEVEL:  # www.outlet.co.uk
+        host = host[:-1]
+    sites = [_meta(metas, ("og:site_name", "application-name")) or "", host[-2] if len(host) >= 2 else ""]
     sites += [n for a in ld for n in _names(a.get("publisher"))]
     return _strip_site_suffix(title, h1, sites)
 
@@ -309,12 +340,14 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
         if href.startswith(("http://", "https://")):
             doc.canonical_url = canonicalize(href)
             break
-    doc.published_at, doc.date_source, doc.modified_at = _find_dates(tree, ld, url, listed_at)
+    metas = meta_tags(tree)
+    doc.published_at, doc.date_source, doc.modified_at = _find_dates(tree, metas, ld, listed_at)
     if doc.published_at is None and settings.text_date_search:
         doc.published_at, doc.date_source = _text_date(url, tree)
-    doc.language = _declared_language(tree, ld)
+    doc.language = _declared_language(tree, metas, ld)
     ld_authors = [n for a in ld for n in _names(a.get("author"))]
-    doc.title, doc.authors = find_title(tree, ld, url), ld_authors or _markup_authors(tree) or _byline_authors(tree)
+    doc.title, doc.authors = find_title(tree, ld, url, metas=metas), (
+        ld_authors or _markup_authors(tree, metas) or _byline_authors(tree))
     ld_site = next((_names(a.get("publisher"))[0] for a in ld if _names(a.get("publisher"))), None)
     signals = page_signals(tree, ld)
     try:
@@ -328,25 +361,26 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
         doc.verdict, doc.reason = "no_text", "trafilatura found no main text"
         return doc
     doc.text = normalize_text(result.text or "")
-    doc.site_name = ld_site or _meta(tree, ("og:site_name", "application-name"))
-    doc.description = _meta(tree, ("description", "og:description", "twitter:description"))
+    doc.site_name = ld_site or _meta(metas, ("og:site_name", "application-name"))
+    doc.description = _meta(metas, ("description", "og:description", "twitter:description"))
     doc.language = doc.language or guess_language(doc.text)
     doc.verdict, doc.reason = page_verdict(signals, doc.text, settings)
     return doc
 
 
 _LIST_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
-_PAYWALL_XPATH = ("//*[contains(@class, 'paywall') or contains(@id, 'paywall') or contains(@class, 'subscriber')"
-                  " or contains(@class, 'premium') or contains(@class, 'metered') or contains(@class, 'piano')]")
+_CLASSES_AND_IDS = etree.XPath("//@class | //@id", smart_strings=False)  # 8x faster than contains() per element
+_LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
+_ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
 _PAYWALL_MARKERS = re.compile(r"paywall|subscriber[-_ ]only|premium[-_ ]content|metered[-_ ]content|piano-?offer", re.I)
 
 
 _AUTHOR_META = ("author", "article:author", "parsely-author", "dc.creator", "byl", "sailthru.author")
 
 
-def _markup_authors(tree) -> list[str]:
+def _markup_authors(tree, metas: list[tuple[str, str]]) -> list[str]:
     """Authors from meta tags, microdata and rel=author links (JSON-LD is read first, elsewhere)."""
-    raw = _meta(tree, _AUTHOR_META)
+    raw = _meta(metas, _AUTHOR_META)
     if raw and not raw.startswith("http"):
         return _names(re.sub(r"^(by|von|par|de)\s+", "", raw, flags=re.I))
     found = []
@@ -380,13 +414,13 @@ def page_signals(tree, ld: list[dict]) -> PageSignals:
     types = {str(t).lower() for node in tree.xpath('//script[@type="application/ld+json"]/text()')
              for t in re.findall(r'"@type"\s*:\s*"([^"]+)"', node)}
     listed = sorted(types & _LIST_TYPES) if not types & (ARTICLE_TYPES - {"webpage"}) else []
-    paywall = any(str(a.get("isAccessibleForFree")).lower() == "false" for a in ld if "isAccessibleForFree" in a) or any(
-        _PAYWALL_MARKERS.search(f"{el.get('class', '')} {el.get('id', '')}") for el in tree.xpath(_PAYWALL_XPATH))
+    paywall = any(str(a.get("isAccessibleForFree")).lower() == "false" for a in ld if "isAccessibleForFree" in a) or \
+        _PAYWALL_MARKERS.search("\n".join(_CLASSES_AND_IDS(tree))) is not None
     body = tree.find("body")
     share = 0.0
     if body is not None:
-        total = len(" ".join(body.itertext()).split())
-        linked = sum(len(" ".join(a.itertext()).split()) for a in body.iter("a"))
+        total = len(" ".join(_ALL_TEXT(body)).split())
+        linked = len(" ".join(_LINK_TEXT(body)).split())
         share = linked / total if total > 200 else 0.0
     return PageSignals(listed[0] if listed else None, paywall, share)
 

@@ -166,3 +166,20 @@ def test_plan_params_refetch():
     assert make_plan(None, start, end)["refetch"] is False
     with pytest.raises(PlanError, match="param 'refetch' must be true or false"):
         make_plan({"refetch": "yes"}, start, end)
+
+
+@pytest.mark.parametrize("og_title,site,url,expected", [
+    # the tail is not the site: 'co' (of .co.uk) must not match inside 'could'
+    ("'We sell rail passes - a cheaper day could save you a lot'", "Daily Demo", "https://www.dailydemo.co.uk/n/1",
+     "'We sell rail passes - a cheaper day could save you a lot'"),
+    ("Talks on the M5 resume | Daily Demo", "Daily Demo", "https://www.dailydemo.co.uk/n/2", "Talks on the M5 resume"),
+    # "Headline-Section|Site" written without spaces
+    ("이들리브 회담 재개-정치ㅣ데모일보", "데모일보", "https://www.demo.kr/n/3", "이들리브 회담 재개"),
+])
+def test_title_site_suffix(og_title, site, url, expected):
+    import trafilatura
+
+    from pipeline.extract import find_title
+    page = (f'<html><head><meta property="og:title" content="{og_title}">'
+            f'<meta property="og:site_name" content="{site}"></head><body><p>text</p></body></html>')
+    assert find_title(trafilatura.utils.load_html(page.encode()), [], url) == expected
