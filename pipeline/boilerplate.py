@@ -23,8 +23,8 @@ def _key(paragraph: str) -> str:
     return " ".join(low.split())
 
 
-def _keyed(texts: list[str]) -> list[list[tuple[str, str]]]:
-    """(paragraph, key) pairs of every text.
+def _keys(texts: list[str]) -> list[list[str]]:
+    """The key of every paragraph (``text.split("\\n")``) of every text.
 
     Most texts need no folding beyond case: a compiled scan of their bytes
     says so, and one ``lower()`` of the whole text gives every key
@@ -37,32 +37,32 @@ def _keyed(texts: list[str]) -> list[list[tuple[str, str]]]:
     bounds = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
     irregular = kernels.irregular_spacing(np.frombuffer(b"".join(parts), dtype=np.uint8), bounds)
-    return [[(p, _key(p)) for p in text.split("\n")] if irr else list(zip(text.split("\n"), text.lower().split("\n")))
+    return [[_key(p) for p in text.split("\n")] if irr else text.lower().split("\n")
             for text, irr in zip(texts, irregular.tolist())]
 
 
-def _learn(docs: list[tuple[str, list[tuple[str, str]]]], settings: BoilerplateSettings | None,
+def _learn(docs: list[tuple[str, list[str]]], settings: BoilerplateSettings | None,
            known: dict[str, set[str]] | None) -> dict[str, set[str]]:
-    """From (outlet, keyed paragraphs) pairs, the paragraph keys each outlet repeats."""
+    """From (outlet, paragraph keys) pairs, the keys each outlet repeats."""
     settings = settings or BoilerplateSettings()
     per_outlet: dict[str, Counter] = defaultdict(Counter)
     pages: Counter = Counter()
-    for outlet, keyed in docs:
+    for outlet, keys in docs:
         pages[outlet] += 1
-        per_outlet[outlet].update({k for p, k in keyed if 0 < len(p) <= settings.max_chars})
+        per_outlet[outlet].update({k for k in keys if 0 < len(k) <= settings.max_chars})
     learned = {o: set(v) for o, v in (known or {}).items()}
     for outlet, counts in per_outlet.items():
         need = max(settings.min_pages, settings.min_share * pages[outlet])
-        learned.setdefault(outlet, set()).update(k for k, c in counts.items() if c >= need and k)
+        learned.setdefault(outlet, set()).update(k for k, c in counts.items() if c >= need)
     return learned
 
 
-def _strip(text: str, keyed: list[tuple[str, str]], keys: set[str]) -> tuple[str, list[str]]:
-    if not keys:
+def _strip(text: str, keys: list[str], boilerplate: set[str]) -> tuple[str, list[str]]:
+    if not boilerplate:
         return text, []
     kept, removed = [], []
-    for p, k in keyed:
-        (removed if k in keys else kept).append(p)
+    for p, k in zip(text.split("\n"), keys):
+        (removed if k in boilerplate else kept).append(p)
     return "\n".join(kept), removed
 
 
@@ -70,11 +70,12 @@ def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSetting
                        known: dict[str, set[str]] | None = None
                        ) -> tuple[dict[str, set[str]], list[tuple[str, list[str]]]]:
     """Learn each outlet's boilerplate from (outlet, text) pairs and strip it from them:
-    (what was learned, (text, removed paragraphs) per doc). Each paragraph is keyed once.
+    (what was learned, (text, removed paragraphs) per doc). Each paragraph is keyed once;
+    paragraphs whose key is longer than ``max_chars`` are never boilerplate.
 
     ``known`` carries what earlier runs learned, so a day with few pages of an
     outlet still strips its boilerplate.
     """
-    keyed = list(zip((outlet for outlet, _ in docs), _keyed([text for _, text in docs])))
+    keyed = list(zip((outlet for outlet, _ in docs), _keys([text for _, text in docs])))
     learned = _learn(keyed, settings, known)
     return learned, [_strip(text, k, learned.get(outlet, set())) for (outlet, k), (_, text) in zip(keyed, docs)]

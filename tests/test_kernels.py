@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from pipeline.boilerplate import _key, _keyed
+from pipeline.boilerplate import _key, _keys
 from pipeline.minhash import MinHasher
 from pipeline.shingles import normalize, shingle, shingle_texts
 
@@ -91,5 +91,5 @@ def test_boilerplate_keys_skip_folding_only_when_nothing_needs_it():
     rng = random.Random(7)
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(20000)]
     texts += [f"a{w}b\nc" for w in spaces] + [f"a\n{w}" for w in spaces]
-    for text, keyed in zip(texts, _keyed(texts)):
-        assert keyed == [(p, _key(p)) for p in text.split("\n")], repr(text)
+    for text, keys in zip(texts, _keys(texts)):
+        assert keys == [_key(p) for p in text.split("\n")], repr(text)
