@@ -66,7 +66,7 @@ def tokenize(buf, bounds, fold):
     exact-duplicate layer, without building the texts.
     """
     n_docs = bounds.size - 1
-    tok = np.empty(buf.size // 2 + 1, dtype=np.uint64)
+    tok = np.empty(buf.size // 2 + n_docs + 1, dtype=np.uint64)  # at most one token per two bytes, + each doc's last
     tok_bounds = np.zeros(n_docs + 1, dtype=np.int64)
     digests = np.empty((n_docs, 2), dtype=np.uint64)
     t = 0

@@ -52,6 +52,13 @@ def test_word_shingles_and_leads_follow_their_definition():
         assert np.array_equal(shingle(text), full)
 
 
+def test_many_tiny_texts():
+    """One-letter texts hold more tokens than bytes/2 in all: the kernel's buffers must still fit."""
+    batch = shingle_texts(["a"] * 5000 + ["b c"] * 5000)
+    assert len(set(batch.digests)) == 2 and {tuple(s.tolist()) for s in batch.full} == {
+        tuple(reference_shingles("a")), tuple(reference_shingles("b c"))}
+
+
 def test_a_text_gives_the_same_shingles_in_any_batch():
     alone = [shingle(t).tolist() for t in TEXTS]
     shuffled = TEXTS[::-1] + TEXTS
