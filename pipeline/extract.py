@@ -26,6 +26,7 @@ from lxml import etree
 from crawlers.discovery import parse_date
 from crawlers.urls import canonicalize
 from pipeline.settings import ExtractSettings
+from pipeline.text_cleanup import clean_text, page_links
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                  "opinionnewsarticle", "backgroundnewsarticle", "report", "webpage"}
@@ -350,10 +351,12 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
         ld_authors or _markup_authors(tree, metas) or _byline_authors(tree))
     ld_site = next((_names(a.get("publisher"))[0] for a in ld if _names(a.get("publisher"))), None)
     signals = page_signals(tree, ld)
+    links = page_links(tree) if settings.clean_text else {}  # before trafilatura prunes the tree
     try:
         result = trafilatura.bare_extraction(
             tree, url=url, with_metadata=False, include_comments=False, include_tables=settings.include_tables,
-            favor_precision=settings.favor_precision, deduplicate=False, config=_trafilatura_config(settings.max_tree_size))
+            favor_precision=settings.favor_precision, fast=settings.fast, deduplicate=False,
+            config=_trafilatura_config(settings.max_tree_size))
     except Exception as exc:  # trafilatura can fail on pathological trees; the batch must go on
         doc.verdict, doc.reason = "error", f"trafilatura failed: {type(exc).__name__}: {exc}"
         return doc
@@ -361,6 +364,9 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
         doc.verdict, doc.reason = "no_text", "trafilatura found no main text"
         return doc
     doc.text = normalize_text(result.text or "")
+    if settings.clean_text:
+        headlines = [_meta(metas, ("og:title", "twitter:title"))] + [a.get("headline") for a in ld]
+        doc.text = clean_text(doc.text, [h for h in headlines if isinstance(h, str)], links, settings.min_link_run)
     doc.site_name = ld_site or _meta(metas, ("og:site_name", "application-name"))
     doc.description = _meta(metas, ("description", "og:description", "twitter:description"))
     doc.language = doc.language or guess_language(doc.text)

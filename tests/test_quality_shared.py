@@ -19,11 +19,11 @@ def test_dedup_on_the_syndication_set():
 
 
 def test_extraction_beats_plain_trafilatura():
-    res = eval_extraction(need_shared("corpora", "extraction-dev"), workers=2)
+    res = eval_extraction(need_shared("corpora", "extraction-dev"), workers=2, repeat=1)  # quality, not speed
     ours, base = res["newspipe"], res["trafilatura (defaults)"]
     assert ours["f1"] >= 0.965, ours
     assert ours["f1"] > base["f1"]
-    assert ours["recall"] >= base["recall"] - 0.002  # precision mode gives up ~0.001 recall on this set
+    assert ours["recall"] >= base["recall"], (ours, base)
 
 
 def test_metadata_dates_and_titles():

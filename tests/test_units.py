@@ -183,3 +183,24 @@ def test_title_site_suffix(og_title, site, url, expected):
     page = (f'<html><head><meta property="og:title" content="{og_title}">'
             f'<meta property="og:site_name" content="{site}"></head><body><p>text</p></body></html>')
     assert find_title(trafilatura.utils.load_html(page.encode()), [], url) == expected
+
+
+def test_text_cleanup_drops_repeated_headline_and_link_lists_only():
+    from pipeline.text_cleanup import clean_text, page_links
+    import trafilatura
+    page = ("<html><body><a href='/a'>Shelling reported near Saraqib overnight</a>"
+            "<a href='/b'>Aid convoy crosses at Bab al-Hawa today</a><a href='/c'>Talks on the M4 highway stall again</a>"
+            "<a href='/d'>Read the monitor's full statement</a></body></html>")
+    links = page_links(trafilatura.utils.load_html(page))
+    text = "\n".join([
+        "Ceasefire holds in Idlib", "The ceasefire held for a third day.",
+        "Read the monitor's full statement, published on Monday, for the casualty figures it lists in detail.",
+        "- Shelling reported near Saraqib overnight", "- Aid convoy crosses at Bab al-Hawa today",
+        "- Talks on the M4 highway stall again"])
+    assert clean_text(text, ["Ceasefire holds in Idlib"], links).split("\n") == [
+        "The ceasefire held for a third day.",
+        # one link that is not most of its line stays: it is prose that links out
+        "Read the monitor's full statement, published on Monday, for the casualty figures it lists in detail."]
+    # two link lines in the middle are kept: a list of sources is article text
+    middle = "Intro.\n- Shelling reported near Saraqib overnight\n- Aid convoy crosses at Bab al-Hawa today\nOutro."
+    assert clean_text(middle, [], links) == middle

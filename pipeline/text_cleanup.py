@@ -1,0 +1,70 @@
+"""What trafilatura's main text still carries that is not the article, removed
+with facts read off the page before extraction (measured in ``newspipe eval
+extraction``):
+
+- the headline repeated as the text's first line (the title is stored apart);
+- runs of lines that are links to other pages ("related", "most read",
+  "more from" lists): each line begins with the text of one of the page's
+  links, and that link text is most of the line.
+
+Both are pure functions of the text and the page facts.
+"""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+_LONG_LINKS = etree.XPath("//a[string-length(normalize-space()) >= $min_chars]")
+_KEY = 12  # link texts are looked up by their first characters
+
+
+def _fold(value: str) -> str:
+    return re.sub(r"\W+", " ", value.casefold()).strip()
+
+
+def page_links(tree, min_chars: int = 15) -> dict[str, list[str]]:
+    """The page's link texts of ``min_chars`` or more, by their first characters.
+    Read before trafilatura runs: it prunes the tree it is given."""
+    index: dict[str, list[str]] = {}
+    for a in _LONG_LINKS(tree, min_chars=min_chars):
+        text = " ".join(" ".join(a.itertext()).split())
+        index.setdefault(text[:_KEY], []).append(text)
+    return index
+
+
+def _is_link_line(line: str, links: dict[str, list[str]]) -> bool:
+    body = line[2:] if line.startswith("- ") else line
+    return any(body.startswith(t) and 2 * len(t) >= len(body) for t in links.get(body[:_KEY], ()))
+
+
+def drop_link_runs(lines: list[str], links: dict[str, list[str]], min_run: int = 3) -> list[str]:
+    """Without runs of ``min_run`` or more link lines, and without the link lines that end the text."""
+    flags = [_is_link_line(line, links) for line in lines]
+    keep = [True] * len(lines)
+    i = 0
+    while i < len(lines):
+        if not flags[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and flags[j]:
+            j += 1
+        if j - i >= min_run or j == len(lines):
+            keep[i:j] = [False] * (j - i)
+        i = j
+    return [line for line, k in zip(lines, keep) if k]
+
+
+def drop_leading_titles(lines: list[str], titles: list[str], max_lines: int = 2) -> list[str]:
+    """Without the first lines that repeat the page's headline (og:title, JSON-LD headline)."""
+    keys = {_fold(t) for t in titles if t} - {""}
+    k = 0
+    while k < min(max_lines, len(lines)) and _fold(lines[k]) in keys:
+        k += 1
+    return lines[k:]
+
+
+def clean_text(text: str, titles: list[str], links: dict[str, list[str]], min_link_run: int = 3) -> str:
+    lines = drop_leading_titles(text.split("\n"), titles)
+    return "\n".join(drop_link_runs(lines, links, min_link_run))
