@@ -85,7 +85,7 @@ class DedupResult:
 
 def content_hash(text: str) -> str:
     """Hash of the normalised text: equal for copies that differ only in case, spacing, punctuation."""
-    return hashlib.sha256(normalize(text).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(normalize(text).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def scheme_of(settings: DedupSettings) -> SignatureScheme:

@@ -375,7 +375,7 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
 
 
 _LIST_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
-_CLASSES_AND_IDS = etree.XPath("//@class | //@id", smart_strings=False)  # 8x faster than contains() per element
+_CLASSES_AND_IDS = etree.XPath("//@class | //@id", smart_strings=False)  # cheaper than contains() on every element
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 _ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
 _PAYWALL_MARKERS = re.compile(r"paywall|subscriber[-_ ]only|premium[-_ ]content|metered[-_ ]content|piano-?offer", re.I)

@@ -39,6 +39,11 @@ _UNICODE_PUNCT = re.compile("[\u00a0\u00ab\u00b7\u00bb\u00bf\u00a1\u00b4\u02bc\u
                             "\u3000-\u3003\u300a-\u3011\u060c\u061b\u061f\u066a-\u066d\u06d4]+")
 
 
+def _utf8(text: str) -> bytes:
+    """UTF-8, lone surrogates (JSON input can carry them) kept as their bytes instead of failing."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def normalize(text: str) -> str:
     """Lower-cased NFKC text with punctuation turned into single spaces: what shingles are made of.
 
@@ -49,8 +54,8 @@ def normalize(text: str) -> str:
     """
     if not text.isascii():
         text = _UNICODE_PUNCT.sub(" ", unicodedata.normalize("NFKC", text))
-    data = text.lower().encode("utf-8").translate(_ASCII_PUNCT)
-    return b" ".join(data.split()).decode("utf-8")
+    data = _utf8(text.lower()).translate(_ASCII_PUNCT)
+    return b" ".join(data.split()).decode("utf-8", "surrogatepass")
 
 
 def _char_hashes(norm: str) -> np.ndarray:
@@ -121,7 +126,7 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
             chars[i] = norm
             parts.append(b"")
         else:
-            parts.append(norm.encode("utf-8"))
+            parts.append(_utf8(norm))
     bounds = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
     buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
@@ -129,7 +134,7 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
     full, full_b, lead, lead_b = kernels.word_shingles(tok, tok_b, size, lead_words)
     batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], _split(full, full_b), _split(lead, lead_b))
     for i, norm in chars.items():
-        batch.digests[i] = int.from_bytes(hashlib.blake2b(norm.encode("utf-8"), digest_size=16).digest(), "big")
+        batch.digests[i] = int.from_bytes(hashlib.blake2b(_utf8(norm), digest_size=16).digest(), "big")
         batch.full[i] = _char_shingles(norm, char_size)
         batch.lead[i] = _char_shingles(norm.replace(" ", "")[: lead_words * 2], char_size)
     return batch

@@ -100,3 +100,11 @@ def test_boilerplate_keys_skip_folding_only_when_nothing_needs_it():
     texts += [f"a{w}b\nc" for w in spaces] + [f"a\n{w}" for w in spaces]
     for text, keys in zip(texts, _keys(texts)):
         assert keys == [_key(p) for p in text.split("\n")], repr(text)
+
+
+def test_lone_surrogates_from_json_input_are_shingled_not_fatal():
+    from pipeline.dedup import DedupDoc, content_hash, find_clusters
+    text = "Reports from Idlib \ud800 describe shelling near Saraqib on the M5 highway again today"
+    assert len(shingle(text)) > 5 and content_hash(text) == content_hash(text.upper())
+    rows = find_clusters([DedupDoc("a", "o1", text), DedupDoc("b", "o2", text)]).rows
+    assert {r.relation for r in rows} == {"origin", "exact"}
