@@ -151,6 +151,8 @@ def _sort_key(doc: DedupDoc) -> tuple:
 
 def _choose_origin(members: list[int], c: _Corpus) -> int:
     outlets = {c.docs[m].outlet for m in members}
+    if len(outlets) == 1:  # credits only name other outlets: the earliest member it is
+        return min(members, key=lambda m: _sort_key(c.docs[m]))
     credited: set[str] = set()
     for m in members:
         att = c.attributions(m)
