@@ -17,8 +17,18 @@ compiles it once (``python -m pipeline.kernels``), so runs only load it.
 """
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import numpy as np
-from numba import njit
+
+if "NUMBA_CACHE_DIR" not in os.environ and not os.access(Path(__file__).parent, os.W_OK):
+    # an installed, read-only copy (a container running under another uid): numba would find no
+    # place for its cache and refuse to import; compile once per machine into the temp dir instead
+    os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "newspipe-numba")
+
+from numba import njit  # noqa: E402  (reads NUMBA_CACHE_DIR when imported)
 
 _P = np.uint64(0x100000001B3)
 _Q = np.uint64(0x9E3779B97F4A7C15)
