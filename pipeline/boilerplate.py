@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-import numpy as np
-
 from pipeline.settings import BoilerplateSettings
 
 
@@ -33,10 +31,7 @@ def _keys(texts: list[str]) -> list[list[str]]:
     """
     from pipeline import kernels  # numba loads on first use
 
-    parts = [t.encode("utf-8", "surrogatepass") for t in texts]
-    bounds = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
-    irregular = kernels.irregular_spacing(np.frombuffer(b"".join(parts), dtype=np.uint8), bounds)
+    irregular = kernels.irregular_spacing(*kernels.pack([t.encode("utf-8", "surrogatepass") for t in texts]))
     return [[_key(p) for p in text.split("\n")] if irr else text.lower().split("\n")
             for text, irr in zip(texts, irregular.tolist())]
 

@@ -106,7 +106,6 @@ class _Corpus:
     def __init__(self, docs: list[DedupDoc], settings: DedupSettings, outlet_names: dict[str, list[str]]):
         self.docs = docs
         self.settings = settings
-        self.index = {d.article_id: i for i, d in enumerate(docs)}
         self.texts = _without_boilerplate(docs) if settings.strip_boilerplate else [d.text for d in docs]
         batch = shingle_texts(self.texts, settings.shingle_size, settings.char_shingle_size, settings.lead_words)
         self.hashes = batch.digests  # the exact layer: equal normalised texts

@@ -26,7 +26,7 @@ from lxml import etree
 from crawlers.discovery import parse_date
 from crawlers.urls import canonicalize
 from pipeline.settings import ExtractSettings
-from pipeline.text_cleanup import clean_text, page_links
+from pipeline.text_cleanup import clean_text, fold, page_links
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                  "opinionnewsarticle", "backgroundnewsarticle", "report", "webpage"}
@@ -236,10 +236,6 @@ def clean_title(value: str | None) -> str | None:
     return re.sub(r"\s+", " ", value).strip() or None
 
 
-def _fold(value: str) -> str:
-    return re.sub(r"\W+", " ", unicodedata.normalize("NFKC", value).casefold()).strip()
-
-
 _SUFFIX = re.compile(r"^(.{8,}?)\s+[|\-–—:]\s+([^|]{2,60})$")
 # "Headline-Section|Site" without spaces (Korean outlets write "…-정치ㅣ한국일보")
 _TIGHT_SUFFIX = r"^(.{8,}?)\s*[|\-–—ㅣ]\s*(?:[^\s|\-–—ㅣ]{1,12}[|ㅣ])?\s*SITE\s*$"
@@ -256,7 +252,7 @@ def _names_site(tail: str, key: str) -> bool:
 def _strip_site_suffix(title: str, h1: str | None, sites: list[str]) -> str:
     """'Headline | Site' -> 'Headline' when the tail names the site (or the page's h1 is the head)."""
     if h1:
-        ft, fh = _fold(title), _fold(h1)
+        ft, fh = fold(title), fold(h1)
         if ft != fh and ft.startswith(fh) and len(fh) >= 0.4 * len(ft):
             return h1
     for site in sites:
@@ -264,12 +260,12 @@ def _strip_site_suffix(title: str, h1: str | None, sites: list[str]) -> str:
             m = re.match(_TIGHT_SUFFIX.replace("SITE", re.escape(site)), title, re.I)
             if m:
                 return m.group(1).strip()
-    keys = {_fold(s) for s in sites if s}
+    keys = {fold(s) for s in sites if s}
     for _ in range(2):  # "Headline | DW | 28.04.2023"
         m = _SUFFIX.match(title)
         if not m:
             break
-        tail = _fold(m.group(2))
+        tail = fold(m.group(2))
         if re.fullmatch(r"[\d .]+", tail) or any(_names_site(tail, k) for k in keys):
             title = m.group(1).strip()
         else:

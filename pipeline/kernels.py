@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -266,13 +267,25 @@ def irregular_spacing(buf, bounds):
     return out
 
 
+def offsets(sizes: Iterable[int], count: int) -> np.ndarray:
+    """``[0, s0, s0+s1, …]``: where each of ``count`` items starts once concatenated, and the end."""
+    out = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(sizes, dtype=np.int64, count=count), out=out[1:])
+    return out
+
+
+def pack(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Documents as the kernels take them: one uint8 array and the documents' offsets in it."""
+    return np.frombuffer(b"".join(parts), dtype=np.uint8), offsets(map(len, parts), len(parts))
+
+
 def warm() -> None:
     """Compile (or load) every kernel once, on a tiny input."""
-    buf = np.frombuffer(b"one two three four five six", dtype=np.uint8)
-    tok, tok_b, _ = tokenize(buf, np.array([0, buf.size], dtype=np.int64), FOLD)
+    buf, bounds = pack([b"one two three four five six"])
+    tok, tok_b, _ = tokenize(buf, bounds, FOLD)
     full, full_b, _, _ = word_shingles(tok, tok_b, 5, 60)
     minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
-    irregular_spacing(buf, np.array([0, buf.size], dtype=np.int64))
+    irregular_spacing(buf, bounds)
 
 
 if __name__ == "__main__":

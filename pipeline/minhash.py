@@ -62,9 +62,7 @@ class MinHasher:
         """(len(shingle_arrays), num_perm) uint32; an empty document's row is all 0xFFFFFFFF."""
         from pipeline import kernels
 
-        bounds = np.zeros(len(shingle_arrays) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter((s.size for s in shingle_arrays), dtype=np.int64, count=len(shingle_arrays)),
-                  out=bounds[1:])
+        bounds = kernels.offsets((s.size for s in shingle_arrays), len(shingle_arrays))
         flat = np.concatenate(shingle_arrays).astype(np.uint32, copy=False) if shingle_arrays else \
             np.empty(0, dtype=np.uint32)
         return kernels.minhash(flat, bounds, self.a, self.b)

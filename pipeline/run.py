@@ -154,7 +154,7 @@ def publish_articles(data: str | Path | Root, articles: list[Article], since: da
     for day, arts in by_day.items():
         art_tables[day] = to_table("articles", [asdict(a) for a in arts])
         sigs = hasher.signatures(shingle_texts([a.text for a in arts], settings.shingle_size,
-                                               settings.char_shingle_size, settings.lead_words).full)
+                                               settings.char_shingle_size, lead_words=0).full)  # no lead needed
         sig_tables[day] = to_table("signatures", [{"article_id": a.article_id, "content_hash": a.content_hash,
                                                     "signature": s} for a, s in zip(arts, sigs)])
     replace_partitions(data, "articles", art_tables, days)
@@ -165,13 +165,14 @@ def _stored_signatures(root: Root, scheme: SignatureScheme) -> dict[tuple[str, s
     out: dict[tuple[str, str], np.ndarray] = {}
     for files in partition_files(root, "signatures").values():  # recovers an interrupted swap first
         for f in files:
-            stored = SignatureScheme.from_metadata(pq.read_schema(f, filesystem=root.fs).metadata or {})
+            pf = pq.ParquetFile(f, filesystem=root.fs)  # one footer read for the scheme and the rows
+            stored = SignatureScheme.from_metadata(pf.schema_arrow.metadata or {})
             if stored != scheme:
                 raise StorageError(
                     f"{root.display(f)}: signatures were made with {stored} but this run uses {scheme}; "
                     "they cannot be mixed (datasketch 2 changed its default hashing). "
                     "Delete DATA/signatures to sign the history again with the current settings.")
-            t = pq.read_table(f, filesystem=root.fs, columns=["article_id", "content_hash", "signature"])
+            t = pf.read(columns=["article_id", "content_hash", "signature"])
             sig = t.column("signature").combine_chunks()
             values = sig.values.to_numpy().reshape(len(t), scheme.num_perm) if len(t) else np.empty((0, scheme.num_perm))
             for a, h, row in zip(t.column("article_id").to_pylist(), t.column("content_hash").to_pylist(), values):

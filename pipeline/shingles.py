@@ -127,10 +127,7 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
             parts.append(b"")
         else:
             parts.append(_utf8(norm))
-    bounds = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
-    buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
-    tok, tok_b, digests = kernels.tokenize(buf, bounds, kernels.FOLD)
+    tok, tok_b, digests = kernels.tokenize(*kernels.pack(parts), kernels.FOLD)
     full, full_b, lead, lead_b = kernels.word_shingles(tok, tok_b, size, lead_words)
     batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], _split(full, full_b), _split(lead, lead_b))
     for i, norm in chars.items():

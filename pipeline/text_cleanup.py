@@ -12,6 +12,7 @@ Both are pure functions of the text and the page facts.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from lxml import etree
 
@@ -19,8 +20,9 @@ _LONG_LINKS = etree.XPath("//a[string-length(normalize-space()) >= $min_chars]")
 _KEY = 12  # link texts are looked up by their first characters
 
 
-def _fold(value: str) -> str:
-    return re.sub(r"\W+", " ", value.casefold()).strip()
+def fold(value: str) -> str:
+    """Case, compatibility forms and punctuation folded: how two headlines are compared."""
+    return re.sub(r"\W+", " ", unicodedata.normalize("NFKC", value).casefold()).strip()
 
 
 def page_links(tree, min_chars: int = 15) -> dict[str, list[str]]:
@@ -58,9 +60,9 @@ def drop_link_runs(lines: list[str], links: dict[str, list[str]], min_run: int =
 
 def drop_leading_titles(lines: list[str], titles: list[str], max_lines: int = 2) -> list[str]:
     """Without the first lines that repeat the page's headline (og:title, JSON-LD headline)."""
-    keys = {_fold(t) for t in titles if t} - {""}
+    keys = {fold(t) for t in titles if t} - {""}
     k = 0
-    while k < min(max_lines, len(lines)) and _fold(lines[k]) in keys:
+    while k < min(max_lines, len(lines)) and fold(lines[k]) in keys:
         k += 1
     return lines[k:]
 

@@ -242,8 +242,11 @@ def _held_swap_lock(root: Root, table_dir: str, token: str) -> Iterator[None]:
 
 
 # -- reading -------------------------------------------------------------------
-def partition_files(root: str | Path | Root, name: str, days: list[date] | None = None) -> dict[str, list[str]]:
-    """``{"date=…": [file paths]}`` of a partitioned table (all days or ``days``), after recovery.
+def partition_files(root: str | Path | Root, name: str, days: list[date] | None = None,
+                    first: date | None = None, last: date | None = None) -> dict[str, list[str]]:
+    """``{"date=…": [file paths]}`` of a partitioned table, after recovery: all days, or
+    ``days``, or those from ``first`` to ``last`` (both included). One listing of the table
+    directory, then one of each wanted partition only.
 
     A committed swap still being carried out (by a live writer, or by a dead
     one on an object store before it is stale) is read as if finished, so a
@@ -253,18 +256,14 @@ def partition_files(root: str | Path | Root, name: str, days: list[date] | None 
     wanted = {partition_name(d) for d in days} if days is not None else None
     out: dict[str, list[str]] = {}
     for part, where in _partitions(root, name).items():
-        if wanted is not None and part not in wanted:
+        day = date.fromisoformat(part.split("=", 1)[1])
+        if (wanted is not None and part not in wanted) or (first and day < first) or (last and day > last):
             continue  # never listed: a one-month query does not touch the other days
         files = [where] if isinstance(where, str) else [
             i.path for i in root.listdir(where.path) if i.type == pafs.FileType.File and i.base_name.endswith(".parquet")]
         if files:
             out[part] = files
     return out
-
-
-def partition_days(root: str | Path | Root, name: str) -> list[date]:
-    """The days a partitioned table holds, from one listing of its directory."""
-    return [date.fromisoformat(p.split("=", 1)[1]) for p in _partitions(open_root(root), name)]
 
 
 def _partitions(root: Root, name: str) -> dict[str, pafs.FileInfo | str]:
@@ -315,14 +314,13 @@ def read_table(root: str | Path | Root, name: str, columns: list[str] | None = N
 def read_file(path: str | Path, schema: pa.Schema, columns: list[str] | None = None,
               root: str | Path | Root | None = None) -> pa.Table:
     """One file, with columns missing from an older schema version filled with nulls."""
-    fs = open_root(root).fs if root is not None else None
+    root = open_root(root) if root is not None else None
     try:
-        pf = pq.ParquetFile(str(path), filesystem=fs)
+        pf = pq.ParquetFile(str(path), filesystem=root.fs if root else None)
         present = [c for c in (columns or schema.names) if c in pf.schema_arrow.names]
         table = pf.read(columns=present)
     except (OSError, pa.ArrowInvalid) as exc:
-        where = open_root(root).display(str(path)) if root is not None else path
-        raise StorageError(f"{where}: unreadable Parquet file: {exc}") from None
+        raise StorageError(f"{root.display(str(path)) if root else path}: unreadable Parquet file: {exc}") from None
     cols = columns or schema.names
     arrays = []
     for c in cols:
@@ -332,7 +330,6 @@ def read_file(path: str | Path, schema: pa.Schema, columns: list[str] | None = N
     return pa.Table.from_arrays(arrays, schema=pa.schema([schema.field(c) for c in cols]))
 
 
-def file_metadata(path: str | Path, root: str | Path | Root | None = None) -> dict[str, str]:
-    fs = open_root(root).fs if root is not None else None
-    meta = pq.read_schema(str(path), filesystem=fs).metadata or {}
+def file_metadata(path: str | Path) -> dict[str, str]:
+    meta = pq.read_schema(str(path)).metadata or {}
     return {k.decode(): v.decode() for k, v in meta.items()}

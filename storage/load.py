@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from storage.dataset import partition_days, partition_files, read_table
+from storage.dataset import partition_files, read_table
 from storage.fs import Root, open_root
 from storage.schema import ARTICLES
 
@@ -30,11 +30,6 @@ def _as_date(value) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
-
-
-def _days(root: Root, start, end) -> list[date]:
-    lo, hi = _as_date(start), _as_date(end)
-    return [d for d in partition_days(root, "articles") if (lo is None or d >= lo) and (hi is None or d <= hi)]
 
 
 def load_articles(data: str | Path | Root = "data", start=None, end=None, outlets: list[str] | None = None,
@@ -53,8 +48,8 @@ def load_articles(data: str | Path | Root = "data", start=None, end=None, outlet
     wanted = list(dict.fromkeys((columns or ARTICLES.names) + ["article_id"]))
     read_cols = list(dict.fromkeys(wanted + (["relevant"] if relevant_only else [])
                                    + (["outlet"] if outlets else []) + (["language"] if languages else [])))
-    days = _days(root, start, end)
-    files = [f for part in partition_files(root, "articles", days).values() for f in part]
+    files = [f for part in partition_files(root, "articles", first=_as_date(start), last=_as_date(end)).values()
+             for f in part]
     if files:
         dataset = ds.dataset(files, format="parquet", schema=ARTICLES, filesystem=root.fs)
         flt = None
