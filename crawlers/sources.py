@@ -14,13 +14,15 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from pipeline.settings import TITLE_SOURCES
+
 DEFAULT_SOURCES = Path(__file__).with_name("sources.yaml")
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 _KNOWN_FIELDS = {
     "name", "title", "domains", "languages", "kind", "country", "feeds", "sitemaps",
     "sections", "search", "article_patterns", "deny_patterns", "politeness", "local",
-    "proxy", "notes",
+    "proxy", "notes", "title_source",
 }
 _POLITENESS_FIELDS = {"download_delay", "concurrency", "page_budget", "obey_robots", "timeout", "max_page_bytes"}
 
@@ -47,7 +49,9 @@ class Outlet:
     (with query); only links that match one are fetched as articles.
     ``local`` allows the outlet's own private or loopback host (a site on
     the intranet). ``proxy`` sends its requests through an HTTP proxy (our
-    replay server plays one for the mock outlets).
+    replay server plays one for the mock outlets). ``title_source`` is the
+    headline the outlet itself treats as the title (``auto``, ``json-ld``,
+    ``og``, ``h1``, ``title-tag``: see ``ExtractSettings.title_source``).
     """
 
     name: str
@@ -65,6 +69,7 @@ class Outlet:
     politeness: Politeness = field(default_factory=Politeness)
     local: bool = False
     proxy: str = ""
+    title_source: str = "auto"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -164,6 +169,9 @@ def outlet_from_dict(raw: Any, src: str = "<sources>", index: int = 0) -> Outlet
     local = raw.get("local", False)
     if not isinstance(local, bool):
         raise _err(src, name, "local", "must be true or false")
+    title_source = raw.get("title_source", "auto")
+    if title_source not in TITLE_SOURCES:
+        raise _err(src, name, "title_source", f"{title_source!r} is not one of {', '.join(TITLE_SOURCES)}")
     return Outlet(
         name=name,
         title=str(raw.get("title", "") or name),
@@ -180,6 +188,7 @@ def outlet_from_dict(raw: Any, src: str = "<sources>", index: int = 0) -> Outlet
         politeness=pol,
         local=local,
         proxy=proxy,
+        title_source=title_source,
     )
 
 

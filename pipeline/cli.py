@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, timezone
 
 from crawlers.sources import SourcesError, load_sources
-from pipeline.settings import DedupSettings
+from pipeline.settings import TITLE_SOURCES, DedupSettings, ExtractSettings
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_SOME_FAILED = 0, 2, 3
 
@@ -81,7 +81,8 @@ def cmd_dedup(args) -> int:
 
 def cmd_extract(args) -> int:
     from pipeline.extract_io import extract_dir
-    n, bad = extract_dir(args.input_dir, args.output, args.urls, workers=args.workers)
+    n, bad = extract_dir(args.input_dir, args.output, args.urls, workers=args.workers,
+                         settings=ExtractSettings(title_source=args.title_source))
     print(f"{n} pages -> {args.output} ({bad} not articles)")
     return EXIT_OK
 
@@ -146,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True)
     p.add_argument("--urls", default=None, help="JSON map of file stem to URL ({id: url} or {id: {url: ...}})")
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--title-source", choices=TITLE_SOURCES, default="auto",
+                   help="the headline taken as the title (default: JSON-LD headline, og:title, h1, <title>)")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("eval", help="quality harnesses on the shared corpora")

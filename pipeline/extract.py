@@ -43,6 +43,8 @@ class Document:
     url: str
     canonical_url: str
     title: str | None = None
+    title_source: str = "none"
+    title_variants: list[dict] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     published_at: datetime | None = None
     date_source: str = "none"
@@ -58,13 +60,16 @@ class Document:
         return asdict(self)
 
 
+_CONTROL = bytes(b for b in range(32) if b < 9 or b > 13)
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:4096]
     if b"\x00" in head:
         return True
     if not head:
         return False
-    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    ctrl = len(head) - len(head.translate(None, _CONTROL))
     return ctrl / len(head) > 0.1
 
 
@@ -237,8 +242,9 @@ def clean_title(value: str | None) -> str | None:
 
 
 _SUFFIX = re.compile(r"^(.{8,}?)\s+[|\-–—:]\s+([^|]{2,60})$")
-# "Headline-Section|Site" without spaces (Korean outlets write "…-정치ㅣ한국일보")
-_TIGHT_SUFFIX = r"^(.{8,}?)\s*[|\-–—ㅣ]\s*(?:[^\s|\-–—ㅣ]{1,12}[|ㅣ])?\s*SITE\s*$"
+# what stands before a site name written without spaces: "Headline-Section|" (Korean outlets
+# write "…-정치ㅣ한국일보")
+_TIGHT_HEAD = re.compile(r"^(.{8,}?)\s*[|\-–—ㅣ]\s*(?:[^\s|\-–—ㅣ]{1,12}[|ㅣ])?\s*$")
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "or", "ne", "go"}
 
 
@@ -255,9 +261,10 @@ def _strip_site_suffix(title: str, h1: str | None, sites: list[str]) -> str:
         ft, fh = fold(title), fold(h1)
         if ft != fh and ft.startswith(fh) and len(fh) >= 0.4 * len(ft):
             return h1
+    stripped = title.rstrip()
     for site in sites:
-        if site and len(site) >= 3:
-            m = re.match(_TIGHT_SUFFIX.replace("SITE", re.escape(site)), title, re.I)
+        if site and len(site) >= 3 and stripped[-len(site):].lower() == site.lower():
+            m = _TIGHT_HEAD.match(stripped[:-len(site)])
             if m:
                 return m.group(1).strip()
     keys = {fold(s) for s in sites if s}
@@ -273,23 +280,56 @@ def _strip_site_suffix(title: str, h1: str | None, sites: list[str]) -> str:
     return title
 
 
-def find_title(tree, ld: list[dict], url: str, fallback: str | None = None,
-               metas: list[tuple[str, str]] | None = None) -> str | None:
-    """JSON-LD headline, then og:title, then the page's h1, then trafilatura's;
-    the site's name appended to it is cut off (measured in ``newspipe eval metadata``)."""
-    metas = meta_tags(tree) if metas is None else metas
+def title_candidates(tree, ld: list[dict], metas: list[tuple[str, str]]) -> dict[str, str]:
+    """The page's headlines by source, in the order ``auto`` prefers them. Outlets give
+    different ones different jobs (an SEO headline in JSON-LD, a social one in og:title,
+    the printed one in the h1), so which is *the* title is an outlet's choice."""
     h1_el = (tree.xpath("//article//h1 | //main//h1") or tree.xpath("//h1") or [None])[0]
-    h1 = clean_title(" ".join(h1_el.itertext())) if h1_el is not None else None
-    ld_title = next((clean_title(a.get("headline")) for a in ld if clean_title(a.get("headline"))), None)
-    title = ld_title or clean_title(_meta(metas, ("og:title", "twitter:title"))) or h1 or clean_title(fallback)
-    if not title:
-        return None
+    title_el = tree.find(".//title")
+    found = {
+        "json-ld": next((clean_title(a.get("headline")) for a in ld if clean_title(a.get("headline"))), None),
+        "og": clean_title(_meta(metas, ("og:title", "twitter:title"))),
+        "h1": clean_title(" ".join(h1_el.itertext())) if h1_el is not None else None,
+        "title-tag": clean_title(title_el.text_content()) if title_el is not None else None,
+    }
+    return {k: v for k, v in found.items() if v}
+
+
+def _site_names(url: str, ld: list[dict], metas: list[tuple[str, str]]) -> list[str]:
     host = (urlsplit(url).hostname or "").split(".")
     if len(host) >= 3 and len(host[-1]) == 2 and host[-2] in _SECOND_LEVEL:  # www.outlet.co.uk
         host = host[:-1]
     sites = [_meta(metas, ("og:site_name", "application-name")) or "", host[-2] if len(host) >= 2 else ""]
-    sites += [n for a in ld for n in _names(a.get("publisher"))]
-    return _strip_site_suffix(title, h1, sites)
+    return sites + [n for a in ld for n in _names(a.get("publisher"))]
+
+
+def choose_title(candidates: dict[str, str], sites: list[str], source: str = "auto") -> tuple[str | None, str]:
+    """(title, the source it came from). ``source`` is an outlet's ``title_source``; when
+    its page lacks that headline, or for ``auto``, the first of JSON-LD headline, og:title,
+    h1, <title> is taken. The site's name appended to it is cut off either way."""
+    if source not in candidates:
+        source = next((s for s in ("json-ld", "og", "h1", "title-tag") if s in candidates), "none")
+    if source == "none":
+        return None, "none"
+    return _strip_site_suffix(candidates[source], candidates.get("h1"), sites), source
+
+
+def find_title(tree, ld: list[dict], url: str, metas: list[tuple[str, str]] | None = None,
+               source: str = "auto") -> str | None:
+    """The page's title (see ``choose_title``; measured in ``newspipe eval metadata``)."""
+    metas = meta_tags(tree) if metas is None else metas
+    return choose_title(title_candidates(tree, ld, metas), _site_names(url, ld, metas), source)[0]
+
+
+def title_variants(candidates: dict[str, str], sites: list[str], title: str | None) -> list[dict]:
+    """Every other source's headline, as ``choose_title`` gives it, where its wording differs
+    from the title: analysts compare how an outlet re-headlined a story for search and social."""
+    out = []
+    for source in candidates:
+        text = choose_title(candidates, sites, source)[0]
+        if text and fold(text) != fold(title or ""):
+            out.append({"source": source, "title": text})
+    return out
 
 
 @functools.lru_cache(maxsize=8)
@@ -343,8 +383,10 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
         doc.published_at, doc.date_source = _text_date(url, tree)
     doc.language = _declared_language(tree, metas, ld)
     ld_authors = [n for a in ld for n in _names(a.get("author"))]
-    doc.title, doc.authors = find_title(tree, ld, url, metas=metas), (
-        ld_authors or _markup_authors(tree, metas) or _byline_authors(tree))
+    titles, sites = title_candidates(tree, ld, metas), _site_names(url, ld, metas)
+    doc.title, doc.title_source = choose_title(titles, sites, settings.title_source)
+    doc.title_variants = title_variants(titles, sites, doc.title)
+    doc.authors = ld_authors or _markup_authors(tree, metas) or _byline_authors(tree)
     ld_site = next((_names(a.get("publisher"))[0] for a in ld if _names(a.get("publisher"))), None)
     signals = page_signals(tree, ld)
     links = page_links(tree) if settings.clean_text else {}  # before trafilatura prunes the tree

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from pipeline.process import extract_pages
+from pipeline.settings import ExtractSettings
 
 
 def file_id(path: Path) -> str:
@@ -40,17 +41,18 @@ def read_pages(input_dir: str | Path, urls: dict[str, str]) -> list[dict]:
 
 
 def extract_dir(input_dir: str | Path, output: str | Path, urls_path: str | Path | None = None,
-                workers: int | None = None) -> tuple[int, int]:
+                workers: int | None = None, settings: ExtractSettings | None = None) -> tuple[int, int]:
     """(pages written, pages that are not articles)."""
     pages = read_pages(input_dir, load_url_map(urls_path))
-    docs = extract_pages(pages, workers=workers)
+    docs = extract_pages(pages, settings, workers=workers)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     bad = 0
     with open(output, "w", encoding="utf-8") as fh:
         for page, doc in zip(pages, docs):
             bad += doc.verdict != "article"
             fh.write(json.dumps({
-                "id": page["id"], "url": page["url"], "text": doc.text, "title": doc.title, "authors": doc.authors,
+                "id": page["id"], "url": page["url"], "text": doc.text, "title": doc.title,
+                "title_source": doc.title_source, "title_variants": doc.title_variants, "authors": doc.authors,
                 "published_at": doc.published_at.isoformat() if doc.published_at else None,
                 "date_source": doc.date_source, "language": doc.language, "verdict": doc.verdict, "reason": doc.reason,
             }, ensure_ascii=False) + "\n")

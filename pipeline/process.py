@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -29,6 +29,7 @@ class Article:
     canonical_url: str
     outlet: str
     title: str | None
+    title_source: str
     authors: list[str]
     published_at: datetime | None
     date_source: str
@@ -45,6 +46,7 @@ class Article:
     content_hash: str
     run_id: str
     discovered_via: str = ""
+    title_variants: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -55,23 +57,36 @@ class Rejected:
     reason: str
 
 
-def _extract_one(page: dict, settings: ExtractSettings) -> Document:
+OutletSettings = dict[str, ExtractSettings]
+
+
+def outlet_settings(outlets, base: ExtractSettings | None = None) -> OutletSettings:
+    """Extraction settings of the registry's outlets that differ from ``base`` (their ``title_source``)."""
+    base = base or ExtractSettings()
+    return {o.name: replace(base, title_source=o.title_source) for o in outlets
+            if o.title_source != base.title_source}
+
+
+def _extract_one(page: dict, settings: ExtractSettings, per_outlet: OutletSettings) -> Document:
+    settings = per_outlet.get(page.get("outlet") or "", settings)
     return extract(page["body"], page["final_url"] or page["url"], listed_at=page.get("listed_at"), settings=settings)
 
 
-def _extract_chunk(args: tuple[list[dict], ExtractSettings]) -> list[Document]:
-    pages, settings = args
-    return [_extract_one(p, settings) for p in pages]
+def _extract_chunk(args: tuple[list[dict], ExtractSettings, OutletSettings]) -> list[Document]:
+    pages, settings, per_outlet = args
+    return [_extract_one(p, settings, per_outlet) for p in pages]
 
 
-def extract_pages(pages: list[dict], settings: ExtractSettings | None = None, workers: int | None = None) -> list[Document]:
-    """Extract raw page records (``body``, ``url``, ``final_url``, ``listed_at``) in parallel, in input order."""
-    settings = settings or ExtractSettings()
+def extract_pages(pages: list[dict], settings: ExtractSettings | None = None, workers: int | None = None,
+                  per_outlet: OutletSettings | None = None) -> list[Document]:
+    """Extract raw page records (``body``, ``url``, ``final_url``, ``listed_at``, ``outlet``) in
+    parallel, in input order; a page of an outlet in ``per_outlet`` gets that outlet's settings."""
+    settings, per_outlet = settings or ExtractSettings(), per_outlet or {}
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(pages) < 40:
-        return [_extract_one(p, settings) for p in pages]
+        return [_extract_one(p, settings, per_outlet) for p in pages]
     size = max(8, len(pages) // (workers * 4))
-    chunks = [(pages[i:i + size], settings) for i in range(0, len(pages), size)]
+    chunks = [(pages[i:i + size], settings, per_outlet) for i in range(0, len(pages), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return [doc for part in pool.map(_extract_chunk, chunks) for doc in part]
 
@@ -93,9 +108,10 @@ def build_articles(pages: list[dict], run_id: str, *, known_boilerplate: dict[st
                    extract_settings: ExtractSettings | None = None,
                    boilerplate_settings: BoilerplateSettings | None = None,
                    relevance_settings: RelevanceSettings | None = None,
+                   per_outlet: OutletSettings | None = None,
                    workers: int | None = None) -> tuple[list[Article], list[Rejected], dict[str, set[str]]]:
     """(articles, rejected pages, boilerplate learned per outlet) from raw page records."""
-    docs = extract_pages(pages, extract_settings, workers)
+    docs = extract_pages(pages, extract_settings, workers, per_outlet)
     kept: list[tuple[dict, Document]] = []
     rejected: list[Rejected] = []
     for page, doc in zip(pages, docs):
@@ -111,7 +127,8 @@ def build_articles(pages: list[dict], run_id: str, *, known_boilerplate: dict[st
         canonical = _own_canonical(doc, page["final_url"] or page["url"])
         art = Article(
             article_id=article_id(canonical), url=page["url"], canonical_url=canonical, outlet=page["outlet"],
-            title=doc.title, authors=doc.authors, published_at=doc.published_at, date_source=doc.date_source,
+            title=doc.title, title_source=doc.title_source, title_variants=doc.title_variants, authors=doc.authors,
+            published_at=doc.published_at, date_source=doc.date_source,
             modified_at=doc.modified_at, language=doc.language, site_name=doc.site_name,
             description=doc.description, text=text, boilerplate=removed, relevant=rel.relevant,
             relevance=rel.score, matched_terms=rel.matched_terms, fetched_at=page.get("fetched_at"),

@@ -29,7 +29,7 @@ from crawlers.items import KNOWN_GLOB
 from crawlers.sources import DEFAULT_SOURCES, load_sources, select_outlets
 from pipeline.dedup import DedupDoc, DedupResult, find_clusters, scheme_of
 from pipeline.minhash import MinHasher, SignatureScheme
-from pipeline.process import Article, Rejected, build_articles
+from pipeline.process import Article, Rejected, build_articles, outlet_settings
 from pipeline.settings import DedupSettings
 from pipeline.shingles import shingle_texts
 from storage.dataset import StorageError, partition_files, read_table, replace_partitions, to_table, write_file
@@ -242,7 +242,7 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     raw = raw_dir_for(data, since, until)
     pages = [p for name in chosen for p in read_raw_pages(raw / name, work)]
     articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(work),
-                                                 workers=workers)
+                                                 per_outlet=outlet_settings(registry), workers=workers)
     report.kept = dict(Counter(a.outlet for a in articles))
     report.relevant = dict(Counter(a.outlet for a in articles if a.relevant))
     report.rejected = dict(Counter(r.outlet for r in rejected))

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# where a page's title is read from: an outlet's choice (``title_source`` in the registry)
+TITLE_SOURCES = ("auto", "json-ld", "og", "h1", "title-tag")
+
 
 @dataclass(frozen=True)
 class ExtractSettings:
@@ -38,6 +41,13 @@ class ExtractSettings:
     min_link_run: int = 3           # this many link lines in a row are a link list, not article text
     include_tables: bool = True
     text_date_search: bool = True   # htmldate over the text when no structured date exists
+    # "auto": JSON-LD headline, og:title, h1, <title>, the first present. Outlets use them for
+    # different headlines (SEO, social, printed): set an outlet's own choice in the registry.
+    title_source: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.title_source not in TITLE_SOURCES:
+            raise ValueError(f"title_source {self.title_source!r}: must be one of {', '.join(TITLE_SOURCES)}")
 
 
 @dataclass(frozen=True)

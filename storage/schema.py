@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: articles.title_source and title_variants (older files read them as nulls)
 TS = pa.timestamp("us", tz="UTC")
 DICT = pa.dictionary(pa.int32(), pa.string())
 
@@ -35,6 +35,8 @@ ARTICLES = pa.schema([
     ("content_hash", pa.string()),
     ("run_id", pa.string()),
     ("discovered_via", pa.string()),
+    ("title_source", pa.string()),
+    ("title_variants", pa.list_(pa.struct([("source", pa.string()), ("title", pa.string())]))),
 ])
 
 CLUSTERS = pa.schema([

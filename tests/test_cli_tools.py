@@ -34,7 +34,13 @@ def test_extract_folder_to_jsonl(tmp_path):
     assert set(rows) == {"one", "two", "empty", "broken"}
     assert rows["one"]["url"] == "https://a.test/one" and rows["one"]["verdict"] == "article"
     assert rows["one"]["published_at"] == "2020-10-01T08:20:00+00:00"
-    assert rows["two"]["title"] == "Convoy crosses at Kafr Lusin"
+    assert rows["two"]["title"] == "Convoy crosses at Kafr Lusin" and rows["two"]["title_source"] == "h1"
+    p = _cli("extract", "--input-dir", str(src), "--output", str(tmp_path / "t.jsonl"), "--title-source", "title-tag")
+    assert p.returncode == 0, p.stderr
+    rows = {r["id"]: r for r in map(json.loads, (tmp_path / "t.jsonl").read_text().splitlines())}
+    assert rows["one"]["title_source"] == "title-tag" and rows["empty"]["title_source"] == "none"
+    p = _cli("extract", "--input-dir", str(src), "--output", str(tmp_path / "t.jsonl"), "--title-source", "lede")
+    assert p.returncode == 2 and "invalid choice: 'lede'" in p.stderr
     assert rows["empty"]["verdict"] == rows["broken"]["verdict"] == "empty"
 
 
@@ -42,7 +48,7 @@ def test_dataset_info(demo_run):
     _, data = demo_run
     p = _cli("dataset", "info", "--data", str(data))
     assert p.returncode == 0, p.stderr
-    assert "articles: 7 partition(s), 7 file(s), 61 rows" in p.stdout and "schema v1" in p.stdout
+    assert "articles: 7 partition(s), 7 file(s), 61 rows" in p.stdout and "schema v2" in p.stdout
     assert "date=2020-10-01: 9 rows, last run" in p.stdout
 
 

@@ -49,6 +49,11 @@ def test_metadata_is_extracted(loaded):
     for t, row in zip(articles["truth"], articles.itertuples()):
         assert row.published_at == pd.Timestamp(t.date), (t.key, t.outlet)
         assert row.title == t.title
+        variants = {v["source"]: v["title"] for v in row.title_variants}
+        if t.outlet == "euro-courier":  # its registry entry: title_source og; the SEO headline is a variant
+            assert row.title_source == "og" and variants == {"json-ld": f"Explained: {t.title}"}, t.key
+        else:
+            assert variants == {}, (t.key, t.outlet)
         assert row.language == t.lang
         if t.outlet != "idlib-monitor":  # its byline is prose, not markup
             assert list(row.authors) == [t.author], (t.key, t.outlet)
@@ -114,4 +119,4 @@ def test_partitions_and_schema(loaded, demo_run):
     import pyarrow.parquet as pq
     schema = pq.read_schema(next((data / "articles" / "date=2020-10-01").glob("*.parquet")))
     assert str(schema.field("published_at").type) == "timestamp[us, tz=UTC]"
-    assert schema.metadata[b"newspipe.schema_version"] == b"1"
+    assert schema.metadata[b"newspipe.schema_version"] == b"2"

@@ -26,7 +26,7 @@ def _articles(data) -> list[Article]:
     for r in rows:
         for k in ("published_at", "modified_at", "fetched_at"):
             r[k] = None if pd.isna(r[k]) else r[k].to_pydatetime()
-        for k in ("authors", "boilerplate", "matched_terms"):
+        for k in ("authors", "boilerplate", "matched_terms", "title_variants"):
             r[k] = list(r[k])
         r["outlet"], r["language"] = str(r["outlet"]), (None if pd.isna(r["language"]) else str(r["language"]))
         out.append(Article(**r))
@@ -197,7 +197,7 @@ def test_compaction_merges_files_upgrades_old_schema_and_keeps_the_rest(tmp_path
         pq.write_table(to_table("signatures", rows[:1]).replace_schema_metadata(
             {"newspipe.schema_version": SCHEMA_VERSION, "newspipe.minhash": scheme}), other / f"p{k}.parquet")
     report = compact(tmp_path)
-    assert any("date=2020-10-01: 3 rows into one file (3 files;" in x and "schema version 1, none" in x for x in report), report
+    assert any("date=2020-10-01: 3 rows into one file (3 files;" in x and f"schema version {SCHEMA_VERSION}, none" in x for x in report), report
     assert any("date=2020-10-02: left as it is" in x and "cannot be merged" in x for x in report), report
     assert [p.name for p in part.iterdir()] == ["part-0.parquet"]
     meta = file_metadata(part / "part-0.parquet")
@@ -205,6 +205,30 @@ def test_compaction_merges_files_upgrades_old_schema_and_keeps_the_rest(tmp_path
     assert sorted(read_table(tmp_path, "signatures", days=[day]).column("article_id").to_pylist()) == ["a0", "a1", "a2"]
     assert len(list(other.iterdir())) == 2
     assert [x for x in compact(tmp_path) if "2020-10-01" in x] == []  # nothing left to do there
+
+
+def test_a_v1_articles_partition_reads_with_null_title_columns_and_compacts_to_v2(tmp_path):
+    """Schema v2 added ``title_source`` and ``title_variants``: a day written before stays readable."""
+    from storage.compact import compact
+    from storage.dataset import file_metadata, read_table
+    from storage.load import load_articles
+    from storage.schema import ARTICLES, SCHEMA_VERSION
+    v1 = pa.schema([f for f in ARTICLES if f.name not in ("title_source", "title_variants")])
+    row = {"article_id": "a1", "url": "https://a.test/1", "canonical_url": "https://a.test/1", "outlet": "demo",
+           "title": "Convoy crosses", "published_at": datetime(2020, 10, 1, 9, tzinfo=timezone.utc),
+           "text": "A convoy crossed.", "relevant": True}
+    part = tmp_path / "articles" / "date=2020-10-01"
+    part.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([row], schema=v1).replace_schema_metadata({"newspipe.schema_version": "1"}),
+                   part / "part-0.parquet")
+    table = read_table(tmp_path, "articles")
+    assert table.schema == ARTICLES
+    assert table.column("title_source").to_pylist() == [None] and table.column("title_variants").to_pylist() == [None]
+    df = load_articles(tmp_path, relevant_only=False, dedup="all", columns=["title", "title_source", "title_variants"])
+    assert df["title"].tolist() == ["Convoy crosses"] and df["title_source"].isna().all()
+    assert any("schema version 1" in x for x in compact(tmp_path, ["articles"]))
+    assert file_metadata(part / "part-0.parquet")["newspipe.schema_version"] == SCHEMA_VERSION == "2"
+    assert read_table(tmp_path, "articles").column("title").to_pylist() == ["Convoy crosses"]
 
 
 def test_compaction_skips_a_day_a_run_is_writing(tmp_path):

@@ -185,6 +185,62 @@ def test_title_site_suffix(og_title, site, url, expected):
     assert find_title(trafilatura.utils.load_html(page.encode()), [], url) == expected
 
 
+_HEADLINES = ('<html><head><title>Talks on the M5 resume in Ankara | Daily Demo</title>'
+              '<meta property="og:title" content="Ankara talks: will the M5 reopen?">'
+              '<meta property="og:site_name" content="Daily Demo">'
+              '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "M5 highway talks resume"}</script>'
+              '</head><body><article><h1>Talks on the M5 resume in Ankara</h1>'
+              + "<p>Delegations met again on Monday to discuss the reopening of the M5 highway near Saraqib.</p>" * 6
+              + "</article></body></html>")
+
+
+@pytest.mark.parametrize("source, title, variants", [
+    ("auto", "M5 highway talks resume", {"og": "Ankara talks: will the M5 reopen?", "h1": "Talks on the M5 resume in Ankara",
+                                         "title-tag": "Talks on the M5 resume in Ankara"}),
+    ("og", "Ankara talks: will the M5 reopen?", {"json-ld": "M5 highway talks resume", "h1": "Talks on the M5 resume in Ankara",
+                                                 "title-tag": "Talks on the M5 resume in Ankara"}),
+    # the <title> minus its site suffix has the h1's wording: no variant repeats the title's wording
+    ("h1", "Talks on the M5 resume in Ankara", {"json-ld": "M5 highway talks resume", "og": "Ankara talks: will the M5 reopen?"}),
+    ("title-tag", "Talks on the M5 resume in Ankara", {"json-ld": "M5 highway talks resume", "og": "Ankara talks: will the M5 reopen?"}),
+])
+def test_title_source_picks_the_outlets_headline_and_keeps_the_others(source, title, variants):
+    from pipeline.settings import ExtractSettings
+    doc = extract(_HEADLINES, "https://dailydemo.test/n/1", settings=ExtractSettings(title_source=source))
+    assert doc.title == title
+    assert doc.title_source == ("json-ld" if source == "auto" else source)
+    assert {v["source"]: v["title"] for v in doc.title_variants} == variants
+
+
+def test_title_source_falls_back_when_the_page_lacks_it():
+    from pipeline.settings import ExtractSettings
+    page = _HEADLINES.replace('<meta property="og:title" content="Ankara talks: will the M5 reopen?">', "")
+    doc = extract(page, "https://dailydemo.test/n/1", settings=ExtractSettings(title_source="og"))
+    assert (doc.title, doc.title_source) == ("M5 highway talks resume", "json-ld")
+    empty = extract("<html><body>" + "<p>No headline anywhere on this page, only text about Idlib.</p>" * 8
+                    + "</body></html>", "https://dailydemo.test/n/2")
+    assert (empty.title, empty.title_source, empty.title_variants) == (None, "none", [])
+
+
+@pytest.mark.parametrize("headline", ['["M5", "talks"]', "12345", '{"@value": "M5"}', '"   "', "null"])
+def test_odd_json_ld_headlines_fall_back_to_the_next_source(headline):
+    page = _HEADLINES.replace('"headline": "M5 highway talks resume"', f'"headline": {headline}')
+    doc = extract(page, "https://dailydemo.test/n/1")
+    assert (doc.title, doc.title_source) == ("Ankara talks: will the M5 reopen?", "og")
+    assert all(isinstance(v["title"], str) and v["source"] != "json-ld" for v in doc.title_variants)
+
+
+def test_title_source_is_validated_in_settings_and_registry():
+    from pipeline.process import outlet_settings
+    from pipeline.settings import ExtractSettings
+    with pytest.raises(ValueError, match="title_source 'headline': must be one of auto, json-ld, og, h1, title-tag"):
+        ExtractSettings(title_source="headline")
+    base = {"name": "ok", "domains": ["a.test"], "languages": ["en"], "feeds": ["http://a.test/f"]}
+    with pytest.raises(SourcesError, match="f.yaml: outlet 'ok': field 'title_source': 'headline' is not one of"):
+        parse_sources({"outlets": [dict(base, title_source="headline")]}, "f.yaml")
+    outlets = parse_sources({"outlets": [dict(base, title_source="og"), dict(base, name="other")]}, "f.yaml")
+    assert {k: v.title_source for k, v in outlet_settings(outlets).items()} == {"ok": "og"}
+
+
 def test_text_cleanup_drops_repeated_headline_and_link_lists_only():
     from pipeline.text_cleanup import clean_text, page_links
     import trafilatura
@@ -204,3 +260,17 @@ def test_text_cleanup_drops_repeated_headline_and_link_lists_only():
     # two link lines in the middle are kept: a list of sources is article text
     middle = "Intro.\n- Shelling reported near Saraqib overnight\n- Aid convoy crosses at Bab al-Hawa today\nOutro."
     assert clean_text(middle, [], links) == middle
+
+
+def test_learned_title_source_never_sees_the_page_it_scores():
+    from pipeline.evaluation import _learned_title_hits
+    cases = [{"publisher": p, "expect": {"title": t}} for p, t in
+             [("a", "Social one"), ("a", "Social two"), ("a", "Social three"), ("b", "Printed")]]
+    def got(default, og):
+        return {"title": default, "titles": {"json-ld": default, "og": og, "h1": default, "title-tag": default}}
+    rows = [got("SEO one", "Social one"), got("SEO two", "Social two"), got("SEO three", "Social three"),
+            got("Other", "Printed")]
+    # publisher a: og was right on the two other pages each time; b has no other page, so it keeps "auto"
+    assert _learned_title_hits(cases, rows) == 3
+    rows[1] = got("SEO two", "Wrong")  # pages 0 and 2 now see og right once in two, still better than auto
+    assert _learned_title_hits(cases, rows) == 2

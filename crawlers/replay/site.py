@@ -177,6 +177,12 @@ def _ru_date(d: datetime) -> str:
     return f"{d.day} {months[d.month - 1]} {d.year}, {d:%H:%M}"
 
 
+def seo_headline(a: DemoArticle, style: OutletStyle) -> str:
+    """Euro Courier writes a search-engine headline into its JSON-LD (and its registry
+    entry says ``title_source: og``); the others repeat the printed one."""
+    return f"Explained: {a.title}" if style.name == "euro-courier" else a.title
+
+
 def _render_article(a: DemoArticle, style: OutletStyle, related: list[DemoArticle], base: str) -> str:
     """One article page in the outlet's own template."""
     rtl = a.lang == "ar"
@@ -195,7 +201,8 @@ def _render_article(a: DemoArticle, style: OutletStyle, related: list[DemoArticl
     byline = ""
     dateline = ""
     if style.name in ("levant-wire", "mashriq-aggregator", "euro-courier"):
-        ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": a.title, "datePublished": iso,
+        ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": seo_headline(a, style),
+              "datePublished": iso,
               "author": {"@type": "Person", "name": a.author}, "inLanguage": a.lang,
               "publisher": {"@type": "Organization", "name": style.title}, "mainEntityOfPage": url}
         head_meta += f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
@@ -322,4 +329,5 @@ def outlet_config(outlet: str, base: str) -> dict:
         "sitemaps": [base + "/sitemap.xml"],
         "article_patterns": ARTICLE_PATTERNS[outlet], "deny_patterns": [r"[?&]amp=1"],
         "politeness": {"download_delay": 0, "concurrency": 8, "page_budget": 500},
+        "title_source": "og" if outlet == "euro-courier" else "auto",
     }
