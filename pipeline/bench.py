@@ -8,6 +8,10 @@
 - crawl: pages/s of a Scrapy crawl of a generated 5,000-page replay outlet
   with politeness off, in one crawl process and in two (both cores), and a
   crawl process's peak memory;
+- extraction: pages/s of ``extract`` on the real pages of
+  ``../shared/corpora/extraction-dev`` against ``trafilatura.extract`` with
+  defaults, on one core and on two (goal: within 20% of trafilatura, and
+  scaling with cores); skipped where ``../shared`` is absent;
 - storage: see ``storage.bench``.
 
 The machines are small and noisy: every figure is the median of ``--repeat``
@@ -116,13 +120,30 @@ def bench_crawl(pages: int, repeat: int) -> list[str]:
     return lines
 
 
+def bench_extraction(repeat: int) -> list[str]:
+    """Median pages/s of newspipe and plain trafilatura, one worker and two (``newspipe eval extraction``)."""
+    from pipeline.evaluation import DEFAULT_SHARED, eval_extraction
+    corpus = DEFAULT_SHARED / "extraction-dev"
+    if not (corpus / "ground-truth.json").exists():
+        return [f"extraction: skipped ({corpus} is absent)"]
+    lines = [f"extraction: {corpus.name}, warmed-up fresh processes (median of {repeat})"]
+    one = None
+    for workers in (1, 2):
+        res = eval_extraction(corpus, workers=workers, repeat=repeat)
+        ours, base = res["newspipe"]["pages_per_s"], res["trafilatura (defaults)"]["pages_per_s"]
+        one = one or ours
+        lines.append(f"  {workers} worker{'s' if workers > 1 else ''}: newspipe {ours:5.1f} pages/s, trafilatura "
+                     f"{base:5.1f} pages/s -> {ours / base:.2f}x" + (f"; {ours / one:.2f}x one worker" if workers > 1 else ""))
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.bench")
     ap.add_argument("--docs", type=int, default=20000)
     ap.add_argument("--signatures", type=int, default=1_000_000)
     ap.add_argument("--crawl-pages", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", choices=["dedup", "crawl", "storage"], default=None)
+    ap.add_argument("--only", choices=["dedup", "crawl", "extraction", "storage"], default=None)
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     lines = []
@@ -130,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         lines += bench_crawl(args.crawl_pages, args.repeat)
     if args.only in (None, "dedup"):
         lines += bench_dedup(args.docs, args.repeat) + bench_index_memory(args.signatures)
+    if args.only in (None, "extraction"):
+        lines += bench_extraction(args.repeat)
     if args.only in (None, "storage"):
         from storage.bench import bench_storage
         lines += bench_storage()
