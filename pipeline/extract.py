@@ -170,10 +170,31 @@ def _find_dates(tree, metas: list[tuple[str, str]], ld: list[dict], listed_at: d
     return None, "none", modified
 
 
-def _text_date(url: str, tree) -> tuple[datetime | None, str]:
-    """htmldate's search of the page text, then a date in the URL (day precision)."""
+# a full date closing a title: "Headline | DW | 28.04.2023", "Headline - 2023-04-28"
+_TITLE_DATE = re.compile(r"\s[|\-–—]\s*(?:(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})|((?:19|20)\d{2})-(\d{2})-(\d{2}))\s*$")
+
+
+def _title_date(titles: list[str]) -> datetime | None:
+    """The date an outlet appends to its headline in og:title or <title>: it is the day
+    it published, where the text often shows related stories' dates first."""
+    for title in titles:
+        m = _TITLE_DATE.search(title)
+        if m:
+            day, month, year = (m[1], m[2], m[3]) if m[1] else (m[6], m[5], m[4])
+            try:
+                return datetime(int(year), int(month), int(day), tzinfo=timezone.utc)
+            except ValueError:
+                continue
+    return None
+
+
+def _text_date(url: str, tree, titles: list[str]) -> tuple[datetime | None, str]:
+    """A date closing the title, htmldate's search of the page text, then a date in the URL (day precision)."""
     from htmldate import find_date
 
+    in_title = _title_date(titles)
+    if in_title:
+        return in_title, "title"
     try:
         found = find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url, outputformat="%Y-%m-%d %H:%M")
     except Exception:  # htmldate raises many kinds on odd pages; a date is optional
@@ -379,11 +400,12 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
             break
     metas = meta_tags(tree)
     doc.published_at, doc.date_source, doc.modified_at = _find_dates(tree, metas, ld, listed_at)
+    titles = title_candidates(tree, ld, metas)
     if doc.published_at is None and settings.text_date_search:
-        doc.published_at, doc.date_source = _text_date(url, tree)
+        doc.published_at, doc.date_source = _text_date(url, tree, [titles.get("og", ""), titles.get("title-tag", "")])
     doc.language = _declared_language(tree, metas, ld)
     ld_authors = [n for a in ld for n in _names(a.get("author"))]
-    titles, sites = title_candidates(tree, ld, metas), _site_names(url, ld, metas)
+    sites = _site_names(url, ld, metas)
     doc.title, doc.title_source = choose_title(titles, sites, settings.title_source)
     doc.title_variants = title_variants(titles, sites, doc.title)
     doc.authors = ld_authors or _markup_authors(tree, metas) or _byline_authors(tree)

@@ -229,6 +229,19 @@ def test_odd_json_ld_headlines_fall_back_to_the_next_source(headline):
     assert all(isinstance(v["title"], str) and v["source"] != "json-ld" for v in doc.title_variants)
 
 
+def test_a_date_closing_the_title_beats_a_related_storys_date_in_the_text():
+    related = "<aside><h2>Earlier: talks stall <span class='date'>24.04.2023</span></h2></aside>"
+    page = (f"<html><head><title>Talks on the M5 resume | Demo Wire | 28.04.2023</title></head><body>{related}"
+            f"<article><h1>Talks on the M5 resume</h1>{LONG}</article></body></html>")
+    doc = extract(page, "https://demowire.test/a-1")
+    assert (doc.published_at.date().isoformat(), doc.date_source) == ("2023-04-28", "title")
+    assert doc.title == "Talks on the M5 resume"
+    no_date = extract(page.replace(" | 28.04.2023", ""), "https://demowire.test/a-1")
+    assert no_date.date_source == "text" and no_date.published_at.date().isoformat() == "2023-04-24"
+    impossible = extract(page.replace("28.04.2023", "31.02.2023"), "https://demowire.test/a-1")
+    assert impossible.date_source != "title"
+
+
 def test_title_source_is_validated_in_settings_and_registry():
     from pipeline.process import outlet_settings
     from pipeline.settings import ExtractSettings
