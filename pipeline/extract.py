@@ -404,11 +404,11 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
     if doc.published_at is None and settings.text_date_search:
         doc.published_at, doc.date_source = _text_date(url, tree, [titles.get("og", ""), titles.get("title-tag", "")])
     doc.language = _declared_language(tree, metas, ld)
-    ld_authors = [n for a in ld for n in _names(a.get("author"))]
     sites = _site_names(url, ld, metas)
+    ld_authors = clean_authors([n for a in ld for n in _names(a.get("author"))])
     doc.title, doc.title_source = choose_title(titles, sites, settings.title_source)
     doc.title_variants = title_variants(titles, sites, doc.title)
-    doc.authors = ld_authors or _markup_authors(tree, metas) or _byline_authors(tree)
+    doc.authors = ld_authors or clean_authors(_markup_authors(tree, metas) or _byline_authors(tree))
     ld_site = next((_names(a.get("publisher"))[0] for a in ld if _names(a.get("publisher"))), None)
     signals = page_signals(tree, ld)
     links = page_links(tree) if settings.clean_text else {}  # before trafilatura prunes the tree
@@ -439,6 +439,23 @@ _CLASSES_AND_IDS = etree.XPath("//@class | //@id", smart_strings=False)  # cheap
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 _ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
 _PAYWALL_MARKERS = re.compile(r"paywall|subscriber[-_ ]only|premium[-_ ]content|metered[-_ ]content|piano-?offer", re.I)
+
+
+_BY = re.compile(r"^(?:by|von|par|de|por)\s+", re.I)
+_AND = re.compile(r"\s+(?:und|and)\s+")  # "et" measured: the corpus keeps "Le Figaro et AFP" whole
+_INITIALS = re.compile(r"\s*\([^()\s]{1,5}\)$")  # "Elena Muster (emu)": the byline's short code
+
+
+def clean_authors(names: list[str]) -> list[str]:
+    """Names once each, "By " dropped, "A und B" split, a trailing short code cut. An
+    outlet credited as its own author stays: outlets credit desk and agency copy that way."""
+    out: list[str] = []
+    for raw in names:
+        for name in _AND.split(_BY.sub("", raw.strip())):
+            name = _INITIALS.sub("", name).strip()
+            if name and fold(name) not in {fold(n) for n in out}:
+                out.append(name)
+    return out
 
 
 _AUTHOR_META = ("author", "article:author", "parsely-author", "dc.creator", "byl", "sailthru.author")

@@ -242,6 +242,16 @@ def test_a_date_closing_the_title_beats_a_related_storys_date_in_the_text():
     assert impossible.date_source != "title"
 
 
+def test_author_names_are_cleaned_once_each():
+    from pipeline.extract import clean_authors
+    assert clean_authors(["By Lina Demo", "Omar Beispiel und Eva Muster", "Lina Demo", "Karl Probe (kpr)",
+                          "Demo Wire", "", "Anna Test and Ben Test"]) == [
+        "Lina Demo", "Omar Beispiel", "Eva Muster", "Karl Probe", "Demo Wire", "Anna Test", "Ben Test"]
+    page = _page(LONG, '<script type="application/ld+json">{"@type": "NewsArticle", "author": '
+                       '[{"name": "Lina Demo"}, {"name": "Lina Demo"}]}</script>')
+    assert extract(page, "https://demowire.test/a-2").authors == ["Lina Demo"]
+
+
 def test_title_source_is_validated_in_settings_and_registry():
     from pipeline.process import outlet_settings
     from pipeline.settings import ExtractSettings
