@@ -7,11 +7,13 @@ over plain records; ``build_articles`` chains them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from crawlers.sources import Outlet
 from crawlers.urls import article_id, canonicalize
 from pipeline.boilerplate import remove_boilerplate
 from pipeline.dedup import content_hash
@@ -60,7 +62,7 @@ class Rejected:
 OutletSettings = dict[str, ExtractSettings]
 
 
-def outlet_settings(outlets, base: ExtractSettings | None = None) -> OutletSettings:
+def outlet_settings(outlets: Iterable[Outlet], base: ExtractSettings | None = None) -> OutletSettings:
     """Extraction settings of the registry's outlets that differ from ``base`` (their ``title_source``)."""
     base = base or ExtractSettings()
     return {o.name: replace(base, title_source=o.title_source) for o in outlets
