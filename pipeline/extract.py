@@ -195,9 +195,18 @@ def _text_date(url: str, tree, titles: list[str]) -> tuple[datetime | None, str]
     in_title = _title_date(titles)
     if in_title:
         return in_title, "title"
-    try:
-        found = find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url, outputformat="%Y-%m-%d %H:%M")
-    except Exception:  # htmldate raises many kinds on odd pages; a date is optional
+
+    def search(extensive: bool) -> str | None:
+        try:
+            return find_date(copy.deepcopy(tree), extensive_search=extensive, original_date=True, url=url,
+                             outputformat="%Y-%m-%d %H:%M")
+        except Exception:  # htmldate raises many kinds on odd pages; a date is optional
+            return None
+
+    found = search(True)
+    # the extensive search turns a lone year (a copyright line) or month into the 1st: a day it
+    # did not read. Such a date stands only if the strict search finds it too.
+    if found and found.endswith("-01 00:00") and search(False) != found:
         found = None
     if found:
         d = parse_date(found.replace(" ", "T"))

@@ -252,6 +252,18 @@ def test_author_names_are_cleaned_once_each():
     assert extract(page, "https://demowire.test/a-2").authors == ["Lina Demo"]
 
 
+def test_a_lone_year_is_not_turned_into_january_the_first():
+    page = (f"<html><head><title>Ceasefire holds</title></head><body><article><h1>Ceasefire holds</h1>"
+            f"<div class='date'>Posted March 3 10:15 2021</div>{LONG}</article>"
+            f"<footer>Copyright 2021 Demo Wire</footer></body></html>")
+    doc = extract(page, "https://demowire.test/news/ceasefire-holds")
+    assert doc.published_at is None and doc.date_source == "none"
+    dated = extract(page, "https://demowire.test/2021/03/03/ceasefire-holds")
+    assert dated.published_at.date().isoformat() == "2021-03-03"  # htmldate reads the URL too
+    first = extract(page.replace("Posted March 3 10:15 2021", "Posted 01.03.2021"), "https://demowire.test/news/c")
+    assert (first.published_at.date().isoformat(), first.date_source) == ("2021-03-01", "text")
+
+
 def test_title_source_is_validated_in_settings_and_registry():
     from pipeline.process import outlet_settings
     from pipeline.settings import ExtractSettings
