@@ -333,33 +333,28 @@ def _site_names(url: str, ld: list[dict], metas: list[tuple[str, str]]) -> list[
     return sites + [n for a in ld for n in _names(a.get("publisher"))]
 
 
-def choose_title(candidates: dict[str, str], sites: list[str], source: str = "auto") -> tuple[str | None, str]:
-    """(title, the source it came from). ``source`` is an outlet's ``title_source``; when
-    its page lacks that headline, or for ``auto``, the first of JSON-LD headline, og:title,
-    h1, <title> is taken. The site's name appended to it is cut off either way."""
-    if source not in candidates:
-        source = next((s for s in ("json-ld", "og", "h1", "title-tag") if s in candidates), "none")
-    if source == "none":
-        return None, "none"
-    return _strip_site_suffix(candidates[source], candidates.get("h1"), sites), source
+def page_titles(candidates: dict[str, str], sites: list[str]) -> dict[str, str]:
+    """Each source's headline with the site's name appended to it cut off, in ``auto``'s order."""
+    return {s: _strip_site_suffix(t, candidates.get("h1"), sites) for s, t in candidates.items()}
+
+
+def choose_title(titles: dict[str, str], source: str = "auto") -> tuple[str | None, str, list[dict]]:
+    """(title, the source it came from, variants). ``source`` is an outlet's ``title_source``;
+    when its page lacks that headline, or for ``auto``, the first of ``titles`` is taken.
+    The variants are the other sources' headlines whose wording differs from the title:
+    analysts compare how an outlet re-headlined a story for search and social media."""
+    if source not in titles:
+        source = next(iter(titles), "none")
+    title = titles.get(source)
+    key = fold(title or "")
+    return title, source, [{"source": s, "title": t} for s, t in titles.items() if t and fold(t) != key]
 
 
 def find_title(tree, ld: list[dict], url: str, metas: list[tuple[str, str]] | None = None,
                source: str = "auto") -> str | None:
     """The page's title (see ``choose_title``; measured in ``newspipe eval metadata``)."""
     metas = meta_tags(tree) if metas is None else metas
-    return choose_title(title_candidates(tree, ld, metas), _site_names(url, ld, metas), source)[0]
-
-
-def title_variants(candidates: dict[str, str], sites: list[str], title: str | None) -> list[dict]:
-    """Every other source's headline, as ``choose_title`` gives it, where its wording differs
-    from the title: analysts compare how an outlet re-headlined a story for search and social."""
-    out = []
-    for source in candidates:
-        text = choose_title(candidates, sites, source)[0]
-        if text and fold(text) != fold(title or ""):
-            out.append({"source": source, "title": text})
-    return out
+    return choose_title(page_titles(title_candidates(tree, ld, metas), _site_names(url, ld, metas)), source)[0]
 
 
 @functools.lru_cache(maxsize=8)
@@ -413,10 +408,9 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
     if doc.published_at is None and settings.text_date_search:
         doc.published_at, doc.date_source = _text_date(url, tree, [titles.get("og", ""), titles.get("title-tag", "")])
     doc.language = _declared_language(tree, metas, ld)
-    sites = _site_names(url, ld, metas)
     ld_authors = clean_authors([n for a in ld for n in _names(a.get("author"))])
-    doc.title, doc.title_source = choose_title(titles, sites, settings.title_source)
-    doc.title_variants = title_variants(titles, sites, doc.title)
+    doc.title, doc.title_source, doc.title_variants = choose_title(
+        page_titles(titles, _site_names(url, ld, metas)), settings.title_source)
     doc.authors = ld_authors or clean_authors(_markup_authors(tree, metas) or _byline_authors(tree))
     ld_site = next((_names(a.get("publisher"))[0] for a in ld if _names(a.get("publisher"))), None)
     signals = page_signals(tree, ld)
@@ -459,10 +453,12 @@ def clean_authors(names: list[str]) -> list[str]:
     """Names once each, "By " dropped, "A und B" split, a trailing short code cut. An
     outlet credited as its own author stays: outlets credit desk and agency copy that way."""
     out: list[str] = []
+    seen: set[str] = set()
     for raw in names:
         for name in _AND.split(_BY.sub("", raw.strip())):
             name = _INITIALS.sub("", name).strip()
-            if name and fold(name) not in {fold(n) for n in out}:
+            if name and fold(name) not in seen:
+                seen.add(fold(name))
                 out.append(name)
     return out
 

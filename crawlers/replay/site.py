@@ -177,7 +177,7 @@ def _ru_date(d: datetime) -> str:
     return f"{d.day} {months[d.month - 1]} {d.year}, {d:%H:%M}"
 
 
-def seo_headline(a: DemoArticle, style: OutletStyle) -> str:
+def _seo_headline(a: DemoArticle, style: OutletStyle) -> str:
     """Euro Courier writes a search-engine headline into its JSON-LD (and its registry
     entry says ``title_source: og``); the others repeat the printed one."""
     return f"Explained: {a.title}" if style.name == "euro-courier" else a.title
@@ -201,7 +201,7 @@ def _render_article(a: DemoArticle, style: OutletStyle, related: list[DemoArticl
     byline = ""
     dateline = ""
     if style.name in ("levant-wire", "mashriq-aggregator", "euro-courier"):
-        ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": seo_headline(a, style),
+        ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": _seo_headline(a, style),
               "datePublished": iso,
               "author": {"@type": "Person", "name": a.author}, "inLanguage": a.lang,
               "publisher": {"@type": "Organization", "name": style.title}, "mainEntityOfPage": url}
