@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crawlers.items import KNOWN_GLOB
 from crawlers.sources import Outlet, SourcesError, load_sources, select_outlets
@@ -112,6 +113,13 @@ def _summarise(name: str, stats: dict) -> OutletCrawl:
     return OutletCrawl(name, status, fetched, known, stats, message)
 
 
+def private_hosts(outlets: list[Outlet]) -> list[str]:
+    """Hosts the resolver may answer with a private address: outlet proxies and ``local`` outlets."""
+    hosts = {urlsplit(o.proxy).hostname for o in outlets if o.proxy}
+    hosts |= {urlsplit(f"http://{d}").hostname for o in outlets if o.local for d in o.domains}
+    return sorted(h.lower() for h in hosts if h)
+
+
 def _shard_stats_file(raw_dir: Path, outlet: str, shard: tuple[int, int]) -> Path:
     return raw_dir / "_stats" / f"{outlet}.shard-{shard[0]}-of-{shard[1]}.json"
 
@@ -132,6 +140,7 @@ def crawl_in_this_process(outlets: list[Outlet], since: datetime, until: datetim
 
     base = Settings()
     base.setmodule(default_settings, priority="project")
+    base.set("NEWSPIPE_PRIVATE_HOSTS", private_hosts(outlets), priority="project")
     process = CrawlerProcess(base)
     # Scrapy filters log records in its handler; a logger level skips building the
     # two debug records per page that would be dropped anyway
@@ -185,8 +194,10 @@ def run_crawl(sources: str | Path, since: datetime, until: datetime, raw_dir: st
     for o in chosen:
         if data_root is None:
             shutil.rmtree(raw_dir / o.name, ignore_errors=True)
-        for old in [*(raw_dir / o.name).glob(KNOWN_GLOB), *(raw_dir / "_stats").glob(f"{o.name}.*json")]:
-            old.unlink(missing_ok=True)  # listed and counted again by this attempt
+        outlet_dir = raw_dir / o.name
+        for old in [*outlet_dir.glob(KNOWN_GLOB), *(raw_dir / "_stats").glob(f"{o.name}.*json"),
+                    *outlet_dir.glob("*.tmp"), *outlet_dir.glob(".tmp-*")]:
+            old.unlink(missing_ok=True)  # listed and counted again by this attempt; a dead attempt's temp files
     cmd = [sys.executable, "-m", "crawlers.crawl", "--sources", str(sources), "--since", since.isoformat(),
            "--until", until.isoformat(), "--raw-dir", str(raw_dir), "--outlets", ",".join(o.name for o in chosen)]
     if not politeness:

@@ -24,6 +24,7 @@ class Link:
     date: datetime | None = None
     title: str | None = None
     is_sitemap: bool = False  # a child of a sitemap index
+    problem: str = ""         # why this item cannot be used (skipped and counted; the others go on)
 
 
 def _parser() -> etree.XMLParser:
@@ -31,8 +32,9 @@ def _parser() -> etree.XMLParser:
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """ISO 8601 or RFC 822 date to an aware UTC datetime; None when unparseable."""
-    if not value:
+    """ISO 8601 or RFC 822 date to an aware UTC datetime; None when unparseable or out of
+    range (``0001-01-01T00:30+05:00`` has no UTC datetime)."""
+    if not value or not isinstance(value, str):
         return None
     value = value.strip()
     try:
@@ -40,11 +42,14 @@ def parse_date(value: str | None) -> datetime | None:
     except ValueError:
         try:
             d = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
     if d.tzinfo is None:
         d = d.replace(tzinfo=timezone.utc)
-    return d.astimezone(timezone.utc)
+    try:
+        return d.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _local(tag) -> str:
@@ -58,16 +63,33 @@ def _child_text(el, *names: str) -> str | None:
     return None
 
 
+def _json_item(item, n: int) -> Link | None:
+    """One JSON Feed item: None without a URL (the format allows it), a Link with a
+    ``problem`` when malformed."""
+    if not isinstance(item, dict):
+        return Link("", problem=f"item #{n} is not an object")
+    url = item.get("url") or item.get("external_url")
+    if not url:
+        return None
+    if not isinstance(url, str):
+        return Link("", problem=f"item #{n}: url is not a string")
+    title = item.get("title")
+    return Link(url.strip(), parse_date(item.get("date_published")), title if isinstance(title, str) else None)
+
+
 def parse_feed(body: bytes) -> list[Link]:
     """Links of an RSS 2.0, RSS 1.0 (RDF), Atom or JSON feed."""
     text = body.lstrip()
     if text.startswith(b"{"):
         try:
             data = json.loads(body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise DiscoveryError(f"malformed JSON feed: {exc}") from None
-        return [Link(i.get("url") or i.get("external_url"), parse_date(i.get("date_published")), i.get("title"))
-                for i in data.get("items", []) if i.get("url") or i.get("external_url")]
+        items = data.get("items", []) if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise DiscoveryError("malformed JSON feed: no 'items' list")
+        links = [_json_item(i, n) for n, i in enumerate(items, 1)]
+        return [lk for lk in links if lk is not None]
     try:
         root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as exc:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -17,40 +19,65 @@ from crawlers.discovery import parse_date
 from crawlers.state import CrawlState
 
 
+_LEGACY_IPV4 = re.compile(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}", re.I)
+
+
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host names literally, in any form a resolver accepts: ``127.0.0.1``,
+    ``[::1]``, and the legacy IPv4 forms ``2130706433``, ``0x7f000001``, ``127.1``, ``0``."""
+    host = host.strip("[]").rstrip(".")
     try:
-        return ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(host)
     except ValueError:
-        return None
+        pass
+    if _LEGACY_IPV4.fullmatch(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
-def _blocked_address(host: str) -> str | None:
-    """Why a host must not be reached from a public outlet, or None."""
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return "loopback host name"
-    ip = _ip(host)
-    if ip is None:
-        return None
+def blocked_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why an address must not be reached from a public outlet, or None: everything that is
+    not globally routable, and IPv6 forms that tunnel to an IPv4 address (6to4, Teredo,
+    IPv4-mapped) unless that address is itself global."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.sixtofour is not None or ip.teredo is not None:
+            return "6to4 or Teredo tunnel address"
+        if ip.ipv4_mapped is not None:
+            return blocked_ip(ip.ipv4_mapped)
     if ip.is_loopback:
         return "loopback address"
     if ip.is_link_local:
         return "link-local address"
-    if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
-        return "private or reserved address"
+    if not ip.is_global or ip.is_multicast:
+        return "address that is not globally routable"
     return None
 
 
+def _blocked_address(host: str) -> str | None:
+    """Why a host must not be reached from a public outlet, or None (a name that is not an address)."""
+    name = host.lower().rstrip(".")
+    if name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
+        return "loopback host name"
+    ip = _ip(name)
+    return None if ip is None else blocked_ip(ip)
+
+
 class AddressGuardMiddleware:
-    """Refuse requests (redirects included) to loopback, private and link-local
-    addresses, so a hostile link or redirect cannot make us reach internal
-    services. An outlet marked ``local`` may reach exactly its own configured
+    """Refuse requests (redirects included) that are not http(s) or that go to an address
+    that is not globally routable (loopback, private, carrier-grade NAT, link-local,
+    reserved), so a hostile link or redirect cannot make us reach internal services or
+    local files. An outlet marked ``local`` may reach exactly its own configured
     host:port and nothing else private.
 
-    A host name is resolved first (through Scrapy's caching resolver, the one
-    the download then uses) and refused if it resolves to such an address, so
-    a public-looking name pointing inside is caught too. Requests sent through
-    an outlet's proxy are resolved by the proxy, so only their literal
-    addresses are checked here."""
+    A host name is resolved first (through Scrapy's caching resolver, the one the
+    download then uses) and refused if it resolves to such an address or cannot be
+    resolved (fail closed). ``crawlers.resolver.GuardedResolver`` checks again at
+    connection time, so the connection goes to the address that was checked.
+    Requests sent through an outlet's proxy are resolved by the proxy: for them
+    every literal form of an address is checked here."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -63,31 +90,37 @@ class AddressGuardMiddleware:
     def process_request(self, request, spider=None):
         spider = spider or getattr(self.crawler, "spider", None)
         parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            self._refuse(request, f"{parts.scheme or 'no'} scheme, not http(s)", "scheme")
         host = (parts.hostname or "").lower()
+        if not host:
+            self._refuse(request, "no host", "scheme")
         outlet = getattr(spider, "outlet", None) if spider is not None else None
         if outlet is not None and outlet.local and any(parts.netloc.lower() == d for d in outlet.domains):
             return None
         why = _blocked_address(host)
         if why is not None:
             self._refuse(request, why)
-        if host and _ip(host) is None and not (outlet is not None and outlet.proxy) and "proxy" not in request.meta:
+        if _ip(host) is None and not (outlet is not None and outlet.proxy) and "proxy" not in request.meta:
             return self._check_resolved(request, host)  # Scrapy awaits what a middleware returns
         return None
 
     async def _check_resolved(self, request, host: str) -> None:
         from twisted.internet import reactor
+        resolver = reactor.resolver  # the guarded one: its unguarded lookup, so refusals are counted here
+        lookup = getattr(resolver, "lookup", resolver.getHostByName)
         try:
-            address = await maybe_deferred_to_future(reactor.resolve(host))
-        except Exception:  # noqa: BLE001 - the download itself reports the DNS failure
-            return None
+            address = await maybe_deferred_to_future(lookup(host))
+        except Exception as exc:  # noqa: BLE001 - fail closed: an unresolved name is not reached
+            self._refuse(request, f"{host} could not be resolved ({type(exc).__name__})", "unresolved")
         why = _blocked_address(address)
         if why is not None:
             self._refuse(request, f"{host} resolves to {address}, a {why}")
         return None
 
-    def _refuse(self, request, why: str):
+    def _refuse(self, request, why: str, stat: str = "private_address"):
         if self.stats is not None:
-            self.stats.inc_value("newspipe/refused/private_address")
+            self.stats.inc_value(f"newspipe/refused/{stat}")
         raise IgnoreRequest(f"refused {request.url}: {why}")
 
 

@@ -29,6 +29,10 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
 DNS_TIMEOUT = 15
+# every connection's address is checked where it is resolved (crawlers.resolver)
+TWISTED_DNS_RESOLVER = "crawlers.resolver.GuardedResolver"
+# a news crawl speaks http(s) only: no local files, data: URLs, S3 or FTP, wherever a link points
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -70,6 +74,7 @@ NEWSPIPE_SECTION_PAGES = 5         # pagination depth on section, tag and search
 NEWSPIPE_SEARCH_TERMS = {          # what an outlet's site search is asked for, by the outlet's languages
     "en": "Idlib", "fr": "Idlib", "de": "Idlib", "ar": "إدلب", "tr": "İdlib", "ru": "Идлиб", "fa": "ادلب",
 }
+NEWSPIPE_PRIVATE_HOSTS: list[str] = []  # hosts that may resolve inside: local outlets' and proxies' (set per crawl)
 NEWSPIPE_DATA_ROOT = ""            # data root holding _state/crawl/OUTLET.sqlite; empty: no incremental state
 NEWSPIPE_REFETCH = False           # fetch article URLs again even if an earlier crawl stored them
 NEWSPIPE_SHARD = "0/1"             # I/N: this process fetches the articles whose URL hash is I modulo N

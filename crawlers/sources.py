@@ -6,6 +6,7 @@ validated on load and a bad one is reported as ``FILE: outlet 'NAME': field
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 from pipeline.settings import TITLE_SOURCES
 
 DEFAULT_SOURCES = Path(__file__).with_name("sources.yaml")
+MAX_SOURCES_BYTES = 4 * 1024 * 1024  # a registry of a few hundred outlets is ~100 KB
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 _KNOWN_FIELDS = {
@@ -75,6 +77,17 @@ class Outlet:
         d = asdict(self)
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
 
+    def owns(self, netloc: str) -> bool:
+        """Is ``host[:port]`` the outlet's: one of its domains (subdomains included; a domain
+        with a port must match exactly) or the host of one of its configured entry points?"""
+        netloc = netloc.lower()
+        host = netloc.rsplit("@", 1)[-1]
+        host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if any(netloc == d if ":" in d else (host == d or host.endswith("." + d)) for d in self.domains):
+            return True
+        return netloc in {urlsplit(u).netloc.lower() for u in (*self.feeds, *self.sitemaps, *self.sections,
+                                                               self.search) if u}
+
     def is_article_url(self, url: str) -> bool:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -110,12 +123,43 @@ def _str_list(src: str, name: str, raw: dict, fld: str, *, url: bool = False, re
     return tuple(v.strip() for v in value)
 
 
+_MAX_TEXT = 300
+# politeness field -> (type, lowest allowed value, whether the lowest is allowed itself)
+_POLITENESS_RULES = {"download_delay": (float, 0, True), "concurrency": (int, 1, True), "page_budget": (int, 1, True),
+                     "obey_robots": (bool, None, True), "timeout": (float, 0, False),
+                     "max_page_bytes": (int, 1024, True)}
+
+
+def _politeness(src: str, name: str, raw: Any) -> Politeness:
+    """Politeness fields, each of its own type and finite: ``obey_robots: 'false'`` is an error,
+    not true, and ``timeout: .nan`` or ``concurrency: .inf`` never reach a crawl."""
+    if not isinstance(raw, dict):
+        raise _err(src, name, "politeness", "must be a mapping")
+    bad = set(raw) - _POLITENESS_FIELDS
+    if bad:
+        raise _err(src, name, "politeness." + sorted(bad)[0], f"unknown (known: {', '.join(sorted(_POLITENESS_FIELDS))})")
+    values = {}
+    for fld, value in raw.items():
+        kind, low, inclusive = _POLITENESS_RULES[fld]
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise _err(src, name, f"politeness.{fld}", f"must be true or false, got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or (kind is int and value != int(value)):
+            raise _err(src, name, f"politeness.{fld}", f"must be a finite {'whole ' if kind is int else ''}number, "
+                                                       f"got {str(value)[:40]!r}")
+        elif value < low or (value == low and not inclusive):
+            raise _err(src, name, f"politeness.{fld}", f"must be {'>=' if inclusive else '>'} {low}, got {value}")
+        values[fld] = kind(value)
+    return Politeness(**values)
+
+
 def outlet_from_dict(raw: Any, src: str = "<sources>", index: int = 0) -> Outlet:
     """Build and validate one outlet from its mapping in a sources file."""
     if not isinstance(raw, dict):
         raise SourcesError(f"{src}: outlet #{index + 1}: must be a mapping, got {type(raw).__name__}")
     name = raw.get("name")
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise SourcesError(f"{src}: outlet #{index + 1}: field 'name': must match {_NAME_RE.pattern}, got {name!r}")
     unknown = set(raw) - _KNOWN_FIELDS
     if unknown:
@@ -142,26 +186,7 @@ def outlet_from_dict(raw: Any, src: str = "<sources>", index: int = 0) -> Outlet
                 re.compile(p)
             except re.error as exc:
                 raise _err(src, name, fld, f"{p!r} is not a valid regular expression: {exc}") from None
-    pol_raw = raw.get("politeness", {}) or {}
-    if not isinstance(pol_raw, dict):
-        raise _err(src, name, "politeness", "must be a mapping")
-    bad = set(pol_raw) - _POLITENESS_FIELDS
-    if bad:
-        raise _err(src, name, "politeness." + sorted(bad)[0], f"unknown (known: {', '.join(sorted(_POLITENESS_FIELDS))})")
-    try:
-        pol = Politeness(
-            download_delay=float(pol_raw.get("download_delay", Politeness.download_delay)),
-            concurrency=int(pol_raw.get("concurrency", Politeness.concurrency)),
-            page_budget=int(pol_raw.get("page_budget", Politeness.page_budget)),
-            obey_robots=bool(pol_raw.get("obey_robots", Politeness.obey_robots)),
-            timeout=float(pol_raw.get("timeout", Politeness.timeout)),
-            max_page_bytes=int(pol_raw.get("max_page_bytes", Politeness.max_page_bytes)),
-        )
-    except (TypeError, ValueError) as exc:
-        raise _err(src, name, "politeness", str(exc)) from None
-    if pol.download_delay < 0 or pol.concurrency < 1 or pol.page_budget < 1 or pol.timeout <= 0 or pol.max_page_bytes < 1024:
-        raise _err(src, name, "politeness", "download_delay >= 0, concurrency >= 1, page_budget >= 1, timeout > 0 "
-                                            "and max_page_bytes >= 1024 are required")
+    pol = _politeness(src, name, raw.get("politeness", {}) or {})
     proxy = raw.get("proxy", "") or ""
     if proxy and (not isinstance(proxy, str) or urlsplit(proxy).scheme not in ("http", "https")
                   or not urlsplit(proxy).netloc):
@@ -169,6 +194,9 @@ def outlet_from_dict(raw: Any, src: str = "<sources>", index: int = 0) -> Outlet
     local = raw.get("local", False)
     if not isinstance(local, bool):
         raise _err(src, name, "local", "must be true or false")
+    for fld in ("title", "kind", "country"):
+        if not isinstance(raw.get(fld, ""), str) or len(raw.get(fld, "")) > _MAX_TEXT:
+            raise _err(src, name, fld, f"must be a string of at most {_MAX_TEXT} characters")
     title_source = raw.get("title_source", "auto")
     if title_source not in TITLE_SOURCES:
         raise _err(src, name, "title_source", f"{title_source!r} is not one of {', '.join(TITLE_SOURCES)}")
@@ -211,6 +239,8 @@ def load_sources(path: str | Path | None = None) -> list[Outlet]:
     """Load and validate a sources file (the bundled registry by default)."""
     path = Path(path) if path else DEFAULT_SOURCES
     try:
+        if path.stat().st_size > MAX_SOURCES_BYTES:
+            raise SourcesError(f"{path}: sources file over {MAX_SOURCES_BYTES} bytes")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SourcesError(f"{path}: sources file not found") from None
@@ -220,6 +250,8 @@ def load_sources(path: str | Path | None = None) -> list[Outlet]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SourcesError(f"{path}: malformed YAML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise SourcesError(f"{path}: malformed YAML: nested too deeply") from None
     return parse_sources(data, str(path))
 
 
@@ -227,6 +259,7 @@ def select_outlets(outlets: list[Outlet], names: list[str] | None) -> list[Outle
     """Pick outlets by name; an unknown name is an error naming it."""
     if not names:
         return outlets
+    names = list(dict.fromkeys(names))  # "a,a" crawls a once
     by_name = {o.name: o for o in outlets}
     unknown = [n for n in names if n not in by_name]
     if unknown:

@@ -46,6 +46,9 @@ RETRY_DELAY = timedelta(seconds=float(os.environ.get("NEWSPIPE_RETRY_DELAY_SECON
         "dry_run": Param(False, type="boolean", title="Validate and plan only"),
         "politeness": Param(True, type="boolean", title="Obey crawl delays and AutoThrottle"),
         "refetch": Param(False, type="boolean", title="Fetch pages again that earlier runs stored"),
+        "repair": Param(False, type="boolean", title="Replace unreadable partitions",
+                        description="Publish even where a day's stored partition cannot be read; its rows are lost. "
+                                    "Off: such a run fails and names the file."),
     },
 )
 def newspipe_daily():
@@ -58,7 +61,7 @@ def newspipe_daily():
             plan = make_plan(dict(params or {}), data_interval_start, data_interval_end)
         except PlanError as exc:
             raise AirflowFailException(f"bad run parameters: {exc}") from None
-        print(f"window {plan['since']} .. {plan['until']}, {len(plan['outlets'])} outlet(s)")
+        print(f"window {plan['since']} .. {plan['until']}, {len(plan['outlets'])} outlet(s); {'; '.join(plan['notes'])}")
         return plan
 
     @task(retries=0)

@@ -1,4 +1,4 @@
-"""``make airflow``: a local Airflow (``airflow standalone``) for newspipe's DAGs.
+"""``make airflow``: a local Airflow for newspipe's DAGs, on this machine only.
 
 AIRFLOW_HOME is ``.airflow/`` in the project (ignored by git), the DAG folder
 is ``dags/``, examples are off, the metadata DB is SQLite. By default the DAGs
@@ -6,6 +6,13 @@ crawl the bundled mock outlets, served by the replay server this launcher
 starts, so everything works offline; set ``NEWSPIPE_SOURCES`` (a sources file,
 e.g. ``crawlers/sources.yaml``) to crawl real outlets instead. Airflow itself
 is started as a program: nothing here imports it.
+
+It starts what ``airflow standalone`` starts (the database migration, then
+api-server, scheduler, dag-processor and triggerer), with two differences:
+the scheduler and triggerer serve no logs (Airflow binds its log servers to
+every interface; on one machine the API server reads the log files itself),
+and every file is created private to its owner (umask 077: the metadata
+database and the generated admin password are 0600).
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -64,6 +72,35 @@ def airflow_bin() -> str:
     return shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
 
 
+PRIVATE = 0o077  # umask of every Airflow process: files 0600, directories 0700
+COMPONENTS = (["api-server"], ["scheduler", "--skip-serve-logs"], ["dag-processor"],
+              ["triggerer", "--skip-serve-logs"])
+
+
+def start_airflow(env: dict[str, str], log=None) -> list[subprocess.Popen]:
+    """Migrate the metadata database, then start each component in a process group of its own."""
+    home = Path(env["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)
+    subprocess.run([airflow_bin(), "db", "migrate"], env=env, stdout=log, stderr=subprocess.STDOUT, check=True,
+                   umask=PRIVATE)
+    return [subprocess.Popen([airflow_bin(), *cmd], env=env, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True, umask=PRIVATE) for cmd in COMPONENTS]
+
+
+def stop_airflow(procs: list[subprocess.Popen], timeout: float = 60) -> None:
+    """SIGTERM to every component's process group, SIGKILL to what is left after ``timeout``."""
+    for p in procs:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
 def main() -> int:
     home = Path(os.environ.get("AIRFLOW_HOME_DIR", ROOT / ".airflow"))
     home.mkdir(parents=True, exist_ok=True)
@@ -79,21 +116,24 @@ def main() -> int:
         print(f"replay outlets served at {server.address}; DAGs crawl them (set NEWSPIPE_SOURCES for real outlets)")
     print(f"Airflow UI: http://127.0.0.1:{port}  (user admin, password in {home}/simple_auth_manager_passwords.json.generated)")
     print(f"AIRFLOW_HOME={home}  DAGs: {ROOT / 'dags'}  data: {data}")
-    proc = subprocess.Popen([airflow_bin(), "standalone"], env=airflow_env(home, port, sources, data),
-                            start_new_session=True)
-
-    def stop(*_):  # take every Airflow process down with us, not only the first
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
+    procs = start_airflow(airflow_env(home, port, sources, data))
+    print("started: " + ", ".join(f"{cmd[0]} (pid {p.pid})" for cmd, p in zip(COMPONENTS, procs)))
+    def stop(*_):
+        raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        return proc.wait()
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+        failed = [f"{cmd[0]} exited {p.returncode}" for cmd, p in zip(COMPONENTS, procs) if p.poll() is not None]
+        print("airflow stopped: " + ", ".join(failed), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        stop()
-        return proc.wait()
+        print("stopping airflow ...")
+        return 0  # a stop asked for (Ctrl-C, SIGTERM) is a clean exit
     finally:
-        stop()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM (make, timeout) must not cut the stop short
+        stop_airflow(procs)
         if server is not None:
             server.stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from datetime import datetime, timezone
 
 from crawlers.sources import SourcesError, load_sources
@@ -15,9 +16,9 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_SOME_FAILED = 0, 2, 3
 def _date(value: str) -> datetime:
     try:
         d = datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
-    return d.replace(tzinfo=timezone.utc) if d.tzinfo is None else d.astimezone(timezone.utc)
+        return d.replace(tzinfo=timezone.utc) if d.tzinfo is None else d.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD) in range") from None
 
 
 def _positive(value: str) -> int:
@@ -59,7 +60,9 @@ def cmd_run(args) -> int:
     outlets = [o for o in (args.outlets or "").split(",") if o]
     report = run(args.sources, args.since, args.until, args.data, outlets=outlets or None,
                  politeness=not args.no_politeness, workers=args.workers, refetch=args.refetch,
-                 crawl_processes=args.crawl_processes)
+                 crawl_processes=args.crawl_processes, repair=args.repair)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     for c in report.crawls:
         if c.status != "ok":
             print(f"{c.status}: {c.message}", file=sys.stderr)
@@ -133,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fetch article pages again even if an earlier crawl stored them (default: incremental)")
     p.add_argument("--crawl-processes", type=_positive, default=1,
                    help="crawl processes sharing each outlet's articles (more cores; politeness is shared out)")
+    p.add_argument("--repair", action="store_true",
+                   help="replace a day whose stored partition cannot be read (its rows are lost); "
+                        "without it such a run stops and names the file")
     p.add_argument("--workers", type=int, default=None)
     p.set_defaults(func=cmd_run)
 
@@ -176,16 +182,29 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _one_line_warnings() -> None:
+    """Warnings (a file a reader passed over) as one line each, not Python's two with a source line."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"warning: {message}", file=file or sys.stderr)
+    warnings.showwarning = show
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _one_line_warnings()
     from pipeline.dedup import DedupError
+    from pipeline.run import WindowError
     from storage.dataset import StorageError
     from storage.locks import LockedError
     try:
         return args.func(args)
-    except (SourcesError, DedupError, StorageError, LockedError, FileNotFoundError) as exc:
+    except (SourcesError, DedupError, StorageError, LockedError, WindowError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # a missing file, a read-only or full data directory
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"error:{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

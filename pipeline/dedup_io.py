@@ -28,14 +28,7 @@ def read_input(path: str | Path) -> pd.DataFrame:
         raise DedupError(f"{path}: input file not found")
     try:
         if path.suffix in (".jsonl", ".json", ".ndjson"):
-            rows = []
-            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if line.strip():
-                    try:
-                        rows.append(json.loads(line))
-                    except ValueError as exc:
-                        raise DedupError(f"{path}:{n}: not a JSON object: {exc}") from None
-            df = pd.DataFrame(rows)
+            df = pd.DataFrame(_json_lines(path))
         else:
             df = pq.read_table(path).to_pandas()
     except (OSError, pa.ArrowInvalid) as exc:
@@ -46,10 +39,31 @@ def read_input(path: str | Path) -> pd.DataFrame:
     return df
 
 
+def _json_lines(path: Path) -> list[dict]:
+    """The objects of a JSON-lines file; a line that is not UTF-8 or not an object is an error naming it."""
+    rows = []
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise DedupError(f"{path}:{n}: not UTF-8 text: {exc}") from None
+            except (ValueError, RecursionError) as exc:
+                raise DedupError(f"{path}:{n}: not a JSON object: {exc}") from None
+            if not isinstance(row, dict):
+                raise DedupError(f"{path}:{n}: not a JSON object but {type(row).__name__}")
+            rows.append(row)
+    return rows
+
+
 def to_docs(df: pd.DataFrame, source: str = "input") -> list[DedupDoc]:
     docs = []
     for n, r in enumerate(df.itertuples(index=False), 1):
         raw_date = r.published_at
+        if isinstance(raw_date, (dict, list)):
+            raise DedupError(f"{source}: row {n}: published_at is not a date: {str(raw_date)[:60]}")
         if isinstance(raw_date, pd.Timestamp):
             date = None if pd.isna(raw_date) else raw_date.to_pydatetime()
             if date is not None and date.tzinfo is None:

@@ -5,6 +5,8 @@ runs the same ``pipeline.run.run`` as production and prints a summary.
 """
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,10 +23,14 @@ DEMO_UNTIL = datetime(2020, 10, 8, tzinfo=timezone.utc)
 def run_demo(data: str | Path = "data", workers: int | None = None) -> RunReport:
     """``data`` is a directory or a filesystem URI (the crawl's working files stay local)."""
     with ReplayServer() as server:
-        sources = work_dir(data) / "_state" / "replay-sources.yaml"
+        # each demo its own file: two demos on one data directory have servers on different ports
+        sources = work_dir(data) / "_state" / f"replay-sources-{os.getpid()}-{uuid.uuid4().hex[:6]}.yaml"
         sources.parent.mkdir(parents=True, exist_ok=True)
         sources.write_text(yaml.safe_dump(server.sources_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
-        return run(sources, DEMO_SINCE, DEMO_UNTIL, data, workers=workers, politeness=False)
+        try:
+            return run(sources, DEMO_SINCE, DEMO_UNTIL, data, workers=workers, politeness=False)
+        finally:
+            sources.unlink(missing_ok=True)
 
 
 def summary(report: RunReport) -> str:
@@ -39,7 +45,7 @@ def summary(report: RunReport) -> str:
               f"duplicate clusters: {report.clusters} ({report.duplicates} copies, {report.cross_posts} cross-posts "
               f"from another outlet); history: {report.articles_total} articles",
               f"LSH: {report.lsh.get('bands')} bands x {report.lsh.get('rows')} rows over {report.lsh.get('num_perm')} permutations"]
-    problems = [c.message for c in report.crawls if c.status != "ok"]
+    problems = report.notes + [c.message for c in report.crawls if c.status != "ok"]
     if problems:
         lines += ["", "problems:"] + [f"  {m}" for m in problems]
     where = report.data if "://" in report.data else Path(report.data).resolve()

@@ -26,6 +26,7 @@ from lxml import etree
 from crawlers.discovery import parse_date
 from crawlers.urls import canonicalize
 from pipeline.settings import ExtractSettings
+from pipeline.timelimit import TooSlow, time_limit
 from pipeline.text_cleanup import clean_text, fold, page_links
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
@@ -73,10 +74,15 @@ def _looks_binary(data: bytes) -> bool:
     return ctrl / len(head) > 0.1
 
 
-def _walk_ld(node, out: list[dict]) -> None:
+_MAX_LD_DEPTH = 16  # JSON-LD nests a few levels; a page nesting hundreds is hostile, not richer
+
+
+def _walk_ld(node, out: list[dict], depth: int = 0) -> None:
+    if depth > _MAX_LD_DEPTH:
+        return
     if isinstance(node, list):
         for n in node:
-            _walk_ld(n, out)
+            _walk_ld(n, out, depth + 1)
     elif isinstance(node, dict):
         types = node.get("@type", [])
         types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
@@ -84,7 +90,7 @@ def _walk_ld(node, out: list[dict]) -> None:
             out.append(node)
         for key in ("@graph", "mainEntity", "itemListElement"):
             if key in node:
-                _walk_ld(node[key], out)
+                _walk_ld(node[key], out, depth + 1)
 
 
 def _ld_articles(tree) -> list[dict]:
@@ -102,13 +108,15 @@ def _ld_articles(tree) -> list[dict]:
     return found
 
 
-def _names(value) -> list[str]:
+def _names(value, depth: int = 0) -> list[str]:
+    if depth > _MAX_LD_DEPTH:
+        return []
     if isinstance(value, str):
         return [v.strip() for v in re.split(r"\s*(?:;|,| and | & )\s*", value) if v.strip()]
     if isinstance(value, dict):
-        return _names(value.get("name", ""))
+        return _names(value.get("name", ""), depth + 1)
     if isinstance(value, list):
-        return [n for v in value for n in _names(v)]
+        return [n for v in value for n in _names(v, depth + 1)]
     return []
 
 
@@ -375,8 +383,28 @@ def normalize_text(text: str) -> str:
 
 def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
             settings: ExtractSettings | None = None) -> Document:
-    """Extract one page. Never raises for bad input: a non-article gets a verdict and a reason."""
+    """Extract one page. Never raises: a non-article gets a verdict and a reason, a page that
+    takes longer than ``settings.max_seconds`` is ``too_slow``, and any failure on a crafted
+    page is that page's ``error`` (with the reason), never its batch's."""
     settings = settings or ExtractSettings()
+    try:
+        with time_limit(settings.max_seconds):
+            return _extract(html, url, listed_at, settings)
+    except TooSlow:
+        return _failed(url, "too_slow", f"extraction took over max_seconds {settings.max_seconds}")
+    except Exception as exc:  # noqa: BLE001 - one crafted page must not stop a batch
+        return _failed(url, "error", f"{type(exc).__name__}: {str(exc)[:300]}")
+
+
+def _failed(url: str, verdict: str, reason: str) -> Document:
+    try:
+        canonical = canonicalize(url)
+    except ValueError:
+        canonical = url
+    return Document(url=url, canonical_url=canonical, verdict=verdict, reason=reason)
+
+
+def _extract(html: bytes | str, url: str, listed_at: datetime | None, settings: ExtractSettings) -> Document:
     doc = Document(url=url, canonical_url=canonicalize(url))
     data = html.encode("utf-8") if isinstance(html, str) else (html or b"")
     if not data.strip():
@@ -400,8 +428,11 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
     for el in tree.xpath('//link[@rel="canonical"][@href]'):
         href = el.get("href").strip()
         if href.startswith(("http://", "https://")):
-            doc.canonical_url = canonicalize(href)
-            break
+            try:
+                doc.canonical_url = canonicalize(href)
+                break
+            except ValueError:  # "http://a:99999999/", "http://[::1": not a URL; the page's own stays
+                continue
     metas = meta_tags(tree)
     doc.published_at, doc.date_source, doc.modified_at = _find_dates(tree, metas, ld, listed_at)
     titles = title_candidates(tree, ld, metas)
@@ -438,8 +469,6 @@ def extract(html: bytes | str, url: str, *, listed_at: datetime | None = None,
 
 
 _LIST_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
-_CLASSES_AND_IDS = etree.XPath("//@class | //@id", smart_strings=False)  # cheaper than contains() on every element
-_LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 _ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
 _PAYWALL_MARKERS = re.compile(r"paywall|subscriber[-_ ]only|premium[-_ ]content|metered[-_ ]content|piano-?offer", re.I)
 
@@ -502,13 +531,16 @@ def page_signals(tree, ld: list[dict]) -> PageSignals:
     types = {str(t).lower() for node in tree.xpath('//script[@type="application/ld+json"]/text()')
              for t in re.findall(r'"@type"\s*:\s*"([^"]+)"', node)}
     listed = sorted(types & _LIST_TYPES) if not types & (ARTICLE_TYPES - {"webpage"}) else []
+    # element walks, not XPath unions or `//a//text()`: libxml2 merges node sets with a
+    # duplicate check per node, which made these two lines quadratic on link-heavy pages
+    marks = "\n".join(v for el in tree.iter(etree.Element) for v in (el.get("class"), el.get("id")) if v)
     paywall = any(str(a.get("isAccessibleForFree")).lower() == "false" for a in ld if "isAccessibleForFree" in a) or \
-        _PAYWALL_MARKERS.search("\n".join(_CLASSES_AND_IDS(tree))) is not None
+        _PAYWALL_MARKERS.search(marks) is not None
     body = tree.find("body")
     share = 0.0
     if body is not None:
         total = len(" ".join(_ALL_TEXT(body)).split())
-        linked = len(" ".join(_LINK_TEXT(body)).split())
+        linked = sum(len(" ".join(a.itertext()).split()) for a in body.iter("a"))
         share = linked / total if total > 200 else 0.0
     return PageSignals(listed[0] if listed else None, paywall, share)
 

@@ -47,6 +47,7 @@ class Plan:
     dry_run: bool = False
     politeness: bool = True
     refetch: bool = False
+    repair: bool = False
     notes: list[str] = field(default_factory=list)
 
     def window(self) -> tuple[datetime, datetime]:
@@ -61,7 +62,10 @@ def _as_utc(value, name: str) -> datetime:
             d = datetime.fromisoformat(str(value))
         except ValueError:
             raise PlanError(f"param '{name}': {value!r} is not an ISO 8601 date or time") from None
-    return d.replace(tzinfo=timezone.utc) if d.tzinfo is None else d.astimezone(timezone.utc)
+    try:
+        return d.replace(tzinfo=timezone.utc) if d.tzinfo is None else d.astimezone(timezone.utc)
+    except OverflowError:
+        raise PlanError(f"param '{name}': {value!r} is out of range") from None
 
 
 def make_plan(params: dict | None, interval_start, interval_end, *, sources: str | None = None,
@@ -69,25 +73,33 @@ def make_plan(params: dict | None, interval_start, interval_end, *, sources: str
     """Validate run parameters against the registry and fix the window.
 
     ``params``: ``outlets`` (list, empty = all), ``since``/``until`` (override
-    the data interval), ``reextract``, ``dry_run``, ``politeness``, ``refetch``.
+    the data interval), ``reextract``, ``dry_run``, ``politeness``, ``refetch``,
+    ``repair``. The window is aligned to whole UTC days (a manual trigger at
+    14:37 covers the two days it touches, each in full), and the plan's notes
+    say so.
     """
+    from pipeline.run import WindowError, align_window, window_note
     if params is not None and not isinstance(params, dict):
         raise PlanError(f"run conf must be a mapping, got {type(params).__name__}")
     params = {k: v for k, v in (params or {}).items() if v is not None}
-    known = {"outlets", "since", "until", "reextract", "dry_run", "politeness", "refetch"}
+    flags = ("reextract", "dry_run", "politeness", "refetch", "repair")
+    known = {"outlets", "since", "until", *flags}
     unknown = sorted(set(params) - known)
     if unknown:
         raise PlanError(f"unknown param(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     since = _as_utc(params.get("since") or interval_start, "since")
     until = _as_utc(params.get("until") or interval_end, "until")
-    if since >= until:
-        raise PlanError(f"window start {since.isoformat()} is not before its end {until.isoformat()}")
+    try:
+        note = window_note(since, until)
+        since, until = align_window(since, until)
+    except WindowError as exc:
+        raise PlanError(str(exc)) from None
     outlets = params.get("outlets") or []
     if isinstance(outlets, str):
         outlets = [o.strip() for o in outlets.split(",") if o.strip()]
     if not isinstance(outlets, list) or not all(isinstance(o, str) for o in outlets):
         raise PlanError(f"param 'outlets' must be a list of outlet names, got {outlets!r}")
-    for flag in ("reextract", "dry_run", "politeness", "refetch"):
+    for flag in flags:
         if flag in params and not isinstance(params[flag], bool):
             raise PlanError(f"param '{flag}' must be true or false, got {params[flag]!r}")
     sources = sources or sources_path()
@@ -97,18 +109,22 @@ def make_plan(params: dict | None, interval_start, interval_end, *, sources: str
         raise PlanError(str(exc)) from None
     plan = Plan(since.isoformat(), until.isoformat(), [o.name for o in chosen], str(sources), data or data_root(),
                 reextract=params.get("reextract", False), dry_run=params.get("dry_run", False),
-                politeness=params.get("politeness", True), refetch=params.get("refetch", False))
+                politeness=params.get("politeness", True), refetch=params.get("refetch", False),
+                repair=params.get("repair", False))
     plan.notes.append("all outlets" if not outlets else f"outlets: {', '.join(plan.outlets)}")
+    if note:
+        plan.notes.append(note)
     return asdict(plan)
 
 
 def crawl_outlet(plan: dict, outlet: str) -> dict:
     """Crawl one outlet of the plan in a child process; raise ``OutletFailed`` if nothing could be fetched."""
-    from pipeline.run import crawl_stage
+    from pipeline.run import check_days_free, crawl_stage
     p = Plan(**plan)
     if p.dry_run or p.reextract:
         return {"outlet": outlet, "status": "skipped", "reason": "dry run" if p.dry_run else "re-extraction"}
     since, until = p.window()
+    check_days_free(p.data, since, until)  # another run publishing these days: refused before crawling
     [res] = crawl_stage(p.sources, since, until, p.data, [outlet], p.politeness, refetch=p.refetch)
     if res.status == "failed":
         raise OutletFailed(res.message)
@@ -125,7 +141,8 @@ def publish(plan: dict, run_id: str | None = None) -> dict:
         return {"dry_run": True, "plan": plan}
     since, until = p.window()
     all_outlets = len(p.outlets) == len(load_sources(p.sources))
-    report = publish_stage(p.sources, since, until, p.data, outlets=None if all_outlets else p.outlets, run_id=run_id)
+    report = publish_stage(p.sources, since, until, p.data, outlets=None if all_outlets else p.outlets, run_id=run_id,
+                           repair=p.repair)
     return {"run_id": report.run_id, "data": p.data, "articles": sum(report.kept.values()),
             "relevant": sum(report.relevant.values()), "clusters": report.clusters,
             "failed_outlets": [c.outlet for c in report.crawls if c.status == "failed"],

@@ -2,9 +2,11 @@
 
 A run owns the days of its window ``[since, until)``: it replaces exactly
 those partitions of ``articles``, ``signatures`` and ``crawl_stats`` and
-leaves every other day alone, so a rerun or a backfill is idempotent. An
-article belongs to the UTC day it was published; one without a date, or
-dated outside the window, belongs to the window's first day. Clusters span
+leaves every other day alone, so a rerun or a backfill is idempotent. A
+window is always whole UTC days (``align_window``): a run that collected
+only part of a day must not replace that day with the part. An article
+belongs to the UTC day it was published; one without a date, or dated
+outside the window, belongs to the window's first day. Clusters span
 days, so they are recomputed over the whole history after every run (from
 stored signatures, so old articles are not signed again) and the result does
 not depend on the order in which days were run.
@@ -32,11 +34,52 @@ from pipeline.minhash import MinHasher, SignatureScheme
 from pipeline.process import Article, Rejected, build_articles, outlet_settings
 from pipeline.settings import DedupSettings
 from pipeline.shingles import shingle_texts
-from storage.dataset import StorageError, partition_files, read_table, replace_partitions, to_table, write_file
+from pipeline.settings import MAX_WINDOW_DAYS
+from storage.dataset import (StorageError, partition_files, read_table, replace_partitions, to_table, warn,
+                             write_file)
 from storage.fs import Root, open_root, work_dir
-from storage.locks import exclusive, partition_locks
+from storage.locks import ensure_unlocked, exclusive, partition_locks
 
 STATE_DIR = "_state"
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)  # before any web news archive
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+
+
+class WindowError(ValueError):
+    """A window that cannot be run: backwards, too long, or out of range."""
+
+
+def align_window(since: datetime, until: datetime) -> tuple[datetime, datetime]:
+    """The whole UTC days covering ``[since, until)``, checked.
+
+    A run replaces whole day partitions, so it must collect whole days: a
+    window of 14:37 to 14:37 the next day becomes the two days it touches.
+    Raises ``WindowError`` for a window that ends before it starts, lies
+    outside 1990-2200, or spans more than ``MAX_WINDOW_DAYS`` days.
+    """
+    since, until = since.astimezone(timezone.utc), until.astimezone(timezone.utc)
+    if since >= until:
+        raise WindowError(f"window start {since.isoformat()} is not before its end {until.isoformat()}")
+    if since < EARLIEST or until > LATEST:
+        raise WindowError(f"window {since:%Y-%m-%d} .. {until:%Y-%m-%d} lies outside "
+                          f"{EARLIEST:%Y-%m-%d} .. {LATEST:%Y-%m-%d}")
+    start = since.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = until.replace(hour=0, minute=0, second=0, microsecond=0)
+    if end < until:
+        end += timedelta(days=1)
+    if (end - start).days > MAX_WINDOW_DAYS:
+        raise WindowError(f"window {start:%Y-%m-%d} .. {end:%Y-%m-%d} spans {(end - start).days} days, more than "
+                          f"{MAX_WINDOW_DAYS}: run it in parts (a backfill runs one day at a time)")
+    return start, end
+
+
+def window_note(since: datetime, until: datetime) -> str | None:
+    """What alignment changed, for the run's report; None when the window was whole days."""
+    start, end = align_window(since, until)
+    if (start, end) == (since.astimezone(timezone.utc), until.astimezone(timezone.utc)):
+        return None
+    return (f"window {since.isoformat()} .. {until.isoformat()} aligned to whole UTC days "
+            f"{start:%Y-%m-%d} .. {end:%Y-%m-%d} (until excluded): a run replaces whole days")
 
 
 @dataclass
@@ -54,6 +97,7 @@ class RunReport:
     duplicates: int = 0
     cross_posts: int = 0
     lsh: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -91,9 +135,12 @@ def read_raw_pages(outlet_dir: Path, data_root: Path | None = None) -> list[dict
         rows.extend(_read_raw_file(f))
     refs: dict[str, dict[str, dict]] = defaultdict(dict)
     for known in sorted(outlet_dir.glob(KNOWN_GLOB)) if data_root is not None else []:
-        for line in known.read_text(encoding="utf-8").splitlines():
-            ref = json.loads(line)
-            refs[ref["raw_file"]][ref["url"]] = ref
+        for n, line in enumerate(known.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                ref = json.loads(line)
+                refs[safe_raw_path(ref["raw_file"])][ref["url"]] = ref
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StorageError(f"{known}:{n}: bad stored-page reference: {exc}") from None
     read = {f.resolve() for f in own}
     for rel, wanted in refs.items():
         if (Path(data_root) / rel).resolve() in read:  # a retry's refs into its own window: already read
@@ -120,6 +167,16 @@ def _read_raw_file(path: Path, urls: set[str] | None = None) -> list[dict]:
     return table.to_pylist()
 
 
+def safe_raw_path(rel: str) -> str:
+    """A raw-page file named by crawl state, checked to lie under the work directory's ``raw/``:
+    a state file must not make a reader open any other file."""
+    parts = Path(rel).parts
+    if not isinstance(rel, str) or Path(rel).is_absolute() or ".." in parts or parts[:1] != ("raw",) \
+            or not rel.endswith(".parquet"):
+        raise ValueError(f"{rel!r} is not a raw page file under raw/")
+    return rel
+
+
 def _load_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -129,8 +186,8 @@ def _load_json(path: Path) -> dict:
 
 def _save_json(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")  # concurrent writers never share one
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str), encoding="utf-8")
     tmp.replace(path)
 
 
@@ -165,7 +222,11 @@ def _stored_signatures(root: Root, scheme: SignatureScheme) -> dict[tuple[str, s
     out: dict[tuple[str, str], np.ndarray] = {}
     for files in partition_files(root, "signatures").values():  # recovers an interrupted swap first
         for f in files:
-            pf = pq.ParquetFile(f, filesystem=root.fs)  # one footer read for the scheme and the rows
+            try:
+                pf = pq.ParquetFile(f, filesystem=root.fs)  # one footer read for the scheme and the rows
+            except (OSError, pa.ArrowInvalid) as exc:  # its articles are signed again
+                warn(f"{root.display(f)}: unreadable signatures file, passed over: {str(exc).splitlines()[0]}")
+                continue
             stored = SignatureScheme.from_metadata(pf.schema_arrow.metadata or {})
             if stored != scheme:
                 raise StorageError(
@@ -203,14 +264,16 @@ def recluster(data: str | Path | Root, settings: DedupSettings | None = None,
 
 def raw_dir_for(data: str | Path | Root, since: datetime, until: datetime) -> Path:
     """Raw pages of one window (in the local work directory): re-extraction reads them."""
+    since, until = align_window(since, until)
     return work_dir(data) / "raw" / f"{since:%Y-%m-%dT%H%M}_{until:%Y-%m-%dT%H%M}"
 
 
 def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path,
                 outlets: list[str] | None = None, politeness: bool = True,
                 timeout: float | None = None, refetch: bool = False, processes: int = 1) -> list[OutletCrawl]:
-    """Crawl outlets of the window into its raw directory (in ``processes`` child processes),
-    incrementally: pages stored by earlier crawls are not fetched again unless ``refetch``."""
+    """Crawl outlets of the window (whole days) into its raw directory (in ``processes`` child
+    processes), incrementally: pages stored by earlier crawls are not fetched again unless ``refetch``."""
+    since, until = align_window(since, until)
     return run_crawl(sources or DEFAULT_SOURCES, since, until, raw_dir_for(data, since, until), outlets,
                      politeness, timeout=timeout, data_root=work_dir(data), refetch=refetch, processes=processes)
 
@@ -225,20 +288,32 @@ def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: lis
     return out
 
 
+def day_locks(since: datetime, until: datetime) -> list[str]:
+    return [f"date={d}" for d in window_days(since, until)]
+
+
 def publish_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path | Root, *,
                   outlets: list[str] | None = None, run_id: str | None = None, workers: int | None = None,
-                  settings: DedupSettings | None = None, storage_config: dict | None = None) -> RunReport:
+                  settings: DedupSettings | None = None, storage_config: dict | None = None,
+                  repair: bool = False, locked: bool = False) -> RunReport:
     """Extract the window's raw pages, publish its days and recluster the history.
 
     Reads only what the crawl stage stored, so it also re-extracts a window
     without refetching anything. ``data`` is a directory or a filesystem URI;
-    state, locks and raw pages stay in the local work directory.
+    state, locks and raw pages stay in the local work directory. An outlet
+    whose crawl failed, or that listed no article this time while the window
+    holds published ones, keeps its published rows. A partition that cannot
+    be read is never replaced (``StorageError`` names it) unless ``repair``.
+    ``locked``: the caller already holds the window's day locks.
     """
+    note = window_note(since, until)
+    since, until = align_window(since, until)
     root, work = open_root(data), work_dir(data)
     settings = settings or DedupSettings()
     registry = load_sources(sources)
     chosen = [o.name for o in select_outlets(registry, outlets)]
-    report = RunReport(run_id or new_run_id(), since, until, str(data), crawls=read_crawls(data, since, until, chosen))
+    report = RunReport(run_id or new_run_id(), since, until, str(data), crawls=read_crawls(data, since, until, chosen),
+                       notes=[note] if note else [])
     raw = raw_dir_for(data, since, until)
     pages = [p for name in chosen for p in read_raw_pages(raw / name, work)]
     articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(work),
@@ -246,10 +321,11 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     report.kept = dict(Counter(a.outlet for a in articles))
     report.relevant = dict(Counter(a.outlet for a in articles if a.relevant))
     report.rejected = dict(Counter(r.outlet for r in rejected))
-    # outlets this run did not collect (not chosen, or their crawl failed) keep what earlier runs stored
-    collected = {c.outlet for c in report.crawls if c.status != "failed"}
-    with partition_locks(work, [f"date={d}" for d in window_days(since, until)], f"run {report.run_id}"):
-        publish_articles(root, _keep_uncollected(root, articles, since, until, collected), since, until, settings)
+    with partition_locks(work, [] if locked else day_locks(since, until), f"run {report.run_id}"):
+        old = _published(root, since, until, repair)
+        collected = _collected(report, old)
+        publish_articles(root, [a for a in old if a.outlet not in collected]
+                         + [a for a in articles if a.outlet in collected], since, until, settings)
         _write_crawl_stats(root, report, rejected)
     with exclusive(work, "state"):
         save_boilerplate(work, {o: keys | load_boilerplate(work).get(o, set()) for o, keys in learned.items()})
@@ -265,11 +341,34 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     return report
 
 
-def _keep_uncollected(data: Root, articles: list[Article], since: datetime, until: datetime,
-                      collected: set[str]) -> list[Article]:
-    old = read_table(data, "articles", days=window_days(since, until)).to_pylist()
-    kept = [Article(**r) for r in old if r["outlet"] not in collected]
-    return kept + [a for a in articles if a.outlet in collected]
+def _published(root: Root, since: datetime, until: datetime, repair: bool) -> list[Article]:
+    """The window's published articles. An unreadable partition stops the run (replacing it
+    would lose the rows of every outlet this run did not collect) unless ``repair``."""
+    if not repair:
+        try:
+            return [Article(**r) for r in read_table(root, "articles", days=window_days(since, until),
+                                                     strict=True).to_pylist()]
+        except StorageError as exc:
+            raise StorageError(f"{exc}; not replaced, so that no row is lost: move the file away, or rerun "
+                               "with --repair (Airflow param 'repair') to publish without its rows") from None
+    return [Article(**r) for r in read_table(root, "articles", days=window_days(since, until)).to_pylist()]
+
+
+def _collected(report: RunReport, old: list[Article]) -> set[str]:
+    """The outlets whose rows this run replaces: crawled, and not empty-handed where the window
+    holds published rows of theirs (a broken feed must not erase an outlet's days)."""
+    published = Counter(a.outlet for a in old)
+    out = set()
+    for c in report.crawls:
+        if c.status == "failed":
+            continue
+        if c.articles_fetched + c.articles_known == 0 and published[c.outlet]:
+            c.status = "degraded"
+            c.message = (f"outlet '{c.outlet}': listed no article this run although {published[c.outlet]} are "
+                         f"published for the window; those were kept. {c.message}").strip()
+            continue
+        out.add(c.outlet)
+    return out
 
 
 def new_run_id() -> str:
@@ -279,12 +378,25 @@ def new_run_id() -> str:
 def run(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, *,
         outlets: list[str] | None = None, politeness: bool = True, run_id: str | None = None,
         workers: int | None = None, settings: DedupSettings | None = None, timeout: float | None = None,
-        refetch: bool = False, crawl_processes: int = 1) -> RunReport:
-    """Crawl the window and publish its days. Raises SourcesError before any work for bad sources."""
+        refetch: bool = False, crawl_processes: int = 1, repair: bool = False) -> RunReport:
+    """Crawl the window (whole UTC days) and publish its days.
+
+    Raises SourcesError or WindowError before any work, and ``LockedError``
+    before crawling when another run is writing one of the window's days.
+    """
     chosen = [o.name for o in select_outlets(load_sources(sources), outlets)]
-    crawl_stage(sources, since, until, data, chosen, politeness, timeout, refetch, crawl_processes)
-    return publish_stage(sources, since, until, data, outlets=outlets, run_id=run_id, workers=workers,
-                         settings=settings)
+    align_window(since, until)
+    run_id = run_id or new_run_id()
+    with partition_locks(work_dir(data), day_locks(*align_window(since, until)), f"run {run_id}"):
+        crawl_stage(sources, since, until, data, chosen, politeness, timeout, refetch, crawl_processes)
+        return publish_stage(sources, since, until, data, outlets=outlets, run_id=run_id, workers=workers,
+                             settings=settings, repair=repair, locked=True)
+
+
+def check_days_free(data: str | Path, since: datetime, until: datetime) -> None:
+    """Raise ``LockedError`` now if another run is writing one of the window's days, so that
+    a crawl is not done for nothing (the scheduler's crawl tasks call it first)."""
+    ensure_unlocked(work_dir(data), day_locks(*align_window(since, until)))
 
 
 def _write_crawl_stats(data: Root, report: RunReport, rejected: list[Rejected]) -> None:

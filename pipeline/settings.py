@@ -6,6 +6,10 @@ from dataclasses import dataclass
 # where a page's title is read from: an outlet's choice (``title_source`` in the registry)
 TITLE_SOURCES = ("auto", "json-ld", "og", "h1", "title-tag")
 
+# the longest window one run may cover: a run holds a lock per day and keeps the window's raw pages
+# in one place; history is filled one day (or a few) per run, as the scheduler's backfills do
+MAX_WINDOW_DAYS = 400
+
 
 @dataclass(frozen=True)
 class ExtractSettings:
@@ -34,6 +38,7 @@ class ExtractSettings:
     paywall_chars: int = 1500       # a paywall marker with less visible text than this is a "paywalled" stub
     max_link_share: float = 0.6     # pages where more of the words are links (and lines short) are "index" pages
     max_bytes: int = 10 * 1024 * 1024  # larger pages are refused ("too_large") before parsing
+    max_seconds: float | None = 20.0  # a page taking longer is given up ("too_slow"); articles take ~20 ms
     max_tree_size: int | None = 200_000  # trafilatura gives up on trees with more elements
     favor_precision: bool = False   # trafilatura's precision mode (see the table)
     fast: bool = True               # trafilatura without its fallback extractors (see the table)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import signal
 import time
 import uuid
@@ -46,6 +47,64 @@ STALE_SECONDS = float(os.environ.get("NEWSPIPE_SWAP_STALE_SECONDS", 3600))
 
 class StorageError(RuntimeError):
     """A dataset that cannot be read or written; the message names the file."""
+
+
+class StorageWarning(UserWarning):
+    """A file a reader passed over (unreadable, or not part of the table's layout); the rest was read."""
+
+
+def warn(message: str) -> None:
+    warnings.warn(message, StorageWarning, stacklevel=3)
+
+
+# what a table directory may hold: day partitions, and inside them plain file names
+_PARTITION = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
+_FILE_NAME = re.compile(r"[^/\\\x00]+")
+
+
+def partition_day(part: str) -> date | None:
+    """The day of a partition directory name ``date=YYYY-MM-DD``; None for anything else."""
+    m = _PARTITION.fullmatch(part)
+    if not m:
+        return None
+    try:
+        return date.fromisoformat(m[1])
+    except ValueError:
+        return None
+
+
+def _journal_steps(raw: bytes) -> list[dict]:
+    """The steps of a swap journal, each checked against the table's layout: a journal names
+    partitions and file names inside them, never a path (``../../X`` would delete X)."""
+    steps = json.loads(raw)
+    if not isinstance(steps, list):
+        raise ValueError("not a list of steps")
+    for step in steps:
+        if not isinstance(step, dict) or partition_day(str(step.get("part"))) is None:
+            raise ValueError(f"step {step!r} does not name a partition date=YYYY-MM-DD")
+        if not isinstance(step.get("new"), bool):
+            raise ValueError(f"step {step['part']}: 'new' must be true or false")
+        drop = step.get("drop", [])
+        if not isinstance(drop, list) or not all(
+                isinstance(n, str) and _FILE_NAME.fullmatch(n) and n not in (".", "..") for n in drop):
+            raise ValueError(f"step {step['part']}: 'drop' must list file names")
+    return steps
+
+
+def read_journal(root: Root, path: str) -> list[dict] | None:
+    """A swap journal's steps; None (with a warning naming it) when it is corrupt or invalid."""
+    try:
+        raw = root.read_bytes(path)
+    except OSError:
+        if not root.exists(path):  # finished and removed meanwhile (object stores say OSError)
+            raise FileNotFoundError(path) from None
+        raise
+    try:
+        return _journal_steps(raw)
+    except (ValueError, RecursionError) as exc:
+        warn(f"{root.display(path)}: corrupt swap journal ({exc}); its swap is left as it is: "
+             "remove the file and its .new-* directories to keep the previous state")
+        return None
 
 
 def _with_meta(table: pa.Table, extra: dict[str, str] | None = None) -> pa.Table:
@@ -98,6 +157,7 @@ def write_file(root: str | Path | Root, rel: str, table: pa.Table, metadata: dic
     tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{name}"
     _write_parquet(root, _with_meta(table, metadata), tmp)
     root.fs.move(tmp, path)
+    _remove_stale_temp(root, root.listdir(parent))
 
 
 # -- the swap ------------------------------------------------------------------
@@ -125,7 +185,7 @@ def _roll_forward(root: Root, table_dir: str, token: str, steps: list[dict]) -> 
     _failpoint(name, "swapped")
     for step in steps:
         root.delete_dir(f"{table_dir}/.new-{token}-{step['part']}")
-    root.delete_file(f"{table_dir}/.swap-{token}.json")
+    root.delete_file(f"{table_dir}/.swap-{token}.json")  # a no-op when it is already gone
 
 
 def _token(name: str) -> str:
@@ -163,26 +223,56 @@ def recover(root: str | Path | Root, name: str) -> list[pafs.FileInfo]:
     A writer holds ``.swap-TOKEN.lock`` for as long as it writes, so a swap
     still under way is never touched. The journal ``.swap-TOKEN.json`` is the
     commit point: with it the swap is rolled forward, without it the staged
-    ``.new-TOKEN-*`` files are dropped and the previous state stays.
+    ``.new-TOKEN-*`` files are dropped and the previous state stays. A swap
+    whose journal was deleted after some days were moved in (an emptied
+    staging directory shows it, on a local disk) is finished from what is
+    left, with a warning. A corrupt journal is named in a warning and its swap
+    left alone. Temporary files older than ``STALE_SECONDS`` are removed.
     """
     root = open_root(root)
     table_dir = root.path(name)
     entries = root.listdir(table_dir)
     names = [i.base_name for i in entries]
     tokens = sorted({_token(n) for n in names if n.startswith((".new-", ".swap-"))})
-    changed = False
+    changed = _remove_stale_temp(root, entries)
     for token in tokens:
         with _writer_gone(root, table_dir, token) as gone:
             if not gone:
                 continue
-            changed = True
             journal = f"{table_dir}/.swap-{token}.json"
+            staged = [n for n in names if n.startswith(f".new-{token}-")]
             if root.exists(journal):
-                _roll_forward(root, table_dir, token, json.loads(root.read_bytes(journal)))
-            for n in names:
-                if n.startswith(f".new-{token}-"):
-                    root.delete_dir(f"{table_dir}/{n}")
+                steps = read_journal(root, journal)
+                if steps is None:
+                    continue
+                _roll_forward(root, table_dir, token, steps)
+            elif root.local and any(not root.exists(f"{table_dir}/{n}/{PART_FILE}") for n in staged):
+                _finish_orphan(root, table_dir, token, staged)
+            changed = True
+            for n in staged:
+                root.delete_dir(f"{table_dir}/{n}")
     return root.listdir(table_dir) if changed else entries
+
+
+def _finish_orphan(root: Root, table_dir: str, token: str, staged: list[str]) -> None:
+    """Move in what a swap whose journal was deleted mid-way had still to move."""
+    prefix = f".new-{token}-"
+    parts = [n[len(prefix):] for n in staged if partition_day(n[len(prefix):]) is not None]
+    _roll_forward(root, table_dir, token, [{"part": p, "new": True} for p in parts
+                                           if root.exists(_staged(table_dir, token, p))])
+    warn(f"{root.display(table_dir)}: swap {token} lost its journal after it had begun; finished it from its "
+         f"staged files ({', '.join(parts) or 'none left'}); days it was to empty were left as they are")
+
+
+def _remove_stale_temp(root: Root, entries: list[pafs.FileInfo]) -> bool:
+    """Remove ``.tmp-*`` files that crashed writers left (untouched for ``STALE_SECONDS``)."""
+    now, removed = time.time(), False
+    for i in entries:
+        if i.base_name.startswith(".tmp-") and i.type == pafs.FileType.File and i.mtime is not None \
+                and now - i.mtime.timestamp() > STALE_SECONDS:
+            root.delete_file(i.path)
+            removed = True
+    return removed
 
 
 def partition_name(day: date) -> str:
@@ -256,7 +346,7 @@ def partition_files(root: str | Path | Root, name: str, days: list[date] | None 
     wanted = {partition_name(d) for d in days} if days is not None else None
     out: dict[str, list[str]] = {}
     for part, where in _partitions(root, name).items():
-        day = date.fromisoformat(part.split("=", 1)[1])
+        day = partition_day(part)
         if (wanted is not None and part not in wanted) or (first and day < first) or (last and day > last):
             continue  # never listed: a one-month query does not touch the other days
         files = [where] if isinstance(where, str) else [
@@ -270,12 +360,20 @@ def _partitions(root: Root, name: str) -> dict[str, pafs.FileInfo | str]:
     """``{"date=…": live directory, or the staged file of a committed swap}``, sorted, after recovery."""
     table_dir = root.path(name)
     entries = recover(root, name)
-    out: dict[str, pafs.FileInfo | str] = {i.base_name: i for i in entries
-                                           if i.type == pafs.FileType.Directory and i.base_name.startswith("date=")}
+    out: dict[str, pafs.FileInfo | str] = {}
+    for i in entries:
+        if i.type != pafs.FileType.Directory or i.base_name.startswith("."):
+            continue
+        if partition_day(i.base_name) is None:
+            warn(f"{root.display(i.path)}: not a partition of {name} (expected date=YYYY-MM-DD); ignored")
+        else:
+            out[i.base_name] = i
     for journal in (i for i in entries if i.base_name.startswith(".swap-") and i.base_name.endswith(".json")):
         try:
-            steps = json.loads(root.read_bytes(journal.path))
-        except (OSError, ValueError):  # finished and removed meanwhile
+            steps = read_journal(root, journal.path)
+        except FileNotFoundError:  # finished and removed meanwhile
+            continue
+        if steps is None:
             continue
         token = _token(journal.base_name)
         for step in steps:
@@ -304,7 +402,7 @@ def read_table(root: str | Path | Root, name: str, columns: list[str] | None = N
             except StorageError as exc:
                 if strict:
                     raise
-                warnings.warn(str(exc), stacklevel=2)
+                warn(str(exc))
     cols = columns or schema.names
     if not tables:
         return pa.schema([schema.field(c) for c in cols]).empty_table()

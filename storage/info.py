@@ -1,14 +1,48 @@
-"""``newspipe dataset info``: what a data root holds."""
+"""``newspipe dataset info``: what a data root holds.
+
+A file that cannot be read is named on a line of its own and left out of the
+counts; the rest of the dataset is still described.
+"""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from storage.dataset import partition_files
 from storage.fs import Root, open_root, work_dir
 from storage.schema import TABLES
+
+
+def _footers(root: Root, files: list[str], problems: list[str]) -> dict[str, pq.FileMetaData]:
+    """Each readable file's footer (read once); the others named in ``problems``."""
+    out = {}
+    for f in files:
+        try:
+            out[f] = pq.read_metadata(f, filesystem=root.fs)
+        except (OSError, pa.ArrowInvalid) as exc:
+            problems.append(f"  unreadable: {root.display(f)}: {str(exc).splitlines()[0]}")
+    return out
+
+
+def _run_ids(root: Root, path: str) -> list[str]:
+    try:
+        return pq.read_table(path, filesystem=root.fs, columns=["run_id"]).column("run_id").unique().to_pylist()
+    except (OSError, pa.ArrowInvalid):
+        return []
+
+
+def _last_run(root: Root) -> str | None:
+    runs = sorted((work_dir(root) / "_state" / "runs").glob("*.json"))
+    if not runs:
+        return None
+    try:
+        last = json.loads(runs[-1].read_text(encoding="utf-8"))
+        return f"last run: {last['run_id']} ({last['since']} .. {last['until']})"
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"last run: unreadable run journal {runs[-1]}: {exc}"
 
 
 def dataset_info(data: str | Path | Root) -> str:
@@ -20,20 +54,22 @@ def dataset_info(data: str | Path | Root) -> str:
         files = [f for fs in parts.values() for f in fs] or ([single] if root.exists(single) else [])
         if not files:
             continue
-        footers = {f: pq.read_metadata(f, filesystem=root.fs) for f in files}  # each footer read once
+        problems: list[str] = []
+        footers = _footers(root, files, problems)
         rows = sum(m.num_rows for m in footers.values())
         size = sum(root.info(f).size for f in files)
         versions = sorted({(m.metadata or {}).get(b"newspipe.schema_version", b"?").decode() for m in footers.values()})
         lines.append(f"{name}: {len(parts) or 1} partition(s), {len(files)} file(s), {rows} rows, "
-                     f"{size / 1024:.1f} KiB, schema v{','.join(versions)}")
+                     f"{size / 1024:.1f} KiB, schema v{','.join(versions) or '?'}")
+        lines += problems
         if name == "articles":
             for part, pfiles in parts.items():
-                runs = [r for f in pfiles for r in pq.read_table(f, filesystem=root.fs, columns=["run_id"])
-                        .column("run_id").unique().to_pylist() if r]
-                n = sum(footers[f].num_rows for f in pfiles)
-                lines.append(f"  {part}: {n} rows, last run {max(runs) if runs else '-'}")
-    runs = sorted((work_dir(root) / "_state" / "runs").glob("*.json"))
-    if runs:
-        last = json.loads(runs[-1].read_text(encoding="utf-8"))
-        lines.append(f"last run: {last['run_id']} ({last['since']} .. {last['until']})")
+                readable = [f for f in pfiles if f in footers]
+                runs = [r for f in readable for r in _run_ids(root, f) if r]
+                n = sum(footers[f].num_rows for f in readable)
+                lines.append(f"  {part}: {n} rows, last run {max(runs) if runs else '-'}"
+                             + ("" if len(readable) == len(pfiles) else f", {len(pfiles) - len(readable)} unreadable file(s)"))
+    last = _last_run(root)
+    if last:
+        lines.append(last)
     return "\n".join(lines)

@@ -13,11 +13,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from storage.dataset import partition_files, read_table
+from storage.dataset import partition_files, read_table, warn
 from storage.fs import Root, open_root
 from storage.schema import ARTICLES
 
@@ -50,24 +51,52 @@ def load_articles(data: str | Path | Root = "data", start=None, end=None, outlet
                                    + (["outlet"] if outlets else []) + (["language"] if languages else [])))
     files = [f for part in partition_files(root, "articles", first=_as_date(start), last=_as_date(end)).values()
              for f in part]
-    if files:
-        dataset = ds.dataset(files, format="parquet", schema=ARTICLES, filesystem=root.fs)
-        flt = None
-        for cond in ([pc.field("relevant") == True] if relevant_only else []) + (  # noqa: E712
-                [pc.field("outlet").isin(outlets)] if outlets else []) + (
-                [pc.field("language").isin(languages)] if languages else []):
-            flt = cond if flt is None else flt & cond
-        table = dataset.to_table(columns=read_cols, filter=flt)
-    else:
-        table = read_table(root, "articles", read_cols, days=[])
+    flt = None
+    for cond in ([pc.field("relevant") == True] if relevant_only else []) + (  # noqa: E712
+            [pc.field("outlet").isin(outlets)] if outlets else []) + (
+            [pc.field("language").isin(languages)] if languages else []):
+        flt = cond if flt is None else flt & cond
+    table = _read_articles(root, files, read_cols, flt)
     df = table.select(wanted).to_pandas()
-    clusters_file = root.path("clusters", "part-0.parquet")
-    if len(df) and root.exists(clusters_file):
-        cl = pq.read_table(clusters_file, filesystem=root.fs, columns=[
-            "article_id", "cluster_id", "is_origin", "relation", "cluster_size"]).to_pandas()
+    cl = _clusters(root) if len(df) else None
+    if cl is not None:
         df = df.merge(cl, on="article_id", how="left")
         if dedup == "origins":
             df = df[df["is_origin"].fillna(True).astype(bool)].copy()
             df["copies"] = (df["cluster_size"].fillna(1) - 1).astype(int)
             df = df.drop(columns=["is_origin", "relation", "cluster_size"])
     return df.reset_index(drop=True)
+
+
+def _read_articles(root: Root, files: list[str], columns: list[str], flt) -> pa.Table:
+    """One scan of every file; when one of them cannot be read, each file on its own,
+    the unreadable ones named in a warning and passed over."""
+    if not files:
+        return read_table(root, "articles", columns, days=[])
+    try:
+        return ds.dataset(files, format="parquet", schema=ARTICLES, filesystem=root.fs).to_table(
+            columns=columns, filter=flt)
+    except (OSError, pa.ArrowInvalid):
+        pass
+    tables = []
+    for f in files:
+        try:
+            tables.append(ds.dataset([f], format="parquet", schema=ARTICLES, filesystem=root.fs).to_table(
+                columns=columns, filter=flt))
+        except (OSError, pa.ArrowInvalid) as exc:
+            warn(f"{root.display(f)}: unreadable Parquet file, passed over: {str(exc).splitlines()[0]}")
+    return pa.concat_tables(tables) if tables else read_table(root, "articles", columns, days=[])
+
+
+def _clusters(root: Root) -> pd.DataFrame | None:
+    """The cluster columns of every article, or None (with a warning if the file is unreadable)."""
+    path = root.path("clusters", "part-0.parquet")
+    if not root.exists(path):
+        return None
+    try:
+        return pq.read_table(path, filesystem=root.fs, columns=[
+            "article_id", "cluster_id", "is_origin", "relation", "cluster_size"]).to_pandas()
+    except (OSError, pa.ArrowInvalid) as exc:
+        warn(f"{root.display(path)}: unreadable clusters file, articles returned without clusters: "
+             f"{str(exc).splitlines()[0]}")
+        return None

@@ -54,6 +54,12 @@ def partition_locks(data: Path, names: list[str], holder: str) -> Iterator[None]
             fh.close()
 
 
+def ensure_unlocked(data: Path, names: list[str]) -> None:
+    """Raise ``LockedError`` if another run holds one of the named partition locks (checked, not kept)."""
+    with partition_locks(data, names, "a check"):
+        pass
+
+
 @contextmanager
 def exclusive(data: Path, name: str) -> Iterator[None]:
     """A blocking lock, for work that must not run twice at once (reclustering)."""

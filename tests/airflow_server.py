@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from pipeline.airflow_local import airflow_bin, airflow_env, free_port
+from pipeline.airflow_local import airflow_env, free_port, start_airflow, stop_airflow
 
 
 class AirflowStandalone:
@@ -23,17 +23,16 @@ class AirflowStandalone:
             self.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sql_alchemy_conn
             for key in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC"):
                 self.env.pop(key, None)  # SQLite's, not psycopg2's
-        self.proc: subprocess.Popen | None = None
+        self.procs: list[subprocess.Popen] = []
         self.token = ""
 
     def __enter__(self) -> "AirflowStandalone":
         self.log = open(self.home / "standalone.log", "w")
-        self.proc = subprocess.Popen([airflow_bin(), "standalone"], env=self.env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs = start_airflow(self.env, self.log)  # what `make airflow` starts
         deadline = time.time() + 300
         while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"airflow standalone exited {self.proc.returncode}: {self.tail()}")
+            if any(p.poll() is not None for p in self.procs):
+                raise RuntimeError(f"an airflow component exited: {self.tail()}")
             pw = self.home / "simple_auth_manager_passwords.json.generated"
             try:
                 if pw.exists():
@@ -48,12 +47,7 @@ class AirflowStandalone:
         raise TimeoutError(f"airflow standalone did not serve newspipe_daily in time: {self.tail()}")
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+        stop_airflow(self.procs)
         self.log.close()
 
     def tail(self, n: int = 4000) -> str:

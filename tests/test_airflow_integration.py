@@ -55,6 +55,11 @@ def test_backfill_three_days_then_rerun_one(replay, tmp_path, metadata_db):
     home = tmp_path / "airflow"
     home.mkdir()
     with AirflowStandalone(home, sources, data, conn) as af:
+        # private files, and no log server listening on every interface
+        for private in (home / "airflow.db", home / "simple_auth_manager_passwords.json.generated"):
+            assert not private.exists() or private.stat().st_mode & 0o077 == 0, private
+        for key in ("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"):
+            assert not service_up(int(af.env[key])), key
         # the backfill is created while the scheduler leaves the paused DAG alone: on SQLite, creating
         # backfill runs while the scheduler writes the same DAG's runs can crash the scheduler
         backfill = create_backfill(af, {

@@ -10,14 +10,19 @@ import yaml
 from crawlers.crawl import run_crawl
 from crawlers.replay.hostile import CASES, T0, hostile_site
 from pipeline.extract import extract
+from pipeline.settings import ExtractSettings
 
 
 def test_hostile_outlet(fresh_replay, tmp_path):
     site = fresh_replay.add_site("hostile", {})
-    site.pages, site.special = hostile_site(site.base)
-    outlet = {"name": "hostile", "domains": [site.host], "languages": ["en", "ar"], "feeds": [site.base + "/feed/"],
-              "sitemaps": [site.base + "/sitemap.xml", site.base + "/sitemap-bomb.xml"], "article_patterns": ["^/a/", "^/blocked/"],
-              "proxy": fresh_replay.address,
+    local = tmp_path / "local-sitemap.xml"  # a file on this machine: the crawler must never read it
+    local.write_text(f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{site.base}/a/from-file'
+                     "</loc></url></urlset>")
+    site.pages, site.special = hostile_site(site.base, str(local))
+    outlet = {"name": "hostile", "domains": [site.host], "languages": ["en", "ar"],
+              "feeds": [site.base + "/feed/", site.base + "/feed.json"], "sections": [site.base + "/section/"],
+              "sitemaps": [site.base + "/sitemap.xml", site.base + "/sitemap-bomb.xml", site.base + "/sitemap-index.xml"],
+              "article_patterns": ["^/a/", "^/blocked/"], "proxy": fresh_replay.address,
               "politeness": {"download_delay": 0, "concurrency": 8, "timeout": 3, "max_page_bytes": 2 * 1024 * 1024}}
     sources = tmp_path / "s.yaml"
     sources.write_text(yaml.safe_dump({"outlets": [outlet]}))
@@ -54,6 +59,17 @@ def test_hostile_outlet(fresh_replay, tmp_path):
     arabic = next(r for r in rows if r["url"].endswith("/a/arabic-1256"))
     doc = extract(arabic["body"], arabic["url"])
     assert "سراقب" in doc.text and doc.language == "ar"
+    # the JSON feed's poisoned items (not an object, a port over 65535, a URL that is a number) and the
+    # section's unparseable link were skipped and counted; their neighbours were fetched all the same
+    assert stats["newspipe/skipped/bad_item"] == 4 and stats["newspipe/errors/bad_item"] == 4
+    # file:// and data: children of the sitemap index, and a file:// "next page", were never followed
+    assert stats["newspipe/refused/offsite_sitemap"] == 2 and stats["newspipe/refused/offsite_section"] == 1
+    assert site.hits["/a/from-file"] == 0 and site.hits["/a/from-data"] == 0
+    # every stored page extracts without raising, the crafted one as an article
+    docs = {r["url"].rsplit("/", 1)[1]: extract(r["body"], r["url"], settings=ExtractSettings(max_seconds=60))
+            for r in rows}
+    assert docs["crafted"].verdict == "article" and docs["crafted"].title == "Crafted"
+    assert docs["link-heavy"].verdict in ("index", "article", "too_slow")
 
 
 def test_a_redirect_to_a_name_that_resolves_inside_is_refused(fresh_replay, tmp_path):

@@ -6,12 +6,19 @@ a section, and whose articles include: a 503 with Retry-After that recovers,
 a permanent 500, a page that never finishes (slow drip), a connection reset, a
 redirect loop, redirects to private and link-local addresses, a 50 MB page, a
 gzip bomb, a windows-1256 page without a charset, a 429 asking to come back
-tomorrow, and a second sitemap that is an XML entity bomb. ``CASES`` says
+tomorrow, and a second sitemap that is an XML entity bomb. A JSON feed holds
+poisoned items (not an object, a port over 65535, a year-1 date with an
+offset) among good ones; a sitemap index and a section's "next page" link
+point at ``file://`` and ``data:`` URLs; one article is crafted to make an
+extractor raise (dates out of range, canonical links that are not URLs,
+JSON-LD nested 600 deep) and one is a 1.9 MB page of links. ``CASES`` says
 what the crawler must do with each.
 """
 from __future__ import annotations
 
+import base64
 import gzip
+import json
 import socket
 import time
 from datetime import datetime, timedelta, timezone
@@ -37,7 +44,13 @@ CASES = {
     "/a/arabic-1256": "fetched",          # windows-1256, no charset anywhere in the headers
     "/blocked/secret": "robots",          # disallowed by robots.txt
     "/a/bombed": "not listed",            # listed only in a sitemap that is an XML entity bomb
+    "/a/poison-neighbour": "fetched",     # listed in the JSON feed beside poisoned items
+    "/a/crafted": "fetched",              # made extract() raise: out-of-range dates, broken canonical links
+    "/a/link-heavy": "fetched",           # 1.9 MB of links: extraction must stay linear and bounded
+    "/a/from-file": "not listed",         # listed only in a local file a sitemap index points at
+    "/a/from-data": "not listed",         # listed only in a data: URL a sitemap index points at
 }
+POISONED_ITEMS = 3  # items of the JSON feed that must be skipped and counted
 
 _ARTICLE = ("<!DOCTYPE html><html lang='en'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
             "<p>{body}</p></article></body></html>")
@@ -56,11 +69,36 @@ def _arabic_page() -> Page:
     return Page(html.encode("cp1256"), content_type="text/html")  # no charset parameter
 
 
-def hostile_site(base: str) -> tuple[dict[str, Page], list]:
+def _crafted_page() -> Page:
+    """An article whose metadata once made extract() raise."""
+    ld = {"@type": "NewsArticle", "datePublished": "0001-01-01T00:30+05:00", "headline": "Crafted",
+          "author": json.loads("[" * 600 + '"Deep Author"' + "]" * 600)}
+    head = (f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+            '<meta property="article:published_time" content="9999-12-31T23:30-05:00">'
+            '<link rel="canonical" href="http://a:99999999/"><link rel="canonical" href="http://[::1">')
+    return Page(f"<html lang='en'><head><title>Crafted</title>{head}</head><body><article><h1>Crafted</h1>"
+                f"<time datetime='0001-01-01T00:30+05:00'>then</time><p>{_TEXT}</p></article></body></html>".encode())
+
+
+def link_heavy_page(size: int = 1900 * 1024) -> Page:
+    """A page that is almost all links, ``size`` bytes: a site's archive or tag cloud."""
+    parts, n = [f"<html lang='en'><head><title>Archive</title></head><body><article><h1>Archive</h1><p>{_TEXT}</p>"], 0
+    while sum(map(len, parts)) < size:
+        parts.append("".join(f'<li><a href="/a/story-{n + i}">Story number {n + i} from the region</a></li>'
+                             for i in range(100)))
+        n += 100
+    return Page(("".join(parts) + "</article></body></html>").encode())
+
+
+def hostile_site(base: str, local_file: str = "/etc/hostname") -> tuple[dict[str, Page], list]:
+    """``local_file``: a file on this machine the hostile sitemap index points at (``file://``)."""
     pages = {path: _page(path.rsplit("/", 1)[1]) for path, what in CASES.items() if what == "fetched"}
     pages["/a/arabic-1256"] = _arabic_page()
+    pages["/a/crafted"] = _crafted_page()
+    pages["/a/link-heavy"] = link_heavy_page()
+    listed = [p for p in CASES if CASES[p] != "not listed" and p != "/a/poison-neighbour"]
     rows = "".join(f"<url><loc>{base}{p}</loc><lastmod>{(T0 + timedelta(minutes=i)).isoformat()}</lastmod></url>"
-                   for i, p in enumerate(CASES) if CASES[p] != "not listed")
+                   for i, p in enumerate(listed))
     pages["/sitemap.xml"] = Page(f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                                  f"{rows}</urlset>".encode(), "application/xml")
     lol = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
@@ -69,6 +107,19 @@ def hostile_site(base: str) -> tuple[dict[str, Page], list]:
                                        f'{base}/a/bombed</loc><lastmod>&lol9;</lastmod></url></urlset>').encode(),
                                       "application/xml")
     pages["/feed/"] = Page(b"<?xml version='1.0'?><rss><channel><item><title>broken", "application/rss+xml")
+    items = [1, {"url": f"http://{base.split('//')[1]}:99999999/a/x"},
+             {"url": f"{base}/a/poison-neighbour", "date_published": "0001-01-01T00:30+05:00"}, {"url": 5}]
+    pages["/feed.json"] = Page(json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode(),
+                               "application/feed+json")
+    data_child = "data:text/xml;base64," + base64.b64encode(
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/a/from-data</loc></url>'
+        "</urlset>".encode()).decode()
+    pages["/sitemap-index.xml"] = Page(('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+                                        f'sitemap/0.9"><sitemap><loc>file://{local_file}</loc></sitemap>'
+                                        f"<sitemap><loc>{data_child}</loc></sitemap></sitemapindex>").encode(),
+                                       "application/xml")
+    pages["/section/"] = Page(f'<html><body><a href="/a/good-1">Good</a><a href="http://[::1">broken</a>'
+                              f'<a rel="next" href="file://{local_file}">next</a></body></html>'.encode())
     pages["/robots.txt"] = Page(b"User-agent: *\nDisallow: /blocked/\n", "text/plain")
     bomb = gzip.compress(b"\0" * (64 * 1024 * 1024))
     state = {"retry-after": 0}

@@ -13,7 +13,7 @@ stays I/O bound.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -69,33 +69,66 @@ class OutletSpider(scrapy.Spider):
     def _in_window(self, date: datetime | None) -> bool:
         return date is None or self.since <= date < self.until
 
+    def _bad_item(self, where: str, why: str) -> None:
+        """A listing item that cannot be used: skipped and counted, the rest of the listing goes on."""
+        self._stat("skipped/bad_item")
+        self._fail("bad_item", where, why)
+
+    def _may_follow(self, url: str, kind: str) -> bool:
+        """Only http(s) URLs on the outlet's own hosts (its domains and the hosts of its
+        configured entry points) are requested: a sitemap index or a "next page" link
+        pointing at ``file://``, ``data:`` or another site is refused and counted."""
+        try:
+            parts = urlsplit(url)
+            host, netloc = (parts.hostname or "").lower(), parts.netloc.lower()
+            parts.port  # noqa: B018 - raises for a port out of range
+        except ValueError as exc:
+            self._bad_item(url[:200], f"unusable {kind} link: {exc}")
+            return False
+        if parts.scheme in ("http", "https") and host and self.outlet.owns(netloc):
+            return True
+        self._stat(f"refused/offsite_{kind}")
+        self.logger.warning("%s: %s link %s is not on the outlet's hosts; not followed", self.outlet.name, kind,
+                            url[:200])
+        return False
+
     def _article_requests(self, links: list[Link], via: str):
-        i, n = self.shard
         for link in links:
-            # percent-encoded the way Scrapy sends it, so the URL we remember is the URL we fetched
-            url = safe_url_string(canonicalize(link.url))
-            if n > 1 and int(article_id(url), 16) % n != i:
-                continue  # another crawl process's share
-            self._stat("links_seen")
-            if not self.outlet.is_article_url(url):
-                self._stat("skipped/not_article")
+            if link.problem:
+                self._bad_item(via, link.problem)
                 continue
-            if not self._in_window(link.date):
-                self._stat("skipped/out_of_window")
+            try:
+                # percent-encoded the way Scrapy sends it, so the URL we remember is the URL we fetched
+                url = safe_url_string(canonicalize(link.url))
+            except ValueError as exc:
+                self._bad_item(link.url[:200], f"unusable link: {exc}")
                 continue
-            if url in self.seen:
-                self._stat("skipped/duplicate_link")
-                continue
-            self.seen.add(url)
-            stored = self.state.raw_file(url) if self.state is not None else None
-            if stored is not None:
-                self._stat("skipped/known")
-                yield KnownPage(self.outlet.name, url, stored, via,
-                                link.date.isoformat() if link.date else None, link.title)
-                continue
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta={
-                "kind": "article", "via": via, "listed_at": link.date.isoformat() if link.date else None,
-                "listed_title": link.title})
+            yield from self._article_request(url, link, via)
+
+    def _article_request(self, url: str, link: Link, via: str):
+        i, n = self.shard
+        if n > 1 and int(article_id(url), 16) % n != i:
+            return  # another crawl process's share
+        self._stat("links_seen")
+        if not self.outlet.is_article_url(url):
+            self._stat("skipped/not_article")
+            return
+        if not self._in_window(link.date):
+            self._stat("skipped/out_of_window")
+            return
+        if url in self.seen:
+            self._stat("skipped/duplicate_link")
+            return
+        self.seen.add(url)
+        stored = self.state.raw_file(url) if self.state is not None else None
+        if stored is not None:
+            self._stat("skipped/known")
+            yield KnownPage(self.outlet.name, url, stored, via,
+                            link.date.isoformat() if link.date else None, link.title)
+            return
+        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta={
+            "kind": "article", "via": via, "listed_at": link.date.isoformat() if link.date else None,
+            "listed_title": link.title})
 
     def parse_feed(self, response: Response):
         if not self._check_ok(response, "feed"):
@@ -125,6 +158,8 @@ class OutletSpider(scrapy.Spider):
             if child.date is not None and child.date < self.since:
                 self._stat("skipped/sitemap_too_old")
                 continue
+            if not self._may_follow(child.url, "sitemap"):
+                continue
             yield scrapy.Request(child.url, callback=self.parse_sitemap, errback=self.on_error,
                                  meta={"kind": "sitemap", "conditional_get": True})
         yield from self._article_requests([lk for lk in links if not lk.is_sitemap], "sitemap")
@@ -134,12 +169,15 @@ class OutletSpider(scrapy.Spider):
         kind = response.meta["kind"]
         if not self._check_ok(response, kind):
             return
-        links = [Link(response.urljoin(h)) for h in response.css("a::attr(href)").getall()]
+        links = [_joined(response, h) for h in response.css("a::attr(href)").getall()]
         yield from self._article_requests(links, kind)
         page = response.meta["page"]
-        nxt = response.css('a[rel="next"]::attr(href), link[rel="next"]::attr(href)').get()
-        if nxt and page < self.settings.getint("NEWSPIPE_SECTION_PAGES", 5):
-            yield scrapy.Request(response.urljoin(nxt), callback=self.parse_section, errback=self.on_error,
+        href = response.css('a[rel="next"]::attr(href), link[rel="next"]::attr(href)').get()
+        nxt = _joined(response, href) if href else Link("")
+        if nxt.problem:
+            self._bad_item(response.url, nxt.problem)
+        elif nxt.url and page < self.settings.getint("NEWSPIPE_SECTION_PAGES", 5) and self._may_follow(nxt.url, kind):
+            yield scrapy.Request(nxt.url, callback=self.parse_section, errback=self.on_error,
                                  meta={"kind": kind, "page": page + 1})
 
     # -- fetching ----------------------------------------------------------
@@ -184,6 +222,14 @@ class OutletSpider(scrapy.Spider):
         request = failure.request
         kind = request.meta.get("kind", "request")
         self._fail(kind, request.url, f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+
+def _joined(response: Response, href: str) -> Link:
+    """A link of a page made absolute; an href that is not a URL (``http://[::1``) becomes a problem."""
+    try:
+        return Link(response.urljoin(href))
+    except ValueError as exc:
+        return Link("", problem=f"unusable link {href[:100]!r}: {exc}")
 
 
 def _as_utc(value: datetime | str) -> datetime:
