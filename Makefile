@@ -14,8 +14,8 @@ DATA ?= data
 	@touch $@
 
 # the dedup kernels are compiled once here (numba's on-disk cache), not in every process that dedups
-.venv/.kernels: .venv/.synced pipeline/kernels.py
-	$(RUN) python -m pipeline.kernels
+.venv/.kernels: .venv/.synced pipeline/dedup/kernels.py
+	$(RUN) python -m pipeline.dedup.kernels
 	@touch $@
 
 setup: .venv/.synced .venv/.kernels
@@ -30,10 +30,10 @@ test-fast: setup
 	$(RUN) pytest -q -m "not airflow_integration and not slow"
 
 bench: setup
-	$(RUN) python -m pipeline.bench
+	$(RUN) python -m pipeline.eval.bench
 
 airflow: setup
-	$(RUN) python -m pipeline.airflow_local
+	$(RUN) python -m pipeline.cli.airflow_local
 
 clean:
 	rm -rf $(DATA) .airflow .pytest_cache

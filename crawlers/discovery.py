@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 from lxml import etree
+
+from crawlers.dates import parse_date
 
 
 class DiscoveryError(ValueError):
@@ -29,27 +30,6 @@ class Link:
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, recover=False)
-
-
-def parse_date(value: str | None) -> datetime | None:
-    """ISO 8601 or RFC 822 date to an aware UTC datetime; None when unparseable or out of
-    range (``0001-01-01T00:30+05:00`` has no UTC datetime)."""
-    if not value or not isinstance(value, str):
-        return None
-    value = value.strip()
-    try:
-        d = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            d = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=timezone.utc)
-    try:
-        return d.astimezone(timezone.utc)
-    except (OverflowError, ValueError):
-        return None
 
 
 def _local(tag) -> str:

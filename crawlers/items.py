@@ -3,9 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KNOWN_GLOB = "known-*.jsonl"  # the KnownPage lists of a window, one file per crawl process (shard)
-
-
 @dataclass
 class RawPage:
     """A fetched article page, kept raw so it can be re-extracted without refetching."""

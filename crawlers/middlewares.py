@@ -15,7 +15,7 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 
-from crawlers.discovery import parse_date
+from crawlers.dates import parse_date
 from crawlers.state import CrawlState
 
 
@@ -147,26 +147,26 @@ class ConditionalGetMiddleware:
     """Ask for feeds and sitemaps (requests with ``meta["conditional_get"]``) with the
     ETag and Last-Modified of the outlet's last copy, and answer a ``304 Not
     Modified`` from that copy, so an unchanged listing costs one small response
-    and discovery still sees every link. Needs NEWSPIPE_DATA_ROOT (the state lives
+    and discovery still sees every link. Needs NEWSPIPE_WORK_DIR (the state lives
     with the data); without it the middleware is off."""
 
-    def __init__(self, crawler, data_root: str):
+    def __init__(self, crawler, work_dir: str):
         self.crawler = crawler
-        self.data_root = data_root
+        self.work_dir = work_dir
         self.state: CrawlState | None = None  # a crawler runs one spider, so one outlet
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
-        root = crawler.settings.get("NEWSPIPE_DATA_ROOT")
+        root = crawler.settings.get("NEWSPIPE_WORK_DIR")
         if not root:
-            raise NotConfigured("no NEWSPIPE_DATA_ROOT: no crawl state")
+            raise NotConfigured("no NEWSPIPE_WORK_DIR: no crawl state")
         return cls(crawler, root)
 
     def _state(self) -> CrawlState | None:
         outlet = getattr(getattr(self.crawler, "spider", None), "outlet", None)
         if self.state is None and outlet is not None:
-            self.state = CrawlState(self.data_root, outlet.name)
+            self.state = CrawlState(self.work_dir, outlet.name)
         return self.state
 
     def process_request(self, request, spider=None):

@@ -3,54 +3,23 @@ articles can be re-extracted later without refetching; ``KnownPageIndex``
 lists the pages of the window that earlier crawls had already stored."""
 from __future__ import annotations
 
-import json
 import logging
-import os
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
+from crawlers.dates import parse_date
 from crawlers.items import KnownPage, RawPage
 from crawlers.state import CrawlState
+from storage.raw import write_known, write_raw_pages
 
 logger = logging.getLogger(__name__)
 
-RAW_SCHEMA = pa.schema([
-    ("outlet", pa.string()),
-    ("url", pa.string()),
-    ("final_url", pa.string()),
-    ("status", pa.int16()),
-    ("headers", pa.string()),          # JSON object
-    ("body", pa.large_binary()),       # the HTML as served; zstd in the file
-    ("fetched_at", pa.timestamp("us", tz="UTC")),
-    ("discovered_via", pa.string()),
-    ("listed_at", pa.timestamp("us", tz="UTC")),
-    ("listed_title", pa.string()),
-])
 
-
-def _ts(value: str | None):
-    return datetime.fromisoformat(value) if value else None
-
-
-def write_raw_pages(pages: list[RawPage], path: Path) -> None:
-    """Write pages to ``path`` atomically (temp file, then rename)."""
-    table = pa.table({
-        "outlet": [p.outlet for p in pages], "url": [p.url for p in pages],
-        "final_url": [p.final_url for p in pages], "status": [p.status for p in pages],
-        "headers": [json.dumps(p.headers, ensure_ascii=False) for p in pages], "body": [p.body for p in pages],
-        "fetched_at": [_ts(p.fetched_at) for p in pages], "discovered_via": [p.discovered_via for p in pages],
-        "listed_at": [_ts(p.listed_at) for p in pages], "listed_title": [p.listed_title for p in pages],
-    }, schema=RAW_SCHEMA)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")  # a crash mid-write leaves no file that reads as raw pages
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+def _row(page: RawPage) -> dict:
+    """A page as a row of ``storage.schema.RAW_PAGES``."""
+    return dict(asdict(page), fetched_at=parse_date(page.fetched_at), listed_at=parse_date(page.listed_at))
 
 
 class RawPageWriter:
@@ -59,10 +28,10 @@ class RawPageWriter:
     place are its URLs recorded in the outlet's crawl state, so a crash loses at
     most the current batch and never marks a page fetched that is not stored."""
 
-    def __init__(self, raw_dir: str, batch: int, data_root: str | None, stats=None):
+    def __init__(self, raw_dir: str, batch: int, work_dir: str | None, stats=None):
         self.raw_dir = Path(raw_dir)
         self.batch = batch
-        self.data_root = data_root
+        self.work_dir = work_dir
         self.stats = stats
         self.buffer: list[RawPage] = []
         self.parts = 0
@@ -75,11 +44,8 @@ class RawPageWriter:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        return cls(s.get("NEWSPIPE_RAW_DIR"), s.getint("NEWSPIPE_RAW_BATCH", 500), s.get("NEWSPIPE_DATA_ROOT"),
+        return cls(s.get("NEWSPIPE_RAW_DIR"), s.getint("NEWSPIPE_RAW_BATCH", 500), s.get("NEWSPIPE_WORK_DIR"),
                    crawler.stats)
-
-    def open_spider(self, spider=None):
-        pass
 
     def process_item(self, item, spider=None):
         if isinstance(item, RawPage):
@@ -98,10 +64,10 @@ class RawPageWriter:
         self.buffer = []
 
     def _write(self, pages: list[RawPage], path: Path) -> None:
-        write_raw_pages(pages, path)
-        if self.data_root:
+        write_raw_pages([_row(p) for p in pages], path)
+        if self.work_dir:
             if self.state is None:  # opened on the writer thread, used only there
-                self.state = CrawlState(self.data_root, self.outlet)
+                self.state = CrawlState(self.work_dir, self.outlet)
             self.state.record_fetched([(p.url, p.fetched_at) for p in pages], path)
 
     def close_spider(self, spider=None):
@@ -123,7 +89,7 @@ class KnownPageIndex:
 
     def __init__(self, raw_dir: str, shard: str):
         self.raw_dir = Path(raw_dir)
-        self.name = f"known-{shard.replace('/', '-of-')}.jsonl"
+        self.shard = shard
         self.rows: dict[str, list[dict]] = {}
 
     @classmethod
@@ -137,8 +103,4 @@ class KnownPageIndex:
 
     def close_spider(self, spider=None):
         for outlet, rows in self.rows.items():
-            path = self.raw_dir / outlet / self.name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(".tmp-" + path.name)
-            tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-            os.replace(tmp, path)
+            write_known(self.raw_dir / outlet, self.shard, rows)

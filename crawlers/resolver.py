@@ -5,7 +5,7 @@ resolver that answers differently the second time (DNS rebinding, or a
 failed first lookup) could still send the connection inside. This resolver
 checks the address the connection will actually use, so the check and the
 connection cannot disagree. Hosts in ``NEWSPIPE_PRIVATE_HOSTS`` (the hosts of
-``local`` outlets and of outlet proxies, set by ``crawlers.crawl``) may be
+``local`` outlets and of outlet proxies, set by ``crawlers.launcher``) may be
 private; nothing else may.
 """
 from __future__ import annotations

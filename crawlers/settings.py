@@ -1,28 +1,31 @@
 """Scrapy settings for newspipe crawls. Per-outlet politeness from the sources
 file overrides DOWNLOAD_DELAY, CONCURRENT_REQUESTS_PER_DOMAIN,
 CLOSESPIDER_PAGECOUNT, DOWNLOAD_TIMEOUT and DOWNLOAD_MAXSIZE; a run sets
-NEWSPIPE_DATA_ROOT and NEWSPIPE_REFETCH (see crawlers.crawl.outlet_settings)."""
+NEWSPIPE_WORK_DIR and NEWSPIPE_REFETCH (see crawlers.launcher.scrapy_settings)."""
 
+from crawlers import registry as _registry
+
+_polite = _registry.Politeness()  # the registry's defaults; each outlet's own politeness overrides them per crawl
 BOT_NAME = "newspipe"
 SPIDER_MODULES = ["crawlers.spiders"]
 NEWSPIDER_MODULE = "crawlers.spiders"
 
 USER_AGENT = "newspipe/0.1 (news research crawler; +https://github.com/newspipe/newspipe)"
-ROBOTSTXT_OBEY = True
+ROBOTSTXT_OBEY = _polite.obey_robots
 
 CONCURRENT_REQUESTS = 64
 # Scrapy starts CONCURRENT_ITEMS asyncio workers for the output of every callback; an article page
 # yields one item, so the default of 100 costs ~100 task creations a page (a 2x slowdown in `make bench`)
 CONCURRENT_ITEMS = 8
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS_PER_DOMAIN = _polite.concurrency
+DOWNLOAD_DELAY = _polite.download_delay
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # a page over 10 MB is cut, not read
+DOWNLOAD_TIMEOUT = _polite.timeout
+DOWNLOAD_MAXSIZE = _polite.max_page_bytes  # a larger page is cut, not read
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
@@ -71,11 +74,9 @@ ITEM_PIPELINES = {
 NEWSPIPE_RAW_DIR = "raw"           # where RawPageWriter puts Parquet files
 NEWSPIPE_RAW_BATCH = 500           # pages per Parquet file (bounded memory, crash-safe batches)
 NEWSPIPE_SECTION_PAGES = 5         # pagination depth on section, tag and search-result pages
-NEWSPIPE_SEARCH_TERMS = {          # what an outlet's site search is asked for, by the outlet's languages
-    "en": "Idlib", "fr": "Idlib", "de": "Idlib", "ar": "إدلب", "tr": "İdlib", "ru": "Идлиб", "fa": "ادلب",
-}
+NEWSPIPE_SEARCH_TERMS = dict(_registry.CONFLICT_NAMES)  # what an outlet's site search is asked for, by the outlet's languages
 NEWSPIPE_PRIVATE_HOSTS: list[str] = []  # hosts that may resolve inside: local outlets' and proxies' (set per crawl)
-NEWSPIPE_DATA_ROOT = ""            # data root holding _state/crawl/OUTLET.sqlite; empty: no incremental state
+NEWSPIPE_WORK_DIR = ""            # data root holding _state/crawl/OUTLET.sqlite; empty: no incremental state
 NEWSPIPE_REFETCH = False           # fetch article URLs again even if an earlier crawl stored them
 NEWSPIPE_SHARD = "0/1"             # I/N: this process fetches the articles whose URL hash is I modulo N
 NEWSPIPE_OBEY_CRAWL_DELAY = True   # robots.txt Crawl-delay (only while ROBOTSTXT_OBEY)

@@ -1,6 +1,6 @@
 """Incremental crawl state of one outlet, kept with the data directory.
 
-``DATA/_state/crawl/OUTLET.sqlite`` holds two tables:
+``WORK/_state/crawl/OUTLET.sqlite`` (``storage.layout``) holds two tables:
 
 - ``fetched``: every article URL whose raw page is safely on disk, with the
   raw file that holds it (relative to the data root). A URL is recorded only
@@ -20,6 +20,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.layout import crawl_state_file
+from storage.raw import safe_raw_path
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, raw_file TEXT NOT NULL, fetched_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body BLOB NOT NULL,
@@ -37,9 +40,9 @@ class Validators:
 class CrawlState:
     """What earlier crawls of one outlet fetched. Open one per thread (SQLite connections are not shared)."""
 
-    def __init__(self, data_root: str | Path, outlet: str):
-        self.data_root = Path(data_root)
-        self.path = self.data_root / "_state" / "crawl" / f"{outlet}.sqlite"
+    def __init__(self, work_dir: str | Path, outlet: str):
+        self.work_dir = Path(work_dir)
+        self.path = crawl_state_file(self.work_dir, outlet)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -57,13 +60,17 @@ class CrawlState:
         row = self.db.execute("SELECT raw_file FROM fetched WHERE url = ?", (url,)).fetchone()
         if row is None:
             return None
+        try:
+            safe_raw_path(row[0])
+        except ValueError:  # a state file pointing elsewhere is not followed: the page is fetched again
+            return None
         if row[0] not in self._present:
-            self._present[row[0]] = (self.data_root / row[0]).exists()
+            self._present[row[0]] = (self.work_dir / row[0]).exists()
         return row[0] if self._present[row[0]] else None
 
     def record_fetched(self, urls: list[tuple[str, str]], raw_file: Path) -> None:
         """Mark ``(url, fetched_at)`` pairs as stored in ``raw_file``, in one transaction."""
-        rel = str(Path(raw_file).resolve().relative_to(self.data_root.resolve()))
+        rel = str(Path(raw_file).resolve().relative_to(self.work_dir.resolve()))
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO fetched (url, raw_file, fetched_at) VALUES (?, ?, ?)",

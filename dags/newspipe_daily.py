@@ -9,21 +9,19 @@ task and in the summary; the day is still published with the other outlets.
 
 Trigger with params for a manual run: a subset of outlets, a custom window,
 re-extraction from stored raw pages, or a dry run. All logic lives in
-``pipeline.orchestration``; this file only wires it to Airflow.
+``pipeline.run.orchestration``; this file only wires it to Airflow.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import Asset, DeltaDataIntervalTimetable, Param, dag, task
 
-DATA = os.environ.get("NEWSPIPE_DATA", os.path.join(os.path.dirname(os.path.dirname(__file__)), "data"))
-ARTICLES = Asset(name="newspipe_articles", uri=f"file://{os.path.abspath(DATA)}/articles")
-CRAWL_POOL = os.environ.get("NEWSPIPE_CRAWL_POOL", "default_pool")
-CRAWL_PARALLELISM = int(os.environ.get("NEWSPIPE_CRAWL_PARALLELISM", "4"))
-RETRIES = int(os.environ.get("NEWSPIPE_RETRIES", "2"))
-RETRY_DELAY = timedelta(seconds=float(os.environ.get("NEWSPIPE_RETRY_DELAY_SECONDS", "120")))
+from pipeline.run.orchestration import articles_asset_uri
+from pipeline.settings import RunEnvironment
+
+ENV = RunEnvironment.read()
+ARTICLES = Asset(name="newspipe_articles", uri=articles_asset_uri(ENV.data))
 
 
 @dag(
@@ -34,7 +32,7 @@ RETRY_DELAY = timedelta(seconds=float(os.environ.get("NEWSPIPE_RETRY_DELAY_SECON
     max_active_runs=3,
     tags=["newspipe"],
     doc_md=__doc__,
-    default_args={"retries": RETRIES, "retry_delay": RETRY_DELAY, "retry_exponential_backoff": 2.0,
+    default_args={"retries": ENV.retries, "retry_delay": ENV.retry_delay, "retry_exponential_backoff": 2.0,
                   "max_retry_delay": timedelta(minutes=30)},
     params={
         "outlets": Param([], type="array", items={"type": "string"}, title="Outlets",
@@ -56,7 +54,7 @@ def newspipe_daily():
     def plan(params=None, data_interval_start=None, data_interval_end=None) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipeline.orchestration import PlanError, make_plan
+        from pipeline.run.orchestration import PlanError, make_plan
         try:
             plan = make_plan(dict(params or {}), data_interval_start, data_interval_end)
         except PlanError as exc:
@@ -68,19 +66,19 @@ def newspipe_daily():
     def outlets(plan: dict) -> list[str]:
         return plan["outlets"]
 
-    @task(pool=CRAWL_POOL, max_active_tis_per_dag=CRAWL_PARALLELISM, map_index_template="{{ outlet_name }}",
+    @task(pool=ENV.crawl_pool, max_active_tis_per_dag=ENV.crawl_parallelism, map_index_template="{{ outlet_name }}",
           multiple_outputs=False)
     def crawl(outlet: str, plan: dict) -> dict:
         from airflow.sdk import get_current_context
 
-        from pipeline.orchestration import crawl_outlet
+        from pipeline.run.orchestration import crawl_outlet
         get_current_context()["outlet_name"] = outlet
         return crawl_outlet(plan, outlet)
 
     # runs when every crawl is done, whatever became of it; not when the plan itself failed
     @task(trigger_rule="all_done_min_one_success", outlets=[ARTICLES], retries=1, multiple_outputs=False)
     def publish(plan: dict, crawls: list, run_id=None) -> dict:
-        from pipeline.orchestration import publish as publish_window
+        from pipeline.run.orchestration import publish as publish_window
         result = publish_window(plan, run_id=run_id)
         print(result.pop("summary", ""))
         return result

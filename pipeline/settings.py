@@ -1,10 +1,50 @@
-"""All tunable settings of the pipeline stages, in one place, with their trade-offs."""
+"""All tunable settings of the pipeline, in one place, with their trade-offs.
+
+Precedence: these defaults < the sources file (per outlet: politeness,
+``title_source``) < the environment (``RunEnvironment``, the only place the
+pipeline reads it) < command-line flags and trigger params. Storage reads its
+own two knobs (``NEWSPIPE_WORK_DIR``, ``NEWSPIPE_SWAP_STALE_SECONDS``) in
+``storage.fs``, since storage imports nothing above it.
+"""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
-# where a page's title is read from: an outlet's choice (``title_source`` in the registry)
-TITLE_SOURCES = ("auto", "json-ld", "og", "h1", "title-tag")
+from crawlers.registry import DEFAULT_SOURCES, TITLE_SOURCES  # an outlet's choice, validated with the registry
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class RunEnvironment:
+    """What a deployment sets in the environment (the same DAG file serves every deployment).
+
+    ``data``: the data root, ``NEWSPIPE_DATA`` (a directory or a filesystem URI; default
+    ``data`` in the project). ``sources``: the outlet registry, ``NEWSPIPE_SOURCES``
+    (default the bundled one). The scheduler's: ``NEWSPIPE_CRAWL_POOL`` and
+    ``NEWSPIPE_CRAWL_PARALLELISM`` (crawls at once), ``NEWSPIPE_RETRIES`` and
+    ``NEWSPIPE_RETRY_DELAY_SECONDS`` (a crawl task's retries, with exponential backoff).
+    """
+
+    data: str
+    sources: str
+    crawl_pool: str = "default_pool"
+    crawl_parallelism: int = 4
+    retries: int = 2
+    retry_delay: timedelta = timedelta(seconds=120)
+
+    @classmethod
+    def read(cls, environ: dict[str, str] | None = None) -> "RunEnvironment":
+        env = os.environ if environ is None else environ
+        return cls(data=env.get("NEWSPIPE_DATA") or str(PROJECT_ROOT / "data"),
+                   sources=env.get("NEWSPIPE_SOURCES") or str(DEFAULT_SOURCES),
+                   crawl_pool=env.get("NEWSPIPE_CRAWL_POOL") or cls.crawl_pool,
+                   crawl_parallelism=int(env.get("NEWSPIPE_CRAWL_PARALLELISM") or cls.crawl_parallelism),
+                   retries=int(env.get("NEWSPIPE_RETRIES") or cls.retries),
+                   retry_delay=timedelta(seconds=float(env.get("NEWSPIPE_RETRY_DELAY_SECONDS") or 120)))
 
 # the longest window one run may cover: a run holds a lock per day and keeps the window's raw pages
 # in one place; history is filled one day (or a few) per run, as the scheduler's backfills do
@@ -13,7 +53,7 @@ MAX_WINDOW_DAYS = 400
 
 @dataclass(frozen=True)
 class ExtractSettings:
-    """Main text: trafilatura, then ``pipeline.text_cleanup``.
+    """Main text: trafilatura, then ``pipeline.extract.cleanup``.
 
     Measured on extraction-dev (token 4-gram P / R / F1; plain trafilatura
     0.9388 / 0.9776 / 0.9578):
@@ -42,7 +82,7 @@ class ExtractSettings:
     max_tree_size: int | None = 200_000  # trafilatura gives up on trees with more elements
     favor_precision: bool = False   # trafilatura's precision mode (see the table)
     fast: bool = True               # trafilatura without its fallback extractors (see the table)
-    clean_text: bool = True         # drop a repeated headline and runs of link lines (pipeline.text_cleanup)
+    clean_text: bool = True         # drop a repeated headline and runs of link lines (pipeline.extract.cleanup)
     min_link_run: int = 3           # this many link lines in a row are a link list, not article text
     include_tables: bool = True
     text_date_search: bool = True   # htmldate over the text when no structured date exists

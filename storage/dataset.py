@@ -22,7 +22,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
 import signal
 import time
 import uuid
@@ -36,13 +35,11 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from storage.fs import Root, open_root
+from storage.fs import Root, open_root, stale_seconds
+from storage.layout import PART_FILE, journal_steps, partition_day, partition_name
 from storage.schema import SCHEMA_VERSION, TABLES
 
 ROW_GROUP_SIZE = 64 * 1024
-PART_FILE = "part-0.parquet"
-# On an object store (no locks) a swap untouched this long is taken for a dead writer's and recovered
-STALE_SECONDS = float(os.environ.get("NEWSPIPE_SWAP_STALE_SECONDS", 3600))
 
 
 class StorageError(RuntimeError):
@@ -57,40 +54,6 @@ def warn(message: str) -> None:
     warnings.warn(message, StorageWarning, stacklevel=3)
 
 
-# what a table directory may hold: day partitions, and inside them plain file names
-_PARTITION = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
-_FILE_NAME = re.compile(r"[^/\\\x00]+")
-
-
-def partition_day(part: str) -> date | None:
-    """The day of a partition directory name ``date=YYYY-MM-DD``; None for anything else."""
-    m = _PARTITION.fullmatch(part)
-    if not m:
-        return None
-    try:
-        return date.fromisoformat(m[1])
-    except ValueError:
-        return None
-
-
-def _journal_steps(raw: bytes) -> list[dict]:
-    """The steps of a swap journal, each checked against the table's layout: a journal names
-    partitions and file names inside them, never a path (``../../X`` would delete X)."""
-    steps = json.loads(raw)
-    if not isinstance(steps, list):
-        raise ValueError("not a list of steps")
-    for step in steps:
-        if not isinstance(step, dict) or partition_day(str(step.get("part"))) is None:
-            raise ValueError(f"step {step!r} does not name a partition date=YYYY-MM-DD")
-        if not isinstance(step.get("new"), bool):
-            raise ValueError(f"step {step['part']}: 'new' must be true or false")
-        drop = step.get("drop", [])
-        if not isinstance(drop, list) or not all(
-                isinstance(n, str) and _FILE_NAME.fullmatch(n) and n not in (".", "..") for n in drop):
-            raise ValueError(f"step {step['part']}: 'drop' must list file names")
-    return steps
-
-
 def read_journal(root: Root, path: str) -> list[dict] | None:
     """A swap journal's steps; None (with a warning naming it) when it is corrupt or invalid."""
     try:
@@ -100,7 +63,7 @@ def read_journal(root: Root, path: str) -> list[dict] | None:
             raise FileNotFoundError(path) from None
         raise
     try:
-        return _journal_steps(raw)
+        return journal_steps(raw)
     except (ValueError, RecursionError) as exc:
         warn(f"{root.display(path)}: corrupt swap journal ({exc}); its swap is left as it is: "
              "remove the file and its .new-* directories to keep the previous state")
@@ -196,7 +159,7 @@ def _token(name: str) -> str:
 @contextmanager
 def _writer_gone(root: Root, table_dir: str, token: str) -> Iterator[bool]:
     """Yield whether the writer of ``token`` is gone: its lock is free (local disk), or its
-    files have not changed for STALE_SECONDS (object stores, which have no locks)."""
+    files have not changed for NEWSPIPE_SWAP_STALE_SECONDS (object stores, which have no locks)."""
     if root.local:
         lock = Path(table_dir) / f".swap-{token}.lock"
         with open(lock, "a+") as fh:
@@ -213,7 +176,7 @@ def _writer_gone(root: Root, table_dir: str, token: str) -> Iterator[bool]:
         if token in entry.base_name:  # object stores date files only, not "directories"
             infos += root.listdir(entry.path) if entry.type == pafs.FileType.Directory else [entry]
     stamps = [i.mtime.timestamp() for i in infos if i.mtime is not None]
-    yield bool(stamps) and time.time() - max(stamps) > STALE_SECONDS
+    yield bool(stamps) and time.time() - max(stamps) > stale_seconds()
 
 
 def recover(root: str | Path | Root, name: str) -> list[pafs.FileInfo]:
@@ -227,7 +190,7 @@ def recover(root: str | Path | Root, name: str) -> list[pafs.FileInfo]:
     whose journal was deleted after some days were moved in (an emptied
     staging directory shows it, on a local disk) is finished from what is
     left, with a warning. A corrupt journal is named in a warning and its swap
-    left alone. Temporary files older than ``STALE_SECONDS`` are removed.
+    left alone. Temporary files older than ``NEWSPIPE_SWAP_STALE_SECONDS`` are removed.
     """
     root = open_root(root)
     table_dir = root.path(name)
@@ -265,18 +228,14 @@ def _finish_orphan(root: Root, table_dir: str, token: str, staged: list[str]) ->
 
 
 def _remove_stale_temp(root: Root, entries: list[pafs.FileInfo]) -> bool:
-    """Remove ``.tmp-*`` files that crashed writers left (untouched for ``STALE_SECONDS``)."""
+    """Remove ``.tmp-*`` files that crashed writers left (untouched for ``NEWSPIPE_SWAP_STALE_SECONDS``)."""
     now, removed = time.time(), False
     for i in entries:
         if i.base_name.startswith(".tmp-") and i.type == pafs.FileType.File and i.mtime is not None \
-                and now - i.mtime.timestamp() > STALE_SECONDS:
+                and now - i.mtime.timestamp() > stale_seconds():
             root.delete_file(i.path)
             removed = True
     return removed
-
-
-def partition_name(day: date) -> str:
-    return f"date={day.isoformat()}"
 
 
 def replace_partitions(root: str | Path | Root, name: str, tables: dict[date, pa.Table], days: list[date],

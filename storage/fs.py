@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pyarrow.fs as pafs
 
@@ -91,6 +94,12 @@ def open_root(data: str | Path | Root) -> Root:
     return Root(pafs.PyFileSystem(pafs.FSSpecHandler(fs)), base.rstrip("/"), text)
 
 
+def stale_seconds() -> float:
+    """``NEWSPIPE_SWAP_STALE_SECONDS`` (3600): how long a swap or temporary file untouched is taken
+    for a dead writer's (object stores have no locks to tell)."""
+    return float(os.environ.get("NEWSPIPE_SWAP_STALE_SECONDS") or 3600)
+
+
 def work_dir(data: str | Path | Root) -> Path:
     """Local directory for crawl state, locks and raw pages: the data root when it is local,
     else ``NEWSPIPE_WORK_DIR`` or ``~/.cache/newspipe/<hash of the URI>``."""
@@ -102,3 +111,24 @@ def work_dir(data: str | Path | Root) -> Path:
         return Path(configured)
     digest = hashlib.sha256(root.uri.split("?", 1)[0].encode()).hexdigest()[:12]
     return Path.home() / ".cache" / "newspipe" / digest
+
+
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; once the block has written it, it is renamed over
+    ``path`` (atomic on a local disk). Its name never matches the directory's data globs and is
+    unique, so concurrent writers and a crash mid-write leave no half file behind a real name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex[:12]}-{path.name}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write a local text file atomically (see ``replacing``)."""
+    with replacing(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

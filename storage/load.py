@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from storage.dataset import partition_files, read_table, warn
 from storage.fs import Root, open_root
+from storage.layout import CLUSTERS_FILE
 from storage.schema import ARTICLES
 
 
@@ -90,7 +91,7 @@ def _read_articles(root: Root, files: list[str], columns: list[str], flt) -> pa.
 
 def _clusters(root: Root) -> pd.DataFrame | None:
     """The cluster columns of every article, or None (with a warning if the file is unreadable)."""
-    path = root.path("clusters", "part-0.parquet")
+    path = root.path(CLUSTERS_FILE)
     if not root.exists(path):
         return None
     try:

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from storage.layout import lock_file
+
 
 class LockedError(RuntimeError):
     """Another run holds the lock; the message names the partition and the holder."""
@@ -33,7 +35,7 @@ def partition_locks(data: Path, names: list[str], holder: str) -> Iterator[None]
     handles = []
     try:
         for name in sorted(set(names)):
-            fh = _open(Path(data) / "_state" / "locks" / f"{name}.lock")
+            fh = _open(lock_file(data, name))
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -63,7 +65,7 @@ def ensure_unlocked(data: Path, names: list[str]) -> None:
 @contextmanager
 def exclusive(data: Path, name: str) -> Iterator[None]:
     """A blocking lock, for work that must not run twice at once (reclustering)."""
-    fh = _open(Path(data) / "_state" / "locks" / f"{name}.lock")
+    fh = _open(lock_file(data, name))
     try:
         fcntl.flock(fh, fcntl.LOCK_EX)
         yield

@@ -1,4 +1,5 @@
-"""Arrow schemas of the published tables, chosen on purpose and versioned.
+"""Arrow schemas of every table newspipe writes (the published ones and raw pages), chosen on
+purpose and versioned.
 
 Timestamps are UTC with a time zone; outlet and language are dictionary
 encoded (few distinct values, many rows); authors and matched terms are
@@ -71,6 +72,20 @@ CRAWL_STATS = pa.schema([
     ("stats_json", pa.string()),
     ("since", TS),
     ("until", TS),
+])
+
+# raw pages (storage.raw): the HTML as served, re-extracted without refetching
+RAW_PAGES = pa.schema([
+    ("outlet", pa.string()),
+    ("url", pa.string()),
+    ("final_url", pa.string()),
+    ("status", pa.int16()),
+    ("headers", pa.string()),          # JSON object
+    ("body", pa.large_binary()),       # the HTML as served; zstd in the file
+    ("fetched_at", TS),
+    ("discovered_via", pa.string()),
+    ("listed_at", TS),
+    ("listed_title", pa.string()),
 ])
 
 TABLES = {"articles": ARTICLES, "clusters": CLUSTERS, "signatures": SIGNATURES, "crawl_stats": CRAWL_STATS}

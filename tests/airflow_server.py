@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from pipeline.airflow_local import airflow_env, free_port, start_airflow, stop_airflow
+from pipeline.cli.airflow_local import airflow_env, free_port, start_airflow, stop_airflow
 
 
 class AirflowStandalone:

@@ -34,7 +34,7 @@ def write_sources(server: ReplayServer, path: Path, names: list[str] | None = No
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
-    from pipeline.demo import run_demo
+    from pipeline.cli.demo import run_demo
     data = tmp_path_factory.mktemp("demo") / "data"
     report = run_demo(data)
     return report, data

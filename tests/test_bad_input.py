@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def newspipe(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], capture_output=True, text=True, env=env,
                           timeout=300, cwd=ROOT)
 
 

@@ -15,7 +15,7 @@ PAGE = ("<html lang='en'><head><title>Convoy crosses at Kafr Lusin</title>"
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], capture_output=True, text=True, cwd=ROOT,
                           timeout=300)
 
 

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pyarrow.parquet as pq
 
-from crawlers.crawl import run_crawl
+from crawlers.launcher import run_crawl
 from crawlers.replay.site import demo_articles
 from tests.conftest import write_sources
 

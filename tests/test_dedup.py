@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from datasketch import MinHash
 
-from pipeline.dedup import DedupDoc, DedupError, find_clusters
-from pipeline.minhash import MinHasher
-from pipeline.shingles import shingle
+from pipeline.dedup.cluster import DedupDoc, DedupError, find_clusters
+from pipeline.dedup.minhash import MinHasher
+from pipeline.dedup.shingles import shingle
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2020, 10, 1, tzinfo=timezone.utc)
@@ -128,7 +128,7 @@ def test_duplicate_ids():
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
 
 
@@ -165,7 +165,7 @@ def test_shared_redis_index_proposes_the_same_pairs_as_the_numpy_index():
         pytest.skip("no Redis on 127.0.0.1:6379")
     import uuid
 
-    from pipeline.lsh import BandIndex, SharedIndex
+    from pipeline.dedup.lsh import BandIndex, SharedIndex
     base = [essay(i) for i in range(30)]
     texts = base + ["\n".join(t.split("\n")[:-1]) for t in base[:10]]
     sigs = MinHasher(128, 1).signatures([shingle(t) for t in texts])
@@ -195,7 +195,7 @@ def test_signatures_of_another_scheme_are_refused(demo_run, tmp_path):
     import shutil
     from dataclasses import replace
 
-    from pipeline.run import recluster
+    from pipeline.run.stages import recluster
     from pipeline.settings import DedupSettings
     from storage.dataset import StorageError
     _, data = demo_run

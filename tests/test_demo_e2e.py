@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from crawlers.replay.site import demo_articles
-from pipeline.demo import DEMO_SINCE, DEMO_UNTIL
+from pipeline.cli.demo import DEMO_SINCE, DEMO_UNTIL
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from crawlers.crawl import run_crawl
+from crawlers.launcher import run_crawl
 from crawlers.replay.hostile import CASES, T0, hostile_site
-from pipeline.extract import extract
+from pipeline.extract.core import extract
 from pipeline.settings import ExtractSettings
 
 
@@ -69,7 +69,7 @@ def test_hostile_outlet(fresh_replay, tmp_path):
     docs = {r["url"].rsplit("/", 1)[1]: extract(r["body"], r["url"], settings=ExtractSettings(max_seconds=60))
             for r in rows}
     assert docs["crafted"].verdict == "article" and docs["crafted"].title == "Crafted"
-    assert docs["link-heavy"].verdict in ("index", "article", "too_slow")
+    assert docs["link-heavy"].verdict == "article"  # its one paragraph, read in linear time
 
 
 def test_a_redirect_to_a_name_that_resolves_inside_is_refused(fresh_replay, tmp_path):

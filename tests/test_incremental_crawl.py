@@ -11,9 +11,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawlers.crawl import run_crawl
+from crawlers.launcher import run_crawl
 from crawlers.replay.site import Page, demo_articles
-from pipeline.run import crawl_stage, publish_stage, raw_dir_for, read_raw_pages
+from pipeline.run.stages import crawl_stage, publish_stage, raw_dir_for
+from storage.raw import read_raw_pages
 from storage.dataset import read_table
 from tests.conftest import write_sources
 
@@ -93,9 +94,9 @@ def test_state_survives_a_killed_crawl(fresh_replay, tmp_path):
     articles = _expected("levant-wire")
     site.special.append(_stalled_site(articles, stall_after=4))
     raw = raw_dir_for(data, SINCE, UNTIL)
-    cmd = [sys.executable, "-m", "crawlers.crawl", "--sources", str(sources), "--since", SINCE.isoformat(),
+    cmd = [sys.executable, "-m", "crawlers.launcher", "--sources", str(sources), "--since", SINCE.isoformat(),
            "--until", UNTIL.isoformat(), "--raw-dir", str(raw), "--outlets", "levant-wire", "--no-politeness",
-           "--data-root", str(data), "-s", "NEWSPIPE_RAW_BATCH=2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+           "--work-dir", str(data), "-s", "NEWSPIPE_RAW_BATCH=2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     ledger = data / "_state" / "crawl" / "levant-wire.sqlite"
     deadline = time.monotonic() + 60

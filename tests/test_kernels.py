@@ -5,9 +5,9 @@ import sys
 
 import numpy as np
 
-from pipeline.boilerplate import _key, _keys
-from pipeline.minhash import MinHasher
-from pipeline.shingles import normalize, shingle, shingle_texts
+from pipeline.articles.boilerplate import _key, _keys
+from pipeline.dedup.minhash import MinHasher
+from pipeline.dedup.shingles import normalize, shingle, shingle_texts
 
 MASK = (1 << 64) - 1
 P, Q = 0x100000001B3, 0x9E3779B97F4A7C15
@@ -103,7 +103,7 @@ def test_boilerplate_keys_skip_folding_only_when_nothing_needs_it():
 
 
 def test_lone_surrogates_from_json_input_are_shingled_not_fatal():
-    from pipeline.dedup import DedupDoc, content_hash, find_clusters
+    from pipeline.dedup.cluster import DedupDoc, content_hash, find_clusters
     text = "Reports from Idlib \ud800 describe shelling near Saraqib on the M5 highway again today"
     assert len(shingle(text)) > 5 and content_hash(text) == content_hash(text.upper())
     rows = find_clusters([DedupDoc("a", "o1", text), DedupDoc("b", "o2", text)]).rows

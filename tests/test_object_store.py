@@ -5,17 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from pipeline.demo import run_demo
-from storage.compact import compact
+from pipeline.cli.demo import run_demo
+from storage.admin.compact import compact
 from storage.dataset import read_table, replace_partitions, to_table
 from storage.fs import open_root
-from storage.info import dataset_info
+from storage.admin.info import dataset_info
 from storage.load import load_articles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +93,7 @@ def test_a_writer_killed_on_s3_is_recovered_once_stale(s3, monkeypatch, point, c
     root = open_root(uri)
     assert [i.base_name for i in root.listdir(root.path("crawl_stats")) if i.base_name.startswith(".")]
     # ...until it is stale; then it is finished (committed) or dropped (not committed)
-    monkeypatch.setattr("storage.dataset.STALE_SECONDS", 0)
+    monkeypatch.setenv("NEWSPIPE_SWAP_STALE_SECONDS", "0")
     runs = sorted(read_table(uri, "crawl_stats").column("run_id").to_pylist())
     assert runs == before
     assert not [i.base_name for i in root.listdir(root.path("crawl_stats")) if i.base_name.startswith(".")]

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.evaluation import eval_extraction, eval_metadata
+from pipeline.eval.extraction import eval_extraction, eval_metadata
 from tests.conftest import need_shared
 
 pytestmark = pytest.mark.shared
 
 
 def test_dedup_on_the_syndication_set():
-    from pipeline.dedup_eval import evaluate
+    from pipeline.eval.dedup import evaluate
     res = evaluate(need_shared("corpora"))
     ours, naive = res["newspipe"], res["naive MinHash-LSH 0.5"]
     assert ours["f1"] >= 0.97 and ours["ari"] >= 0.97, ours
@@ -39,8 +39,8 @@ def test_metadata_dates_and_titles():
 def test_the_seed_cross_post_is_relevant_and_credits_its_source():
     from pathlib import Path
 
-    from pipeline.attribution import find_attributions
-    from pipeline.relevance import score_relevance
+    from pipeline.articles.attribution import find_attributions
+    from pipeline.articles.relevance import score_relevance
     seeds = sorted(Path(need_shared("seeds")).glob("*.txt"))
     text = seeds[0].read_text(encoding="utf-8")
     assert score_relevance(text).relevant

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.process import Article
-from pipeline.run import publish_articles, recluster
+from pipeline.articles.build import Article
+from pipeline.run.stages import publish_articles, recluster
 from pipeline.settings import DedupSettings
 from storage.dataset import StorageError, read_table, recover, replace_partitions, to_table
 
@@ -178,7 +178,7 @@ def test_recovery_leaves_a_live_writers_swap_alone(tmp_path):
 
 
 def test_compaction_merges_files_upgrades_old_schema_and_keeps_the_rest(tmp_path):
-    from storage.compact import compact
+    from storage.admin.compact import compact
     from storage.dataset import file_metadata
     from storage.schema import SCHEMA_VERSION
     day = datetime(2020, 10, 1).date()
@@ -209,7 +209,7 @@ def test_compaction_merges_files_upgrades_old_schema_and_keeps_the_rest(tmp_path
 
 def test_a_v1_articles_partition_reads_with_null_title_columns_and_compacts_to_v2(tmp_path):
     """Schema v2 added ``title_source`` and ``title_variants``: a day written before stays readable."""
-    from storage.compact import compact
+    from storage.admin.compact import compact
     from storage.dataset import file_metadata, read_table
     from storage.load import load_articles
     from storage.schema import ARTICLES, SCHEMA_VERSION
@@ -232,7 +232,7 @@ def test_a_v1_articles_partition_reads_with_null_title_columns_and_compacts_to_v
 
 
 def test_compaction_skips_a_day_a_run_is_writing(tmp_path):
-    from storage.compact import compact
+    from storage.admin.compact import compact
     from storage.locks import partition_locks
     day = datetime(2020, 10, 1).date()
     replace_partitions(tmp_path, "crawl_stats", {day: to_table("crawl_stats", [{"run_id": "r"}])}, [day])
@@ -241,3 +241,17 @@ def test_compaction_skips_a_day_a_run_is_writing(tmp_path):
         [line] = compact(tmp_path, ["crawl_stats"])
     assert "skipped" in line and "run R" in line
     assert len(list((tmp_path / "crawl_stats" / "date=2020-10-01").iterdir())) == 2
+
+
+def test_publishing_part_of_a_day_is_refused(demo_run, tmp_path):
+    from pipeline.run.window import WindowError
+    _, demo = demo_run
+    arts = [a for a in _articles(demo) if a.published_at.date().isoformat() == "2020-10-04"]
+    root = tmp_path / "data"
+    since = datetime(2020, 10, 4, tzinfo=timezone.utc)
+    publish_articles(root, arts, since, since + timedelta(days=1), DedupSettings())
+    before = pd.read_parquet(root / "articles")
+    with pytest.raises(WindowError, match="aligned to whole UTC days 2020-10-04 .. 2020-10-06"):
+        publish_articles(root, arts[:1], since + timedelta(hours=14, minutes=37), since + timedelta(days=1, hours=14),
+                         DedupSettings())
+    pd.testing.assert_frame_equal(pd.read_parquet(root / "articles"), before)

@@ -17,8 +17,8 @@ import pytest
 
 from crawlers.replay.hostile import link_heavy_page
 from crawlers.replay.site import OUTLETS, build_site
-from pipeline.extract import extract
-from pipeline.process import extract_pages
+from pipeline.extract.core import extract
+from pipeline.articles.build import extract_pages
 from pipeline.settings import ExtractSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +102,7 @@ def test_a_slow_page_is_given_up_with_its_own_verdict():
 
 def _newspipe(*args: str, **kw) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], capture_output=True, text=True, env=env,
                           timeout=300, cwd=ROOT, **kw)
 
 
@@ -148,7 +148,7 @@ def test_sources_check_names_the_bad_field(tmp_path, text, says):
 
 
 def test_an_outlet_named_twice_is_crawled_once(replay, tmp_path):
-    from crawlers.sources import load_sources, select_outlets
+    from crawlers.registry import load_sources, select_outlets
     from tests.conftest import write_sources
     outlets = load_sources(write_sources(replay, tmp_path / "s.yaml"))
     assert [o.name for o in select_outlets(outlets, ["levant-wire", "levant-wire"])] == ["levant-wire"]
@@ -229,7 +229,7 @@ def test_a_lookup_that_fails_once_then_points_inside_is_refused(fresh_replay, tm
     second lookup (the download's own) would answer with this machine's address."""
     import yaml
 
-    from crawlers.crawl import run_crawl
+    from crawlers.launcher import run_crawl
     from crawlers.replay.site import Page
     port = fresh_replay.address.rsplit(":", 1)[1]
     base = f"http://flaky.example:{port}"

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from crawlers.replay.site import Page
-from pipeline.orchestration import make_plan
-from pipeline.run import run
+from pipeline.run.orchestration import make_plan
+from pipeline.run.stages import run
 from storage.locks import LockedError, partition_locks
 from tests.conftest import write_sources
 
@@ -57,7 +57,7 @@ def test_a_manual_trigger_plans_whole_days_and_says_so(replay, tmp_path):
 
 def _newspipe(*args: str, **kw) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], capture_output=True, text=True, env=env,
                           timeout=300, cwd=ROOT, **kw)
 
 
@@ -142,7 +142,7 @@ def test_a_run_for_locked_days_is_refused_before_it_crawls(fresh_replay, tmp_pat
 
 def test_two_demos_on_one_data_directory(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    cmd = [sys.executable, "-m", "pipeline.cli", "demo", "--data", str(tmp_path / "data")]
+    cmd = [sys.executable, "-m", "pipeline.cli.main", "demo", "--data", str(tmp_path / "data")]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
              for _ in range(2)]
     results = [(p.wait(timeout=600), *p.communicate()) for p in procs]

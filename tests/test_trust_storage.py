@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from storage.compact import compact
+from storage.admin.compact import compact
 from storage.dataset import read_table, recover, replace_partitions, to_table
-from storage.info import dataset_info
+from storage.admin.info import dataset_info
 from storage.load import load_articles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,8 +56,8 @@ def test_dataset_info_names_a_corrupt_file_of_any_table(demo_copy, table):
 def test_a_corrupt_run_journal_is_named(demo_copy):
     runs = sorted((demo_copy / "_state" / "runs").glob("*.json"))
     runs[-1].write_text('{"run_id": "x", "sin')
-    info = dataset_info(demo_copy)
-    assert f"unreadable run journal {runs[-1]}" in info
+    from pipeline.run.report import last_run
+    assert f"unreadable run journal {runs[-1]}" in last_run(demo_copy)
 
 
 @pytest.mark.parametrize("stray", ["date=2020-10-02.bak", "date=garbage", "date=2020-13-45"])

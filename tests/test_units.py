@@ -6,10 +6,10 @@ import json
 import pytest
 
 from crawlers.discovery import DiscoveryError, parse_feed, parse_sitemap
-from crawlers.sources import SourcesError, load_sources, parse_sources
+from crawlers.registry import SourcesError, load_sources, parse_sources
 from crawlers.urls import article_id, canonicalize
-from pipeline.extract import extract
-from pipeline.relevance import score_relevance
+from pipeline.extract.core import extract
+from pipeline.articles.relevance import score_relevance
 
 
 def test_canonicalize():
@@ -45,12 +45,9 @@ def test_registry_validation_names_the_field(raw, message):
 
 def test_entity_bomb_and_malformed_feeds_are_errors_not_outages():
     bomb = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>' \
-           b'<urlset><url><loc>&lol2;</loc></url></urlset>'
-    try:
-        links = parse_sitemap(bomb)
-    except DiscoveryError:
-        links = []
-    assert all("lollol" not in (lk.url or "") for lk in links)
+           b'<urlset><url><loc>&lol2;</loc></url><url><loc>http://a.test/ok</loc></url></urlset>'
+    # the entity is never expanded: its <loc> reads as empty and is skipped, the next one is read
+    assert [lk.url for lk in parse_sitemap(bomb)] == ["http://a.test/ok"]
     with pytest.raises(DiscoveryError, match="malformed feed XML"):
         parse_feed(b"<rss><channel><item><link>http://a</link>")
     with pytest.raises(DiscoveryError, match="malformed JSON feed"):
@@ -115,7 +112,7 @@ def test_index_and_paywalled_pages_are_not_articles():
     links = "".join(f"<li><a href='/news/{i}'>Headline number {i} about the war in the north</a></li>" for i in range(60))
     index = f"<html><body><h1>Latest</h1><ul>{links}</ul><p>Short intro.</p></body></html>".encode()
     doc = extract(index, "http://a.test/latest")
-    assert doc.verdict in ("index", "too_short", "no_text") and doc.verdict != "article"
+    assert doc.verdict == "index" and "links" in doc.reason
     ld = '<script type="application/ld+json">{"@type": "CollectionPage", "name": "Idlib"}</script>'
     assert extract(_page(LONG, ld), "http://a.test/tag/idlib").verdict == "index"
     teaser = _page("<p>" + "Subscribers can read how the convoy crossed the border at dawn. " * 5 + "</p>"
@@ -152,7 +149,7 @@ def test_retry_after_values():
 def test_boilerplate_key_fast_path_folds_like_split_join():
     import sys
 
-    from pipeline.boilerplate import _key
+    from pipeline.articles.boilerplate import _key
     for w in (chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()):
         for text in (f"A{w}b", f"{w}a", f"a{w}", f"a {w}B", f"a{w}{w}b"):
             assert _key(text) == " ".join(text.lower().split()), hex(ord(w))
@@ -160,7 +157,7 @@ def test_boilerplate_key_fast_path_folds_like_split_join():
 
 
 def test_plan_params_refetch():
-    from pipeline.orchestration import PlanError, make_plan
+    from pipeline.run.orchestration import PlanError, make_plan
     start, end = "2020-10-01T00:00:00+00:00", "2020-10-02T00:00:00+00:00"
     assert make_plan({"refetch": True}, start, end)["refetch"] is True
     assert make_plan(None, start, end)["refetch"] is False
@@ -179,7 +176,7 @@ def test_plan_params_refetch():
 def test_title_site_suffix(og_title, site, url, expected):
     import trafilatura
 
-    from pipeline.extract import find_title
+    from pipeline.extract.titles import find_title
     page = (f'<html><head><meta property="og:title" content="{og_title}">'
             f'<meta property="og:site_name" content="{site}"></head><body><p>text</p></body></html>')
     assert find_title(trafilatura.utils.load_html(page.encode()), [], url) == expected
@@ -243,7 +240,7 @@ def test_a_date_closing_the_title_beats_a_related_storys_date_in_the_text():
 
 
 def test_author_names_are_cleaned_once_each():
-    from pipeline.extract import clean_authors
+    from pipeline.extract.authors import clean_authors
     assert clean_authors(["By Lina Demo", "Omar Beispiel und Eva Muster", "Lina Demo", "Karl Probe (kpr)",
                           "Demo Wire", "", "Anna Test and Ben Test"]) == [
         "Lina Demo", "Omar Beispiel", "Eva Muster", "Karl Probe", "Demo Wire", "Anna Test", "Ben Test"]
@@ -265,7 +262,7 @@ def test_a_lone_year_is_not_turned_into_january_the_first():
 
 
 def test_title_source_is_validated_in_settings_and_registry():
-    from pipeline.process import outlet_settings
+    from pipeline.articles.build import extract_settings_by_outlet
     from pipeline.settings import ExtractSettings
     with pytest.raises(ValueError, match="title_source 'headline': must be one of auto, json-ld, og, h1, title-tag"):
         ExtractSettings(title_source="headline")
@@ -273,11 +270,11 @@ def test_title_source_is_validated_in_settings_and_registry():
     with pytest.raises(SourcesError, match="f.yaml: outlet 'ok': field 'title_source': 'headline' is not one of"):
         parse_sources({"outlets": [dict(base, title_source="headline")]}, "f.yaml")
     outlets = parse_sources({"outlets": [dict(base, title_source="og"), dict(base, name="other")]}, "f.yaml")
-    assert {k: v.title_source for k, v in outlet_settings(outlets).items()} == {"ok": "og"}
+    assert {k: v.title_source for k, v in extract_settings_by_outlet(outlets).items()} == {"ok": "og"}
 
 
 def test_text_cleanup_drops_repeated_headline_and_link_lists_only():
-    from pipeline.text_cleanup import clean_text, page_links
+    from pipeline.extract.cleanup import clean_text, page_links
     import trafilatura
     page = ("<html><body><a href='/a'>Shelling reported near Saraqib overnight</a>"
             "<a href='/b'>Aid convoy crosses at Bab al-Hawa today</a><a href='/c'>Talks on the M4 highway stall again</a>"
@@ -298,7 +295,7 @@ def test_text_cleanup_drops_repeated_headline_and_link_lists_only():
 
 
 def test_learned_title_source_never_sees_the_page_it_scores():
-    from pipeline.evaluation import _learned_title_hits
+    from pipeline.eval.extraction import _learned_title_hits
     cases = [{"publisher": p, "expect": {"title": t}} for p, t in
              [("a", "Social one"), ("a", "Social two"), ("a", "Social three"), ("b", "Printed")]]
     def got(default, og):

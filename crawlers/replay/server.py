@@ -8,7 +8,7 @@ ids do not change from one demo run to the next, and every byte still goes
 to 127.0.0.1. Plain requests with a ``Host`` header work too.
 
     with ReplayServer() as server:
-        outlets = server.outlets()   # crawlers.sources.Outlet list pointing at it
+        sources = server.sources_dict()   # a sources document pointing at it
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from crawlers.sources import Outlet, parse_sources
 
 from .site import OUTLETS, Page, build_site, demo_articles, outlet_config
 
@@ -149,6 +148,3 @@ class ReplayServer:
 
     def sources_dict(self, names: list[str] | None = None) -> dict:
         return {"outlets": [self.config(n) for n in (names or [n for n in self.sites if n in OUTLETS])]}
-
-    def outlets(self) -> list[Outlet]:
-        return parse_sources(self.sources_dict(), "<replay>")

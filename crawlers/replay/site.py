@@ -48,31 +48,49 @@ class DemoArticle:
 
 @dataclass(frozen=True)
 class OutletStyle:
+    """Everything that makes one mock outlet: a new outlet is one more record (and its stories)."""
+
     name: str
     title: str
     languages: tuple[str, ...]
     feed: str  # "rss" | "atom"
     footer: str
+    path: str  # article path: str.format of lang, date, slug, url_id, section
+    patterns: tuple[str, ...]  # the registry's article_patterns for it
+    # how its pages state metadata: json-ld (with a linked byline), og (og:title, published_time),
+    # spans (author and date spans), author-meta (meta author, <time>), posted-line, microdata
+    markup: tuple[str, ...]
+    sections: tuple[tuple[str, str], ...] = ()  # (language, section of the path); others "middle-east"
     in_body_footer: str = ""  # boilerplate the outlet puts inside every article body
+    news_sitemap: bool = False  # Google News sitemap (news:publication_date)
+    sitemap_index: bool = False  # a sitemap index with one child per language
+    seo_headline: bool = False  # writes a search-engine headline into its JSON-LD (registry: title_source og)
 
 
 OUTLETS: dict[str, OutletStyle] = {s.name: s for s in [
     OutletStyle("levant-wire", "Levant Wire", ("en", "ar"), "rss",
-                "Levant Wire is an independent news agency covering the Levant since 1998. All rights reserved. Reproduction without written permission is prohibited."),
+                "Levant Wire is an independent news agency covering the Levant since 1998. All rights reserved. Reproduction without written permission is prohibited.",
+                path="/{lang}/news/{date:%Y/%m/%d}/{slug}-{url_id}/", patterns=(r"^/(en|ar)/news/\d{4}/\d{2}/\d{2}/[^/]+/$",), markup=("json-ld",), news_sitemap=True),
     OutletStyle("dimashq-news", "Dimashq News", ("en", "ar"), "rss",
-                "Dimashq News Agency. Copyright 2020. Follow us on our channels for the latest news from Syria and the world."),
+                "Dimashq News Agency. Copyright 2020. Follow us on our channels for the latest news from Syria and the world.",
+                path="/{lang}/?p={url_id}", patterns=(r"^/(en|ar)/\?p=\d+$",), markup=("og", "spans")),
     OutletStyle("anatolia-post", "Anatolia Post", ("en", "tr"), "atom",
-                "Anatolia Post — news from Türkiye and the region. Subscribe to our daily newsletter. All rights reserved."),
+                "Anatolia Post — news from Türkiye and the region. Subscribe to our daily newsletter. All rights reserved.",
+                path="/{lang}/{section}/{slug}/{url_id}", patterns=(r"^/(en|tr)/(middle-east|dunya)/[^/]+/\d+$",), markup=("author-meta",), sections=(("tr", "dunya"),), news_sitemap=True),
     OutletStyle("idlib-monitor", "Idlib Monitor", ("en", "ar"), "rss",
                 "Idlib Monitor is a non-profit documentation group. Contact our documentation team through the secure form.",
-                in_body_footer="Idlib Monitor documents violations against civilians in northwest Syria through a network of field researchers. Our work depends on readers like you: support independent documentation and share this report."),
+                in_body_footer="Idlib Monitor documents violations against civilians in northwest Syria through a network of field researchers. Our work depends on readers like you: support independent documentation and share this report.",
+                path="/{lang}/{url_id}/", patterns=(r"^/(en|ar)/\d+/$",), markup=("posted-line",), sitemap_index=True),
     OutletStyle("mashriq-aggregator", "Mashriq Aggregator", ("en",), "rss",
                 "Mashriq Aggregator republishes analysis and news from across the region. Fair use notice: this site contains copyrighted material.",
-                in_body_footer="The views expressed in this article are the sole responsibility of the author and do not necessarily reflect those of Mashriq Aggregator. Note to readers: please click the share buttons above or below and forward this article to your email lists."),
+                in_body_footer="The views expressed in this article are the sole responsibility of the author and do not necessarily reflect those of Mashriq Aggregator. Note to readers: please click the share buttons above or below and forward this article to your email lists.",
+                path="/{slug}/{url_id}", patterns=(r"^/[a-z0-9-]+/\d+$",), markup=("json-ld",)),
     OutletStyle("euro-courier", "Euro Courier", ("en", "fr"), "atom",
-                "Euro Courier, Brussels. Independent journalism for Europe. Terms of use, privacy and cookies."),
+                "Euro Courier, Brussels. Independent journalism for Europe. Terms of use, privacy and cookies.",
+                path="/{lang}/{section}/{date:%Y%m%d}-{slug}", patterns=(r"^/(en|fr)/(middle-east|moyen-orient)/\d{8}-[^/]+$",), markup=("json-ld", "og"), sections=(("fr", "moyen-orient"),), news_sitemap=True, sitemap_index=True, seo_headline=True),
     OutletStyle("neva-herald", "Neva Herald", ("ru", "en"), "rss",
-                "Нева Вестник. Все права защищены. При использовании материалов ссылка обязательна."),
+                "Нева Вестник. Все права защищены. При использовании материалов ссылка обязательна.",
+                path="/world/{date:%Y%m%d}/{url_id}.html", patterns=(r"^/world/\d{8}/\d+\.html$",), markup=("microdata",)),
 ]}
 
 _COMMENTS = [
@@ -136,36 +154,9 @@ def demo_articles(include_out_of_window: bool = True) -> list[DemoArticle]:
 
 
 def _article_path(a: DemoArticle) -> str:
-    d = a.date
-    slug = _slug(a.title)
-    if a.outlet == "levant-wire":
-        return f"/{a.lang}/news/{d:%Y/%m/%d}/{slug}-{a.url_id}/"
-    if a.outlet == "dimashq-news":
-        return f"/{a.lang}/?p={a.url_id}"
-    if a.outlet == "anatolia-post":
-        section = "dunya" if a.lang == "tr" else "middle-east"
-        return f"/{a.lang}/{section}/{slug}/{a.url_id}"
-    if a.outlet == "idlib-monitor":
-        return f"/{a.lang}/{a.url_id}/"
-    if a.outlet == "mashriq-aggregator":
-        return f"/{slug}/{a.url_id}"
-    if a.outlet == "euro-courier":
-        section = "moyen-orient" if a.lang == "fr" else "middle-east"
-        return f"/{a.lang}/{section}/{d:%Y%m%d}-{slug}"
-    if a.outlet == "neva-herald":
-        return f"/world/{d:%Y%m%d}/{a.url_id}.html"
-    raise ValueError(a.outlet)
-
-
-ARTICLE_PATTERNS: dict[str, list[str]] = {
-    "levant-wire": [r"^/(en|ar)/news/\d{4}/\d{2}/\d{2}/[^/]+/$"],
-    "dimashq-news": [r"^/(en|ar)/\?p=\d+$"],
-    "anatolia-post": [r"^/(en|tr)/(middle-east|dunya)/[^/]+/\d+$"],
-    "idlib-monitor": [r"^/(en|ar)/\d+/$"],
-    "mashriq-aggregator": [r"^/[a-z0-9-]+/\d+$"],
-    "euro-courier": [r"^/(en|fr)/(middle-east|moyen-orient)/\d{8}-[^/]+$"],
-    "neva-herald": [r"^/world/\d{8}/\d+\.html$"],
-}
+    style = OUTLETS[a.outlet]
+    section = dict(style.sections).get(a.lang, "middle-east")
+    return style.path.format(lang=a.lang, date=a.date, slug=_slug(a.title), url_id=a.url_id, section=section)
 
 
 def _esc(s: str) -> str:
@@ -180,7 +171,7 @@ def _ru_date(d: datetime) -> str:
 def _seo_headline(a: DemoArticle, style: OutletStyle) -> str:
     """Euro Courier writes a search-engine headline into its JSON-LD (and its registry
     entry says ``title_source: og``); the others repeat the printed one."""
-    return f"Explained: {a.title}" if style.name == "euro-courier" else a.title
+    return f"Explained: {a.title}" if style.seo_headline else a.title
 
 
 def _render_article(a: DemoArticle, style: OutletStyle, related: list[DemoArticle], base: str) -> str:
@@ -200,7 +191,7 @@ def _render_article(a: DemoArticle, style: OutletStyle, related: list[DemoArticl
     head_meta = f'<link rel="canonical" href="{_esc(url)}">'
     byline = ""
     dateline = ""
-    if style.name in ("levant-wire", "mashriq-aggregator", "euro-courier"):
+    if "json-ld" in style.markup:
         ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": _seo_headline(a, style),
               "datePublished": iso,
               "author": {"@type": "Person", "name": a.author}, "inLanguage": a.lang,
@@ -208,19 +199,19 @@ def _render_article(a: DemoArticle, style: OutletStyle, related: list[DemoArticl
         head_meta += f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
         byline = f'<div class="byline">By <a rel="author" href="/author/{_slug(a.author)}">{_esc(a.author)}</a></div>'
         dateline = f'<div class="date">{a.date:%d %B %Y %H:%M} GMT</div>'
-    if style.name in ("dimashq-news", "euro-courier"):
+    if "og" in style.markup:
         head_meta += (f'<meta property="og:title" content="{_esc(a.title)}">'
                       f'<meta property="article:published_time" content="{iso}">')
-        if style.name == "dimashq-news":
-            byline = f'<span class="author">{_esc(a.author)}</span>'
-            dateline = f'<span class="date">{a.date:%Y-%m-%d}</span>'
-    if style.name == "anatolia-post":
+    if "spans" in style.markup:
+        byline = f'<span class="author">{_esc(a.author)}</span>'
+        dateline = f'<span class="date">{a.date:%Y-%m-%d}</span>'
+    if "author-meta" in style.markup:
         head_meta += f'<meta name="author" content="{_esc(a.author)}">'
         byline = f'<p class="author">{_esc(a.author)}</p>'
         dateline = f'<time datetime="{iso}">{a.date:%d.%m.%Y %H:%M}</time>'
-    if style.name == "idlib-monitor":
+    if "posted-line" in style.markup:
         dateline = f'<p class="posted">Published: {a.date:%d %B %Y} {a.date:%H:%M} — by {_esc(a.author)}</p>'
-    if style.name == "neva-herald":
+    if "microdata" in style.markup:
         head_meta += f'<meta name="pubdate" content="{a.date:%Y%m%d%H%M}">'
         dateline = f'<div class="meta"><span itemprop="datePublished" content="{iso}">{_ru_date(a.date)}</span> · <span itemprop="author">{_esc(a.author)}</span></div>'
     return f"""<!DOCTYPE html>
@@ -298,8 +289,8 @@ def build_site(outlet: str, base: str, articles: list[DemoArticle] | None = None
     feed = _rss(style, base, arts) if style.feed == "rss" else _atom(style, base, arts)
     pages[feed_path] = Page(feed.encode("utf-8"), "application/rss+xml" if style.feed == "rss" else "application/atom+xml",
                             headers={"ETag": '"' + hashlib.md5(feed.encode()).hexdigest() + '"'})
-    news = outlet in ("levant-wire", "euro-courier", "anatolia-post")
-    if outlet in ("idlib-monitor", "euro-courier"):
+    news = style.news_sitemap
+    if style.sitemap_index:
         # a sitemap index with one child per language
         children = []
         for lang in style.languages:
@@ -320,14 +311,14 @@ def build_site(outlet: str, base: str, articles: list[DemoArticle] | None = None
 
 
 def outlet_config(outlet: str, base: str) -> dict:
-    """The sources-file entry of a replay outlet (see crawlers.sources)."""
+    """The sources-file entry of a replay outlet (see crawlers.registry)."""
     style = OUTLETS[outlet]
     host = base.split("//", 1)[1]
     return {
         "name": outlet, "title": style.title, "kind": "replay", "domains": [host], "languages": list(style.languages),
         "feeds": [base + ("/feed/" if style.feed == "rss" else "/atom.xml")],
         "sitemaps": [base + "/sitemap.xml"],
-        "article_patterns": ARTICLE_PATTERNS[outlet], "deny_patterns": [r"[?&]amp=1"],
+        "article_patterns": list(style.patterns), "deny_patterns": [r"[?&]amp=1"],
         "politeness": {"download_delay": 0, "concurrency": 8, "page_budget": 500},
-        "title_source": "og" if outlet == "euro-courier" else "auto",
+        "title_source": "og" if style.seo_headline else "auto",
     }

@@ -1,0 +1,1 @@
+"""Spiders: ``OutletSpider`` discovers one outlet's articles and fetches them."""

@@ -19,9 +19,10 @@ import scrapy
 from scrapy.http import Response
 from w3lib.url import safe_url_string
 
+from crawlers.dates import as_utc
 from crawlers.discovery import DiscoveryError, Link, parse_feed, parse_sitemap
 from crawlers.items import KnownPage, RawPage
-from crawlers.sources import Outlet, outlet_from_dict
+from crawlers.registry import Outlet, outlet_from_dict
 from crawlers.state import CrawlState
 from crawlers.urls import article_id, canonicalize
 
@@ -34,8 +35,8 @@ class OutletSpider(scrapy.Spider):
     def __init__(self, outlet: Outlet | dict, since: datetime | str, until: datetime | str, **kwargs):
         self.outlet = outlet if isinstance(outlet, Outlet) else outlet_from_dict(outlet)
         super().__init__(name=f"outlet-{self.outlet.name}", **kwargs)
-        self.since = _as_utc(since)
-        self.until = _as_utc(until)
+        self.since = as_utc(since)
+        self.until = as_utc(until)
         self.seen: set[str] = set()
         self.state: CrawlState | None = None
         self.shard = (0, 1)
@@ -44,7 +45,7 @@ class OutletSpider(scrapy.Spider):
     async def start(self):
         i, n = self.settings.get("NEWSPIPE_SHARD", "0/1").split("/")
         self.shard = (int(i), int(n))
-        root = self.settings.get("NEWSPIPE_DATA_ROOT")
+        root = self.settings.get("NEWSPIPE_WORK_DIR")
         if root and not self.settings.getbool("NEWSPIPE_REFETCH"):
             self.state = CrawlState(root, self.outlet.name)
         conditional = {"conditional_get": True}
@@ -230,8 +231,3 @@ def _joined(response: Response, href: str) -> Link:
         return Link(response.urljoin(href))
     except ValueError as exc:
         return Link("", problem=f"unusable link {href[:100]!r}: {exc}")
-
-
-def _as_utc(value: datetime | str) -> datetime:
-    d = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return d.replace(tzinfo=timezone.utc) if d.tzinfo is None else d.astimezone(timezone.utc)

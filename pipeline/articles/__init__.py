@@ -1,0 +1,1 @@
+"""Raw pages to ``articles`` rows: extraction in parallel, boilerplate, relevance, credits."""

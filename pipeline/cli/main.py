@@ -1,0 +1,228 @@
+"""The ``newspipe`` command line. Exit codes: 0 all fine, 2 bad input, 3 some outlets failed."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from datetime import datetime
+
+from crawlers.dates import as_utc
+from crawlers.launcher import EXIT_BAD_INPUT, EXIT_OK, EXIT_SOME_FAILED
+from crawlers.registry import SourcesError, load_sources
+from pipeline.settings import TITLE_SOURCES, DedupSettings, ExtractSettings, RunEnvironment
+
+
+
+def _date(value: str) -> datetime:
+    try:
+        return as_utc(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD) in range") from None
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
+
+
+def _data_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", default=None, help="the data root: a directory or a filesystem URI (s3://bucket/prefix); "
+                                                 "default $NEWSPIPE_DATA, else ./data of the project")
+
+
+def _dedup_options(p: argparse.ArgumentParser) -> None:
+    d = DedupSettings()
+    p.add_argument("--threshold", type=float, default=d.jaccard_threshold,
+                   help=f"Jaccard at which two texts are near-duplicates (default {d.jaccard_threshold})")
+    p.add_argument("--containment", type=float, default=d.containment_threshold,
+                   help=f"share of the shorter text found in the longer that makes it a truncated copy "
+                        f"(default {d.containment_threshold})")
+    p.add_argument("--shingle-size", type=int, default=d.shingle_size, help=f"words per shingle (default {d.shingle_size})")
+    p.add_argument("--num-perm", type=int, default=d.num_perm, help=f"MinHash permutations (default {d.num_perm})")
+
+
+def _settings(args) -> DedupSettings:
+    from dataclasses import replace
+    return replace(DedupSettings(), jaccard_threshold=args.threshold, containment_threshold=args.containment,
+                   shingle_size=args.shingle_size, num_perm=args.num_perm)
+
+
+def cmd_demo(args) -> int:
+    from pipeline.cli.demo import run_demo
+    from pipeline.run.report import summary
+    report = run_demo(args.data, workers=args.workers)
+    print(summary(report))
+    return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+def cmd_run(args) -> int:
+    from pipeline.run.report import summary
+    from pipeline.run.stages import run
+    if args.since >= args.until:
+        print(f"error: --since {args.since:%Y-%m-%d} is not before --until {args.until:%Y-%m-%d}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    outlets = [o for o in (args.outlets or "").split(",") if o]
+    report = run(args.sources, args.since, args.until, args.data, outlets=outlets or None,
+                 politeness=not args.no_politeness, workers=args.workers, refetch=args.refetch,
+                 crawl_processes=args.crawl_processes, repair=args.repair)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for c in report.crawls:
+        if c.status != "ok":
+            print(f"{c.status}: {c.message}", file=sys.stderr)
+    print(summary(report))
+    return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+def cmd_dedup(args) -> int:
+    from pipeline.cli.dedup_io import dedup_file
+    result = dedup_file(args.input, args.output, _settings(args))
+    multi = {r.cluster_id for r in result.rows if r.cluster_size > 1}
+    print(f"{len(result.rows)} articles, {len(multi)} duplicate clusters, "
+          f"{sum(1 for r in result.rows if r.cluster_size > 1 and not r.is_origin)} copies -> {args.output}")
+    if result.oversized_clusters:
+        print(f"warning: {len(result.oversized_clusters)} clusters over the size limit: "
+              f"{', '.join(result.oversized_clusters[:5])}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_extract(args) -> int:
+    from pipeline.cli.extract_io import extract_dir
+    n, bad = extract_dir(args.input_dir, args.output, args.urls, workers=args.workers,
+                         settings=ExtractSettings(title_source=args.title_source))
+    print(f"{n} pages -> {args.output} ({bad} not articles)")
+    return EXIT_OK
+
+
+def cmd_sources_check(args) -> int:
+    outlets = load_sources(args.file)
+    print(f"{args.file or 'bundled registry'}: {len(outlets)} outlets OK")
+    return EXIT_OK
+
+
+def cmd_dataset_info(args) -> int:
+    from pipeline.run.report import last_run
+    from storage.admin.info import dataset_info
+    print("\n".join(line for line in (dataset_info(args.data), last_run(args.data)) if line))
+    return EXIT_OK
+
+
+def cmd_dataset_compact(args) -> int:
+    from storage.admin.compact import compact
+    lines = compact(args.data, args.table or None)
+    print("\n".join(lines) if lines else "nothing to compact")
+    return EXIT_SOME_FAILED if any(": left as it is:" in x or ": skipped:" in x for x in lines) else EXIT_OK
+
+
+def cmd_eval(args) -> int:
+    from pipeline.eval.extraction import run_eval
+    print(run_eval(args.what, args.corpus, workers=args.workers))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="newspipe", description="News ingestion and deduplication for the Idlib conflict.")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="run the pipeline offline against the bundled mock outlets")
+    _data_option(p)
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_demo)
+
+    _add_run(sub)
+    _add_tools(sub)
+    return ap
+
+
+def _add_run(sub) -> None:
+    p = sub.add_parser("run", help="crawl real outlets in a date window and publish Parquet")
+    p.add_argument("--sources", default=None, help="sources YAML (default: the bundled registry)")
+    p.add_argument("--since", required=True, type=_date)
+    p.add_argument("--until", required=True, type=_date)
+    _data_option(p)
+    p.add_argument("--outlets", default="", help="comma-separated outlet names (default: all)")
+    p.add_argument("--no-politeness", action="store_true", help="no delays or AutoThrottle (local sites only)")
+    p.add_argument("--refetch", action="store_true",
+                   help="fetch article pages again even if an earlier crawl stored them (default: incremental)")
+    p.add_argument("--crawl-processes", type=_positive, default=1,
+                   help="crawl processes sharing each outlet's articles (more cores; politeness is shared out)")
+    p.add_argument("--repair", action="store_true",
+                   help="replace a day whose stored partition cannot be read (its rows are lost); "
+                        "without it such a run stops and names the file")
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_run)
+
+
+def _add_tools(sub) -> None:
+    p = sub.add_parser("dedup", help="cluster near-duplicates: INPUT (Parquet or JSONL) -> OUTPUT Parquet")
+    p.add_argument("input")
+    p.add_argument("output")
+    _dedup_options(p)
+    p.set_defaults(func=cmd_dedup)
+
+    p = sub.add_parser("extract", help="extract every *.html / *.html.gz of a folder to JSON lines")
+    p.add_argument("--input-dir", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--urls", default=None, help="JSON map of file stem to URL ({id: url} or {id: {url: ...}})")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--title-source", choices=TITLE_SOURCES, default="auto",
+                   help="the headline taken as the title (default: JSON-LD headline, og:title, h1, <title>)")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("eval", help="quality harnesses on the shared corpora")
+    p.add_argument("what", choices=["extraction", "metadata", "dedup"])
+    p.add_argument("--corpus", default=None)
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("sources", help="outlet registry tools")
+    ssub = p.add_subparsers(dest="sources_command", required=True)
+    c = ssub.add_parser("check", help="validate a sources file")
+    c.add_argument("file", nargs="?", default=None)
+    c.set_defaults(func=cmd_sources_check)
+
+    p = sub.add_parser("dataset", help="dataset tools")
+    dsub = p.add_subparsers(dest="dataset_command", required=True)
+    c = dsub.add_parser("info", help="partitions, rows, bytes, schema version, last run")
+    _data_option(c)
+    c.set_defaults(func=cmd_dataset_info)
+    c = dsub.add_parser("compact", help="rewrite partitions with several files, small row groups or an old schema")
+    _data_option(c)
+    c.add_argument("--table", action="append", choices=["articles", "signatures", "crawl_stats"],
+                   help="only this table (repeatable; default: all)")
+    c.set_defaults(func=cmd_dataset_compact)
+
+
+def _one_line_warnings() -> None:
+    """Warnings (a file a reader passed over) as one line each, not Python's two with a source line."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"warning: {message}", file=file or sys.stderr)
+    warnings.showwarning = show
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "data", "") is None:
+        args.data = RunEnvironment.read().data
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _one_line_warnings()
+    from pipeline.dedup.cluster import DedupError
+    from pipeline.run.window import WindowError
+    from storage.dataset import StorageError
+    from storage.locks import LockedError
+    try:
+        return args.func(args)
+    except (SourcesError, DedupError, StorageError, LockedError, WindowError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # a missing file, a read-only or full data directory
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"error:{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

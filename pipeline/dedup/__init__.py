@@ -1,0 +1,1 @@
+"""Near-duplicate and cross-post detection: shingles, compiled kernels, MinHash, LSH, clusters."""

@@ -1,0 +1,306 @@
+"""Near-duplicate and cross-post detection.
+
+Layers, each cheap enough to run over the whole history:
+
+1. exact: the same normalised text (or the same article id) is one story;
+2. candidates: MinHash-LSH over word shingles of the full text, and a second
+   LSH over the lead (the first ``lead_words`` words) so that a copy cut down
+   to its first paragraphs is still proposed;
+3. verification: every candidate pair is checked with exact Jaccard and
+   containment of the two shingle sets. A pair is a duplicate when Jaccard
+   reaches ``jaccard_threshold`` or the smaller text is contained in the larger
+   one to ``containment_threshold`` (a truncated copy). A follow-up that
+   reuses only the lead fails both and stays apart;
+4. clustering: connected components of verified pairs, then every member is
+   checked against the cluster's origin; members that fail are split off and
+   clustered again, so a chain A~B~C never joins A and C through B alone.
+
+The origin is the earliest published member unless members credit another
+member's outlet ("originally published on X", "Source: X", a dateline credit,
+a byline naming the outlet): then the earliest credited member wins.
+
+Everything is computed from the set of documents, sorted by id, so the result
+does not depend on input order or on how the input was split into runs.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+
+from pipeline.articles.attribution import credits_outlet, find_attributions
+from pipeline.articles.boilerplate import remove_boilerplate
+from pipeline.dedup.lsh import BandIndex, SharedIndex
+from pipeline.dedup.minhash import MinHasher
+from pipeline.settings import DedupSettings
+from pipeline.dedup.shingles import normalize, shingle_texts
+
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
+class DedupError(ValueError):
+    """Input that cannot be deduplicated safely; the message names the record."""
+
+
+@dataclass
+class DedupDoc:
+    """One article as the deduplicator sees it (boilerplate already removed)."""
+
+    article_id: str
+    outlet: str
+    text: str
+    published_at: datetime | None = None
+    url: str = ""
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClusterRow:
+    article_id: str
+    cluster_id: str
+    is_origin: bool
+    origin_article_id: str
+    relation: str          # origin | exact | near | truncated | contained | singleton
+    scope: str             # cross_post | same_outlet | "" (origin, singleton)
+    similarity: float      # Jaccard of shingle sets with the origin (1.0 for the origin)
+    containment: float     # share of the smaller text's shingles found in the larger
+    cluster_size: int
+
+
+@dataclass
+class DedupResult:
+    rows: list[ClusterRow]
+    lsh_params: dict
+    oversized_clusters: list[str]
+
+
+def content_hash(text: str) -> str:
+    """Hash of the normalised text: equal for copies that differ only in case, spacing, punctuation."""
+    return hashlib.sha256(normalize(text).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(Jaccard, containment of the smaller set) of two sorted unique arrays."""
+    if a.size == 0 or b.size == 0:
+        return 0.0, 0.0
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    return inter / (a.size + b.size - inter), inter / min(a.size, b.size)
+
+
+class _Corpus:
+    """Per-document shingles, hashes and outlet names, indexed by position in sorted order."""
+
+    def __init__(self, docs: list[DedupDoc], settings: DedupSettings, outlet_names: dict[str, list[str]]):
+        self.docs = docs
+        self.settings = settings
+        self.texts = _without_boilerplate(docs) if settings.strip_boilerplate else [d.text for d in docs]
+        batch = shingle_texts(self.texts, settings.shingle_size, settings.char_shingle_size, settings.lead_words)
+        self.hashes = batch.digests  # the exact layer: equal normalised texts
+        self.shingles, self.lead_shingles = batch.full, batch.lead
+        self.names = {o: [o, o.replace("-", " ")] + list(outlet_names.get(o, [])) for o in {d.outlet for d in docs}}
+        self._attr: dict[int, list[str]] = {}
+        self._verdicts: dict[tuple[int, int], tuple[bool, float, float]] = {}
+
+    def attributions(self, i: int) -> list[str]:
+        if i not in self._attr:
+            d = self.docs[i]
+            self._attr[i] = find_attributions(self.texts[i], d.authors)
+        return self._attr[i]
+
+    def duplicate(self, i: int, j: int) -> tuple[bool, float, float]:
+        """Verified once per pair: edges, the split against the origin and the relation all ask."""
+        key = (i, j) if i < j else (j, i)
+        if key not in self._verdicts:
+            self._verdicts[key] = self._verify(*key)
+        return self._verdicts[key]
+
+    def _verify(self, i: int, j: int) -> tuple[bool, float, float]:
+        if self.hashes[i] == self.hashes[j]:
+            return True, 1.0, 1.0
+        a, b = self.shingles[i], self.shingles[j]
+        if min(a.size, b.size) < self.settings.min_shingles:
+            return False, 0.0, 0.0
+        jac, con = _overlap(a, b)
+        return jac >= self.settings.jaccard_threshold or con >= self.settings.containment_threshold, jac, con
+
+
+def _without_boilerplate(docs: list[DedupDoc]) -> list[str]:
+    """Texts without the paragraphs their outlet repeats across articles (footers, mission
+    statements): a shared footer must not make two stories look alike, nor hide a copy."""
+    _, stripped = remove_boilerplate([(d.outlet, d.text) for d in docs])
+    return [text for text, _ in stripped]
+
+
+def _sort_key(doc: DedupDoc) -> tuple:
+    return (doc.published_at or _NEVER, doc.article_id)
+
+
+def _choose_origin(members: list[int], c: _Corpus) -> int:
+    outlets = {c.docs[m].outlet for m in members}
+    if len(outlets) == 1:  # credits only name other outlets: the earliest member it is
+        return min(members, key=lambda m: _sort_key(c.docs[m]))
+    credited: set[str] = set()
+    for m in members:
+        att = c.attributions(m)
+        if not att:
+            continue
+        for o in outlets - {c.docs[m].outlet}:
+            if credits_outlet(att, c.names[o]):
+                credited.add(o)
+    pool = [m for m in members if c.docs[m].outlet in credited] or members
+    # among credited outlets, one that credits another credited outlet copied it
+    primary = [m for m in pool if not any(credits_outlet(c.attributions(m), c.names[o])
+                                          for o in credited - {c.docs[m].outlet})]
+    return min(primary or pool, key=lambda m: _sort_key(c.docs[m]))
+
+
+def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[find(i)].append(i)
+    return sorted(groups.values())
+
+
+def _split(members: list[int], adj: dict[int, set[int]], c: _Corpus) -> list[tuple[int, list[int]]]:
+    """(origin, members) groups in which every member is a verified duplicate of the origin."""
+    if len(members) == 1:
+        return [(members[0], members)]
+    origin = _choose_origin(members, c)
+    keep = [origin] + [m for m in members if m != origin and c.duplicate(origin, m)[0]]
+    rest = sorted(set(members) - set(keep))
+    out = [(origin, sorted(keep))]
+    if rest:
+        sub_edges = [(a, b) for a in rest for b in adj.get(a, ()) if b in rest and a < b]
+        local = {m: k for k, m in enumerate(rest)}
+        for comp in _components(len(rest), [(local[a], local[b]) for a, b in sub_edges]):
+            out.extend(_split([rest[k] for k in comp], adj, c))
+    return out
+
+
+def _relation(c: _Corpus, origin: int, m: int) -> tuple[str, float, float]:
+    if m == origin:
+        return "origin", 1.0, 1.0
+    if c.hashes[m] == c.hashes[origin]:
+        return "exact", 1.0, 1.0
+    _, jac, con = c.duplicate(origin, m)
+    so, sm = c.shingles[origin].size, c.shingles[m].size
+    if jac >= c.settings.near_threshold:
+        rel = "near"
+    elif con >= c.settings.containment_threshold:
+        rel = "truncated" if sm < so else "contained"
+    else:
+        rel = "near"
+    return rel, round(jac, 4), round(con, 4)
+
+
+def check_unique_ids(docs: list[DedupDoc]) -> list[DedupDoc]:
+    """Collapse rows that repeat an article id with the same text; refuse ids with different texts."""
+    by_id: dict[str, DedupDoc] = {}
+    for d in docs:
+        if not d.article_id:
+            raise DedupError(f"a record has an empty article_id (url {d.url!r})")
+        prev = by_id.get(d.article_id)
+        if prev is None:
+            by_id[d.article_id] = d
+        elif content_hash(prev.text) != content_hash(d.text):
+            raise DedupError(f"article_id {d.article_id!r} appears twice with different texts "
+                             f"({prev.url or prev.outlet} and {d.url or d.outlet})")
+    return sorted(by_id.values(), key=lambda d: d.article_id)
+
+
+def _indexes(settings: DedupSettings, storage_config: dict | None):
+    """(full-text index, lead index): in memory, or shared through a datasketch storage backend."""
+    if storage_config:
+        return (SharedIndex(settings.lsh_threshold, settings.num_perm, settings.seed, storage_config, suffix=b"-full"),
+                SharedIndex(settings.lead_threshold, settings.num_perm, settings.seed, storage_config, suffix=b"-lead"))
+    return BandIndex(settings.lsh_threshold, settings.num_perm), BandIndex(settings.lead_threshold, settings.num_perm)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """The stage allocates millions of short-lived tuples and strings, none in a
+    reference cycle; the cycle collector would rescan them over and over (~10%
+    of the stage's time in ``make bench``). Reference counting still frees them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def find_clusters(docs: list[DedupDoc], settings: DedupSettings | None = None, *,
+                  signatures: dict[str, np.ndarray] | None = None,
+                  outlet_names: dict[str, list[str]] | None = None,
+                  storage_config: dict | None = None) -> DedupResult:
+    """Cluster ``docs``. ``signatures`` maps article ids to precomputed MinHash
+    rows (same scheme) so that history is not signed again; the rest are computed."""
+    with _no_cycle_collection():
+        return _find_clusters(docs, settings or DedupSettings(), signatures, outlet_names, storage_config)
+
+
+def _find_clusters(docs: list[DedupDoc], settings: DedupSettings, signatures: dict[str, np.ndarray] | None,
+                   outlet_names: dict[str, list[str]] | None, storage_config: dict | None) -> DedupResult:
+    docs = check_unique_ids(docs)
+    c = _Corpus(docs, settings, outlet_names or {})
+    ids = [d.article_id for d in docs]
+    hasher = MinHasher(settings.num_perm, settings.seed)
+    known = signatures or {}
+    todo = [i for i, a in enumerate(ids) if a not in known]
+    sig = np.empty((len(docs), settings.num_perm), dtype=np.uint32)
+    if todo:
+        sig[todo] = hasher.signatures([c.shingles[i] for i in todo])
+    for i, a in enumerate(ids):
+        if a in known:
+            sig[i] = known[a]
+    lead_sig = hasher.signatures(c.lead_shingles)
+    eligible = np.array([i for i in range(len(docs)) if c.shingles[i].size >= settings.min_shingles], dtype=np.int64)
+    keys = [ids[i] for i in eligible]
+    full, heads = _indexes(settings, storage_config)
+    found = [eligible[full.pairs(keys, sig[eligible])], eligible[heads.pairs(keys, lead_sig[eligible])]]
+    by_hash: dict[str, list[int]] = defaultdict(list)
+    for i, h in enumerate(c.hashes):
+        if c.shingles[i].size:
+            by_hash[h].append(i)
+    found += [np.array([(g[0], k) for k in g[1:]], dtype=np.int64).reshape(-1, 2) for g in by_hash.values() if len(g) > 1]
+    pairs = np.unique(np.concatenate(found).reshape(-1, 2), axis=0) if found else np.empty((0, 2), dtype=np.int64)
+    edges = [(int(i), int(j)) for i, j in pairs if c.duplicate(int(i), int(j))[0]]
+    adj: dict[int, set[int]] = defaultdict(set)
+    for i, j in edges:
+        adj[i].add(j)
+        adj[j].add(i)
+    rows: list[ClusterRow] = []
+    oversized: list[str] = []
+    for comp in _components(len(docs), edges):
+        for origin, members in _split(comp, adj, c):
+            cid = ids[origin]
+            if len(members) > settings.max_cluster_size:
+                oversized.append(cid)
+            for m in members:
+                rel, jac, con = _relation(c, origin, m)
+                if len(members) == 1:
+                    rel = "singleton"
+                scope = "" if m == origin else ("same_outlet" if docs[m].outlet == docs[origin].outlet else "cross_post")
+                rows.append(ClusterRow(ids[m], cid, m == origin, cid, rel, scope, jac, con, len(members)))
+    rows.sort(key=lambda r: r.article_id)
+    return DedupResult(rows, {"bands": full.params[0], "rows": full.params[1], "lead_bands": heads.params[0],
+                              "lead_rows": heads.params[1], "num_perm": settings.num_perm}, oversized)

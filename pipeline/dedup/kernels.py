@@ -1,0 +1,295 @@
+"""Compiled loops for the dedup hot path (numba): tokens, word shingles, MinHash.
+
+numpy does each step as a pass over a temporary array (the MinHash of 20,000
+articles alone fills ~2 billion cells); these loops make one pass over each
+document's bytes and keep a document's 128 minima in one small row, which is
+what takes the dedup stage to 10x plain datasketch (``make bench``).
+
+The values are fixed, not an implementation detail: token hashes are the
+polynomial ``sum(byte_i * P**i) + length`` modulo 2**64 through MurmurHash3's
+64-bit finalizer, n-grams combine token hashes with a second polynomial
+(``SignatureScheme.shingle_hash`` names this ``newspipe-poly64-fmix-v1``),
+and MinHash is datasketch's ``affine32`` scheme. ``tests/test_kernels.py``
+checks them against plain Python and datasketch.
+
+``cache=True`` keeps the machine code on disk beside this file; ``make setup``
+compiles it once (``python -m pipeline.dedup.kernels``), so runs only load it.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+if "NUMBA_CACHE_DIR" not in os.environ and not os.access(Path(__file__).parent, os.W_OK):
+    # an installed, read-only copy (a container running under another uid): numba would find no
+    # place for its cache and refuse to import; compile once per machine into the temp dir instead
+    os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "newspipe-numba")
+
+from numba import njit  # noqa: E402  (reads NUMBA_CACHE_DIR when imported)
+
+_P = np.uint64(0x100000001B3)
+Q = _Q = np.uint64(0x9E3779B97F4A7C15)  # the multiplier that chains units into n-gram hashes
+_M1, _M2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
+_D1, _D2 = np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)  # token-sequence digests
+_SPACE = np.uint8(32)
+
+# bytes as shingles see them: ASCII lower-cased, ASCII punctuation a space, UTF-8 bytes kept
+FOLD = np.array([(ord(chr(c).lower()) if chr(c).isalnum() else 32) if c < 128 else c for c in range(256)],
+                dtype=np.uint8)
+
+
+def fmix64(h):
+    """MurmurHash3's 64-bit finaliser, of a uint64 or (with numpy) of a uint64 array."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * _M1
+    h = h ^ (h >> np.uint64(33))
+    h = h * _M2
+    return h ^ (h >> np.uint64(33))
+
+
+_fmix64 = njit(cache=True, inline="always")(fmix64)
+
+
+@njit(cache=True, inline="always")
+def _fmix32(h):
+    h = np.uint32(h ^ (h >> np.uint32(16)))
+    h = np.uint32(h * np.uint32(0x85EBCA6B))
+    h = np.uint32(h ^ (h >> np.uint32(13)))
+    h = np.uint32(h * np.uint32(0xC2B2AE35))
+    return np.uint32(h ^ (h >> np.uint32(16)))
+
+
+@njit(cache=True, inline="always")
+def _end_token(h, length, tok, t, d1, d2):
+    v = _fmix64(h + np.uint64(length))
+    tok[t] = v
+    return d1 * _D1 + v, (d2 ^ v) * _D2
+
+
+@njit(cache=True)
+def tokenize(buf, bounds, fold):
+    """Tokens of each document: runs of bytes that ``fold`` does not map to a space.
+
+    ``buf[bounds[d]:bounds[d+1]]`` is document d. Returns (token hashes,
+    token bounds per document, (documents, 2) digests of each document's
+    token sequence): equal digests mean equal normalised texts, which is the
+    exact-duplicate layer, without building the texts.
+    """
+    n_docs = bounds.size - 1
+    tok = np.empty(buf.size // 2 + n_docs + 1, dtype=np.uint64)  # at most one token per two bytes, + each doc's last
+    tok_bounds = np.zeros(n_docs + 1, dtype=np.int64)
+    digests = np.empty((n_docs, 2), dtype=np.uint64)
+    t = 0
+    for d in range(n_docs):
+        h = np.uint64(0)
+        pw = np.uint64(1)
+        length = 0
+        d1 = np.uint64(1)
+        d2 = np.uint64(2)
+        for i in range(bounds[d], bounds[d + 1]):
+            c = fold[buf[i]]
+            if c != _SPACE:
+                h += np.uint64(c) * pw
+                pw *= _P
+                length += 1
+            elif length:
+                d1, d2 = _end_token(h, length, tok, t, d1, d2)
+                t += 1
+                h = np.uint64(0)
+                pw = np.uint64(1)
+                length = 0
+        if length:
+            d1, d2 = _end_token(h, length, tok, t, d1, d2)
+            t += 1
+        tok_bounds[d + 1] = t
+        digests[d, 0] = _fmix64(d1 + np.uint64(t - tok_bounds[d]))
+        digests[d, 1] = _fmix64(d2)
+    return tok[:t], tok_bounds, digests
+
+
+@njit(cache=True)
+def _grams(units, start, stop, size, out, w):
+    """Writes the uint32 hashes of every ``size``-gram of units[start:stop] (one of all, if fewer)."""
+    count = stop - start
+    if count == 0:
+        return w
+    n = min(size, count)
+    for k in range(start, stop - n + 1):
+        acc = units[k]
+        for j in range(1, n):
+            acc = acc * _Q + units[k + j]
+        out[w] = np.uint32(_fmix64(acc) >> np.uint64(32))
+        w += 1
+    return w
+
+
+@njit(cache=True)
+def _sort_unique(arr, start, stop, tmp, counts):
+    """Sorts arr[start:stop] in place and drops repeats; returns the new stop.
+
+    An LSD radix sort, byte by byte: several times faster than a comparison
+    sort for a document's few hundred values.
+    """
+    n = stop - start
+    if n < 2:
+        return stop
+    counts[:] = 0
+    for k in range(start, stop):
+        v = arr[k]
+        counts[0, v & 255] += 1
+        counts[1, (v >> 8) & 255] += 1
+        counts[2, (v >> 16) & 255] += 1
+        counts[3, v >> 24] += 1
+    src = arr[start:stop]
+    dst = tmp[:n]
+    for p in range(4):
+        shift = 8 * p
+        total = 0
+        for j in range(256):
+            c = counts[p, j]
+            counts[p, j] = total
+            total += c
+        for k in range(n):
+            v = src[k]
+            j = (v >> shift) & 255
+            dst[counts[p, j]] = v
+            counts[p, j] += 1
+        src, dst = dst, src  # an even number of passes ends in arr
+    w = start + 1
+    for k in range(start + 1, stop):
+        if arr[k] != arr[w - 1]:
+            arr[w] = arr[k]
+            w += 1
+    return w
+
+
+@njit(cache=True)
+def word_shingles(tok, tok_bounds, size, lead_words):
+    """Sorted unique ``size``-gram hashes of every document and of its first ``lead_words`` tokens.
+
+    A document of fewer than ``size`` tokens has one shingle of all of them.
+    Returns (shingles, bounds, lead shingles, lead bounds), documents in order.
+    """
+    n_docs = tok_bounds.size - 1
+    full = np.empty(tok.size + n_docs, dtype=np.uint32)
+    lead = np.empty(min(tok.size, n_docs * lead_words) + n_docs, dtype=np.uint32)
+    full_b = np.zeros(n_docs + 1, dtype=np.int64)
+    lead_b = np.zeros(n_docs + 1, dtype=np.int64)
+    tmp = np.empty(1024, dtype=np.uint32)
+    counts = np.zeros((4, 256), dtype=np.int64)
+    wf = 0
+    wl = 0
+    for d in range(n_docs):
+        s, e = tok_bounds[d], tok_bounds[d + 1]
+        if e - s > tmp.size:
+            tmp = np.empty(2 * (e - s), dtype=np.uint32)
+        wf = _sort_unique(full, full_b[d], _grams(tok, s, e, size, full, wf), tmp, counts)
+        full_b[d + 1] = wf
+        wl = _sort_unique(lead, lead_b[d], _grams(tok, s, min(e, s + lead_words), size, lead, wl), tmp, counts)
+        lead_b[d + 1] = wl
+    return full[:wf], full_b, lead[:wl], lead_b
+
+
+@njit(cache=True)
+def minhash(shingles, bounds, a, b):
+    """(documents, len(a)) uint32: per permutation, min over shingles of a * fmix32(s) + b (mod 2**32).
+
+    An empty document's row is all 0xFFFFFFFF, as datasketch leaves it.
+    """
+    n_docs = bounds.size - 1
+    num_perm = a.size
+    out = np.empty((n_docs, num_perm), dtype=np.uint32)
+    row = np.empty(num_perm, dtype=np.uint32)
+    for d in range(n_docs):
+        row[:] = np.uint32(0xFFFFFFFF)
+        for k in range(bounds[d], bounds[d + 1]):
+            hv = _fmix32(shingles[k])
+            for p in range(num_perm):
+                v = np.uint32(a[p] * hv + b[p])
+                if v < row[p]:
+                    row[p] = v
+        out[d, :] = row
+    return out
+
+
+@njit(cache=True)
+def _unicode_space(buf, i, end):
+    """Is a UTF-8 encoded Unicode whitespace character (U+0085, U+00A0, U+1680,
+    U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000) at buf[i]?"""
+    c = buf[i]
+    n1 = buf[i + 1] if i + 1 < end else 0
+    n2 = buf[i + 2] if i + 2 < end else 0
+    if c == 0xC2:
+        return n1 == 0x85 or n1 == 0xA0
+    if c == 0xE1:
+        return n1 == 0x9A and n2 == 0x80
+    if c == 0xE2:
+        if n1 == 0x80:
+            return 0x80 <= n2 <= 0x8A or n2 == 0xA8 or n2 == 0xA9 or n2 == 0xAF
+        return n1 == 0x81 and n2 == 0x9F
+    if c == 0xE3:
+        return n1 == 0x80 and n2 == 0x80
+    return False
+
+
+# byte classes for irregular_spacing: 0 other, 1 space, 2 newline, 3 other ASCII whitespace,
+# 4 a lead byte of a multi-byte Unicode whitespace character
+_CLASS = np.zeros(256, dtype=np.uint8)
+_CLASS[32], _CLASS[10] = 1, 2
+_CLASS[[9, 11, 12, 13, 28, 29, 30, 31]] = 3
+_CLASS[[0xC2, 0xE1, 0xE2, 0xE3]] = 4
+# (previous class, class) -> irregular: a space after a space or a line start, a newline after a space
+_BAD = np.zeros((5, 5), dtype=np.bool_)
+_BAD[1, 1] = _BAD[2, 1] = _BAD[1, 2] = True
+_BAD[:, 3] = True
+
+
+@njit(cache=True)
+def irregular_spacing(buf, bounds):
+    """For each UTF-8 document: does any line need whitespace folding, i.e. differ
+    from ``" ".join(line.split())``? (A space at a line's start or end, two in a
+    row, or any whitespace but the space and the newline.) One table lookup per
+    byte, no data-dependent branch in the common case."""
+    n_docs = bounds.size - 1
+    out = np.zeros(n_docs, dtype=np.bool_)
+    for d in range(n_docs):
+        end = bounds[d + 1]
+        prev = 2
+        bad = False
+        for i in range(bounds[d], end):
+            k = _CLASS[buf[i]]
+            bad |= _BAD[prev, k]
+            if k == 4:
+                bad |= _unicode_space(buf, i, end)
+            prev = k
+        out[d] = bad or prev == 1
+    return out
+
+
+def offsets(sizes: Iterable[int], count: int) -> np.ndarray:
+    """``[0, s0, s0+s1, …]``: where each of ``count`` items starts once concatenated, and the end."""
+    out = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(sizes, dtype=np.int64, count=count), out=out[1:])
+    return out
+
+
+def pack(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Documents as the kernels take them: one uint8 array and the documents' offsets in it."""
+    return np.frombuffer(b"".join(parts), dtype=np.uint8), offsets(map(len, parts), len(parts))
+
+
+def warm() -> None:
+    """Compile (or load) every kernel once, on a tiny input."""
+    buf, bounds = pack([b"one two three four five six"])
+    tok, tok_b, _ = tokenize(buf, bounds, FOLD)
+    full, full_b, _, _ = word_shingles(tok, tok_b, 5, 60)
+    minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
+    irregular_spacing(buf, bounds)
+
+
+if __name__ == "__main__":
+    warm()

@@ -1,0 +1,73 @@
+"""MinHash signatures computed in bulk, compatible with datasketch.
+
+``MinHasher(num_perm, seed).signatures(shingle_arrays)`` gives exactly the
+hash values that ``datasketch.MinHash(num_perm, seed, scheme="affine32",
+hashfunc=lambda h: h).update_batch(shingles)`` would, but for a whole batch
+of documents in one compiled loop. ``to_datasketch()`` hands a row to
+datasketch as a LeanMinHash, for its LSH index and storage backends.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+
+SCHEME = "affine32"
+
+
+@dataclass(frozen=True)
+class SignatureScheme:
+    """What must match for two signatures to be comparable; stored with every signature file."""
+
+    scheme: str
+    num_perm: int
+    seed: int
+    shingle_size: int
+    char_shingle_size: int
+    shingle_hash: str = "newspipe-poly64-fmix-v1"
+
+    def as_metadata(self) -> dict[str, str]:
+        return {f"newspipe.minhash.{k}": str(v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_metadata(cls, meta: dict) -> "SignatureScheme | None":
+        def get(k):
+            v = meta.get(f"newspipe.minhash.{k}".encode()) or meta.get(f"newspipe.minhash.{k}")
+            return v.decode() if isinstance(v, bytes) else v
+        if get("scheme") is None:
+            return None
+        return cls(get("scheme"), int(get("num_perm")), int(get("seed")), int(get("shingle_size")),
+                   int(get("char_shingle_size")), get("shingle_hash"))
+
+
+class MinHasher:
+    """Bulk MinHash over uint32 shingle hashes (the loop is ``pipeline.dedup.kernels.minhash``).
+
+    ``num_perm``: more permutations estimate Jaccard more precisely (standard
+    error about 1/sqrt(num_perm)) at proportional cost in time and storage.
+    """
+
+    def __init__(self, num_perm: int = 128, seed: int = 1):
+        self.num_perm = num_perm
+        self.seed = seed
+        a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+        self.a = np.asarray(a, dtype=np.uint32)
+        self.b = np.asarray(b, dtype=np.uint32)
+
+    def signature(self, shingles: np.ndarray) -> np.ndarray:
+        return self.signatures([shingles])[0]
+
+    def signatures(self, shingle_arrays: list[np.ndarray]) -> np.ndarray:
+        """(len(shingle_arrays), num_perm) uint32; an empty document's row is all 0xFFFFFFFF."""
+        from pipeline.dedup import kernels
+
+        bounds = kernels.offsets((s.size for s in shingle_arrays), len(shingle_arrays))
+        flat = np.concatenate(shingle_arrays).astype(np.uint32, copy=False) if shingle_arrays else \
+            np.empty(0, dtype=np.uint32)
+        return kernels.minhash(flat, bounds, self.a, self.b)
+
+
+def to_datasketch(signature: np.ndarray, seed: int) -> LeanMinHash:
+    """A signature as datasketch's LeanMinHash, for its LSH index and storage backends."""
+    return LeanMinHash(seed=seed, hashvalues=signature, scheme=SCHEME)

@@ -1,0 +1,133 @@
+"""Shingling: text -> sorted unique uint32 hashes of word n-grams.
+
+``shingle_texts`` does a batch: texts go to the compiled loops of
+``pipeline.dedup.kernels`` as one byte array (ASCII texts as they are, the kernel
+folds case and punctuation; other texts normalised here first, NFKC and
+Unicode punctuation). The values are the same in every process (unlike
+``hash()``) and for every batch a text is in.
+
+Texts in scripts written without spaces (Chinese, Japanese, Thai, ...) have
+few, very long "tokens"; they get character n-grams instead (numpy, here).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+_NO_SPACE_SCRIPTS = re.compile(r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u1780-\u17FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")
+
+
+
+_ASCII_PUNCT = bytes((c if (c >= 128 or chr(c).isalnum()) else 32) for c in range(256))
+_UNICODE_PUNCT = re.compile("[\u00a0\u00ab\u00b7\u00bb\u00bf\u00a1\u00b4\u02bc\u2010-\u2027\u2030-\u205e"
+                            "\u3000-\u3003\u300a-\u3011\u060c\u061b\u061f\u066a-\u066d\u06d4]+")
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8, lone surrogates (JSON input can carry them) kept as their bytes instead of failing."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def normalize(text: str) -> str:
+    """Lower-cased NFKC text with punctuation turned into single spaces: what shingles are made of.
+
+    ASCII punctuation goes through ``bytes.translate`` and the common Unicode
+    quotes, dashes and Arabic and CJK marks through one small regex, several
+    times faster than a Unicode ``\\W`` regex over the whole text; rarer
+    symbols stay glued to their word, the same way in every copy.
+    """
+    if not text.isascii():
+        text = _UNICODE_PUNCT.sub(" ", unicodedata.normalize("NFKC", text))
+    data = _utf8(text.lower()).translate(_ASCII_PUNCT)
+    return b" ".join(data.split()).decode("utf-8", "surrogatepass")
+
+
+def _char_hashes(norm: str) -> np.ndarray:
+    from pipeline.dedup.kernels import fmix64
+    cps = np.frombuffer(norm.replace(" ", "").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        return fmix64(cps)  # the kernels' finaliser, run by numpy: the same values
+
+
+def _combine(units: np.ndarray, n: int) -> np.ndarray:
+    """uint32 hashes of every run of n consecutive units (or of all, if fewer)."""
+    from pipeline.dedup.kernels import Q, fmix64
+    if units.size == 0:
+        return np.empty(0, dtype=np.uint32)
+    n = min(n, units.size)
+    count = units.size - n + 1
+    with np.errstate(over="ignore"):
+        acc = units[:count].copy()
+        for k in range(1, n):
+            acc = acc * Q + units[k: k + count]
+        return (fmix64(acc) >> np.uint64(32)).astype(np.uint32)
+
+
+def uses_char_shingles(norm: str) -> bool:
+    """True for text in a script written without spaces between words."""
+    sample = norm[:2000]
+    if sample.isascii():  # none of those scripts is ASCII
+        return False
+    return len(_NO_SPACE_SCRIPTS.findall(sample)) > 0.3 * len(sample.replace(" ", ""))
+
+
+def _char_shingles(norm: str, size: int) -> np.ndarray:
+    return np.unique(_combine(_char_hashes(norm), size))
+
+
+@dataclass
+class ShingleBatch:
+    """Shingles of a batch of texts, in input order.
+
+    ``digests``: equal for texts whose normalised forms are equal (128-bit
+    hashes of the token sequence, or of the text for character shingles);
+    ``full``: sorted unique shingle hashes of the text; ``lead``: those of
+    its first ``lead_words`` words (what a truncated copy keeps).
+    """
+
+    digests: list[int]
+    full: list[np.ndarray]
+    lead: list[np.ndarray]
+
+
+def _split(flat: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
+    """Per-document views of a flat array (a slice each: np.split is 10x slower here)."""
+    b = bounds.tolist()
+    return [flat[b[i]:b[i + 1]] for i in range(len(b) - 1)]
+
+
+def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_words: int = 60) -> ShingleBatch:
+    """Word ``size``-grams (character ``char_size``-grams for texts in scripts without
+    spaces) of every text and of its lead. A text shorter than one shingle yields
+    one shingle of all its words; an empty text none."""
+    from pipeline.dedup import kernels  # numba loads on first use, not with every import of the package
+
+    parts: list[bytes] = []
+    chars: dict[int, str] = {}
+    for i, text in enumerate(texts):
+        if text.isascii():
+            parts.append(text.encode("ascii"))
+            continue
+        norm = normalize(text)
+        if uses_char_shingles(norm):
+            chars[i] = norm
+            parts.append(b"")
+        else:
+            parts.append(_utf8(norm))
+    tok, tok_b, digests = kernels.tokenize(*kernels.pack(parts), kernels.FOLD)
+    full, full_b, lead, lead_b = kernels.word_shingles(tok, tok_b, size, lead_words)
+    batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], _split(full, full_b), _split(lead, lead_b))
+    for i, norm in chars.items():
+        batch.digests[i] = int.from_bytes(hashlib.blake2b(_utf8(norm), digest_size=16).digest(), "big")
+        batch.full[i] = _char_shingles(norm, char_size)
+        batch.lead[i] = _char_shingles(norm.replace(" ", "")[: lead_words * 2], char_size)
+    return batch
+
+
+def shingle(text: str, size: int = 5, char_size: int = 5) -> np.ndarray:
+    """Sorted unique uint32 shingle hashes of one text (see ``shingle_texts``)."""
+    return shingle_texts([text], size, char_size).full[0]

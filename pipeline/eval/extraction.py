@@ -1,0 +1,270 @@
+"""Quality harnesses on the shared corpora: ``newspipe eval extraction|metadata|dedup``.
+
+Each harness measures newspipe beside a plain baseline in the same run, so a
+change is kept only when the numbers say it helps:
+
+- extraction: token 4-gram shingle precision, recall and F1 per page,
+  averaged (the article-extraction-benchmark metric), newspipe's ``extract``
+  beside ``trafilatura.extract`` with default settings, and pages/s of both;
+- metadata: title, publication day and authors against the expectations of
+  the outlet-pages corpus;
+- dedup: see ``pipeline.eval.dedup``.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import statistics
+import time
+import unicodedata
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+DEFAULT_SHARED = Path(__file__).resolve().parents[3] / "shared" / "corpora"
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def shingle_counts(text: str, n: int = 4) -> Counter:
+    tokens = _TOKEN.findall(text or "")
+    return Counter(tuple(tokens[i:i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i:i + n])
+
+
+def prf(truth: str, pred: str) -> tuple[float, float]:
+    """(precision, recall) of ``pred`` against ``truth`` on token 4-gram shingles."""
+    t, p = shingle_counts(truth), shingle_counts(pred)
+    tp = sum((t & p).values())
+    fp = sum((p - t).values())
+    fn = sum((t - p).values())
+    precision = tp / (tp + fp) if tp + fp else (1.0 if not t else 0.0)
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _read_gz(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
+def _ours(args: tuple[bytes, str]) -> str:
+    from pipeline.extract.core import extract
+    html, url = args
+    return extract(html, url).text
+
+
+def _baseline(args: tuple[bytes, str]) -> str:
+    import trafilatura
+    html, url = args
+    return trafilatura.extract(html, url=url) or ""
+
+
+# Our own pages, extracted before the clock starts: imports and lazy one-time set-up (htmldate
+# hands a date only dateparser reads to it, and dateparser builds its time-zone tables on first
+# use, ~0.4-2 s) are paid once per worker process, not per page.
+_LD = ("<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"headline\": \"Ceasefire holds\", "
+       "\"datePublished\": \"2021-03-03T10:15:00Z\", \"author\": {\"name\": \"Demo Desk\"}}</script>")
+_WARM_UP = [(f"<html lang='en'><head><title>Ceasefire holds in Idlib | Demo Wire</title>{ld}</head><body><article>"
+             "<h1>Ceasefire holds in Idlib</h1><div class='date'>Posted March 3 10:15 2021</div>"
+             + "<p>The ceasefire held for a third day and some civilians returned to their homes.</p>" * 12
+             + "</article></body></html>", f"https://demo.test/news/{i}") for i, ld in enumerate((_LD, ""))]
+
+
+def _warm_up(fn) -> None:
+    for item in _WARM_UP:
+        fn(item)
+
+
+def _map_timed(fn, items: list) -> tuple[list, float]:
+    _warm_up(fn)
+    t = time.perf_counter()
+    out = [fn(i) for i in items]
+    return out, time.perf_counter() - t
+
+
+def _timed_map(fn, items: list, workers: int) -> tuple[list, float]:
+    """Each extractor runs in fresh processes, warmed up on our own pages (``_WARM_UP``):
+    the one measured second must not find trafilatura's caches (keyed on the same
+    pages' strings) warmed by the first, and neither pays one-time set-up per page."""
+    if workers <= 1:
+        with ProcessPoolExecutor(1) as pool:
+            return pool.submit(_map_timed, fn, items).result()
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_warm_up, [fn] * workers * 2))
+        t = time.perf_counter()
+        out = list(pool.map(fn, items, chunksize=4))
+    return out, time.perf_counter() - t
+
+
+def eval_extraction(corpus: Path, workers: int = 1, repeat: int = 5) -> dict:
+    """Quality once, speed as the median of ``repeat`` runs (each in fresh processes)."""
+    truth = json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
+    ids = sorted(truth)
+    items = [(_read_gz(corpus / "html" / f"{i}.html.gz"), truth[i].get("url", "")) for i in ids]
+    results = {}
+    for name, fn in (("trafilatura (defaults)", _baseline), ("newspipe", _ours)):
+        runs = [_timed_map(fn, items, workers) for _ in range(repeat)]
+        texts, seconds = runs[0][0], statistics.median(r[1] for r in runs)
+        scores = [prf(truth[i]["articleBody"], t) for i, t in zip(ids, texts)]
+        p = statistics.mean(s[0] for s in scores)
+        r = statistics.mean(s[1] for s in scores)
+        results[name] = {"precision": p, "recall": r, "f1": _f1(p, r),
+                         "mean_page_f1": statistics.mean(_f1(*s) for s in scores),
+                         "pages_per_s": len(items) / seconds, "pages": len(items), "workers": workers}
+    base = results["trafilatura (defaults)"]["pages_per_s"]
+    results["newspipe"]["speed_vs_trafilatura"] = results["newspipe"]["pages_per_s"] / base
+    return results
+
+
+# -- metadata ---------------------------------------------------------------------------------------
+
+def _version_key(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", v)) or (0,)
+
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s or "").replace("\u00ad", "").casefold()  # soft hyphens are invisible
+    return re.sub(r"\W+", " ", s).strip()
+
+
+def _as_list(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str) and value.startswith("["):
+        import ast
+        try:
+            return [str(v) for v in ast.literal_eval(value)]
+        except (ValueError, SyntaxError):
+            return [value]
+    return [value] if value else []
+
+
+def _outlet_pages(corpus: Path) -> list[dict]:
+    """Pages with their expectations. A publisher's JSON holds one entry per
+    page (V1, V1_1, V2, ...), in the order of its pages' dates."""
+    cases = []
+    for country in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        meta_file = country / "meta.info"
+        meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
+        for expect_file in sorted(country.glob("*.json")):
+            publisher = expect_file.stem
+            pages = sorted(country.glob(f"{publisher}_*.html.gz"))
+            expect = json.loads(expect_file.read_text(encoding="utf-8"))
+            versions = sorted(expect, key=_version_key)
+            if len(versions) != len(pages):
+                continue
+            for page, version in zip(pages, versions):
+                cases.append({"id": f"{country.name}/{page.name}", "path": page, "publisher": f"{country.name}/{publisher}",
+                              "url": meta.get(page.name, {}).get("url", ""), "expect": expect[version]})
+    return cases
+
+
+def _extract_meta(args: tuple[bytes, str]) -> dict:
+    from pipeline.extract.core import extract
+    from pipeline.settings import TITLE_SOURCES
+    html, url = args
+    d = extract(html, url)
+    # the title each title_source would give: its variant where the wording differs, else the title
+    variants = {v["source"]: v["title"] for v in d.title_variants}
+    titles = {s: variants.get(s, d.title) for s in TITLE_SOURCES if s != "auto"}
+    return {"title": d.title, "titles": titles, "authors": d.authors,
+            "date": d.published_at.isoformat() if d.published_at else None}
+
+
+def _learned_title_hits(cases: list[dict], got: list[dict]) -> int:
+    """Titles right when each publisher's ``title_source`` is the one that was right most
+    often on its *other* pages (leave one out: a page never sees its own expectation);
+    ``auto`` where that is not better, or the publisher has no other page."""
+    by_pub: dict[str, list[int]] = {}
+    for i, c in enumerate(cases):
+        by_pub.setdefault(c["publisher"], []).append(i)
+
+    def right(i: int, title: str | None) -> bool:
+        return _norm(title or "") == _norm(cases[i]["expect"].get("title") or "")
+
+    hits = 0
+    for i, c in enumerate(cases):
+        others = [j for j in by_pub[c["publisher"]] if j != i]
+        score = {s: sum(right(j, got[j]["titles"][s]) for j in others) for s in got[i]["titles"]}
+        best = max(score, key=score.get)
+        learned = score[best] > sum(right(j, got[j]["title"]) for j in others)
+        hits += right(i, got[i]["titles"][best] if learned else got[i]["title"])
+    return hits
+
+
+def _baseline_meta(args: tuple[bytes, str]) -> dict:
+    import trafilatura
+    html, url = args
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    if doc is None:
+        return {"title": None, "authors": [], "date": None}
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    return {"title": doc.title, "authors": authors, "date": doc.date}
+
+
+def eval_metadata(corpus: Path, workers: int = 1) -> dict:
+    cases = _outlet_pages(corpus)
+    items = [(_read_gz(c["path"]), c["url"]) for c in cases]
+    results = {}
+    for name, fn in (("trafilatura (defaults)", _baseline_meta), ("newspipe", _extract_meta)):
+        got, seconds = _timed_map(fn, items, workers)
+        title = date = authors = dated = 0
+        misses: list[str] = []
+        for c, g in zip(cases, got):
+            e = c["expect"]
+            ok_title = _norm(g["title"] or "") == _norm(e.get("title") or "")
+            title += ok_title
+            if e.get("publishing_date"):
+                dated += 1
+                ok_date = _same_day(g["date"], e["publishing_date"])
+                date += ok_date
+                if not ok_date:
+                    misses.append(f"date {c['id']}: got {g['date']} want {e['publishing_date']}")
+            want_auth = sorted(_norm(a) for a in _as_list(e.get("authors")))
+            authors += sorted(_norm(a) for a in g["authors"]) == want_auth
+            if not ok_title:
+                misses.append(f"title {c['id']}: got {g['title']!r} want {e.get('title')!r}")
+        n = len(cases)
+        results[name] = {"pages": n, "title": title / n, "date": date / max(dated, 1), "authors": authors / n,
+                         "dated_pages": dated, "pages_per_s": n / seconds, "misses": misses}
+        if name == "newspipe":
+            results[name]["title_per_publisher_loo"] = _learned_title_hits(cases, got) / n
+    return results
+
+
+def _same_day(got: str | None, want: str) -> bool:
+    if not got:
+        return False
+    from crawlers.dates import parse_date
+    g, w = parse_date(got), parse_date(str(want).replace(" ", "T", 1))
+    if g is None or w is None:
+        return str(got)[:10] == str(want)[:10]
+    # the same instant, or the same calendar day as the outlet printed it (local offset of the expectation)
+    return g.astimezone(w.tzinfo).date() == w.date() or g.date() == w.date()
+
+
+def format_results(what: str, results: dict) -> str:
+    lines = [f"newspipe eval {what}"]
+    for name, r in results.items():
+        nums = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                         for k, v in r.items() if k != "misses")
+        lines.append(f"  {name:24} {nums}")
+    ours = results.get("newspipe", {})
+    for m in ours.get("misses", [])[:40]:
+        lines.append(f"    miss: {m}")
+    return "\n".join(lines)
+
+
+def run_eval(what: str, corpus: str | None, workers: int | None = None) -> str:
+    workers = workers or 1
+    if what == "extraction":
+        path = Path(corpus) if corpus else DEFAULT_SHARED / "extraction-dev"
+        return format_results(what, eval_extraction(path, workers))
+    if what == "metadata":
+        path = Path(corpus) if corpus else DEFAULT_SHARED / "outlet-pages"
+        return format_results(what, eval_metadata(path, workers))
+    from pipeline.eval.dedup import run_dedup_eval
+    return run_dedup_eval(Path(corpus) if corpus else DEFAULT_SHARED)

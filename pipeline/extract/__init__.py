@@ -1,0 +1,1 @@
+"""Extraction: ``core.extract(html, url) -> Document``, a pure function that never raises."""

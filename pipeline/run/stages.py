@@ -1,0 +1,239 @@
+"""One pipeline run: crawl -> extract -> relevance -> dedup -> Parquet.
+
+A run owns the days of its window ``[since, until)``: it replaces exactly
+those partitions of ``articles``, ``signatures`` and ``crawl_stats`` and
+leaves every other day alone, so a rerun or a backfill is idempotent. A
+window is always whole UTC days (``pipeline.run.window``): a run that
+collected only part of a day must not replace that day with the part.
+Clusters span days, so they are recomputed over the whole history after
+every run (from stored signatures, so old articles are not signed again)
+and the result does not depend on the order in which days were run.
+
+``crawl_stage`` and ``publish_stage`` are what the scheduler runs as
+separate tasks (``pipeline.run.orchestration``); ``run`` chains them for
+the command line.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+
+from crawlers.launcher import OutletCrawl, run_crawl
+from crawlers.registry import DEFAULT_SOURCES, load_sources, select_outlets
+from pipeline.articles.build import Article, build_articles, extract_settings_by_outlet
+from pipeline.dedup.cluster import DedupDoc, DedupResult, find_clusters
+from pipeline.dedup.signatures import scheme_of, signature_table, stored_signatures
+from pipeline.run.report import RunReport, new_run_id
+from pipeline.run.window import WindowError, align_window, day_locks, day_of, window_days, window_note
+from pipeline.settings import DedupSettings
+from storage.dataset import StorageError, read_table, replace_partitions, to_table, write_file
+from storage.fs import Root, open_root, work_dir, write_atomic
+from storage.layout import CLUSTERS_FILE, boilerplate_file, raw_window_dir, runs_dir, stats_dir
+from storage.locks import ensure_unlocked, exclusive, partition_locks
+from storage.raw import read_raw_pages
+
+
+def _load_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _save_json(path: Path, data: dict) -> None:
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str))
+
+
+def load_boilerplate(work: Path) -> dict[str, set[str]]:
+    return {k: set(v) for k, v in _load_json(boilerplate_file(work)).items()}
+
+
+def save_boilerplate(work: Path, learned: dict[str, set[str]]) -> None:
+    _save_json(boilerplate_file(work), {k: sorted(v) for k, v in learned.items()})
+
+
+def publish_articles(data: str | Path | Root, articles: list[Article], since: datetime, until: datetime,
+                     settings: DedupSettings) -> None:
+    """Replace the window's days of ``articles`` and ``signatures`` with ``articles``. The window
+    must be whole UTC days: a day is replaced whole, so a part of one would empty the rest."""
+    if align_window(since, until) != (since, until):
+        raise WindowError(f"{window_note(since, until)}; publish whole days only")
+    days = window_days(since, until)
+    by_day: dict[date, list[Article]] = defaultdict(list)
+    for a in articles:
+        by_day[day_of(a.published_at, since, until)].append(a)
+    art_tables = {day: to_table("articles", [asdict(a) for a in arts]) for day, arts in by_day.items()}
+    sig_tables = {day: signature_table([a.article_id for a in arts], [a.content_hash for a in arts],
+                                       [a.text for a in arts], settings) for day, arts in by_day.items()}
+    replace_partitions(data, "articles", art_tables, days)
+    replace_partitions(data, "signatures", sig_tables, days, scheme_of(settings).as_metadata())
+
+
+def recluster(data: str | Path | Root, settings: DedupSettings | None = None,
+              outlet_names: dict[str, list[str]] | None = None, storage_config: dict | None = None) -> DedupResult:
+    """Cluster the whole history and replace the ``clusters`` table."""
+    settings = settings or DedupSettings()
+    data = open_root(data)
+    t = read_table(data, "articles", ["article_id", "url", "outlet", "title", "text", "published_at", "authors",
+                                      "content_hash"])
+    rows = t.to_pylist()
+    stored = stored_signatures(data, scheme_of(settings))
+    sigs = {r["article_id"]: stored[(r["article_id"], r["content_hash"])] for r in rows
+            if (r["article_id"], r["content_hash"]) in stored}
+    docs = [DedupDoc(r["article_id"], r["outlet"], r["text"] or "", r["published_at"], r["url"] or "",
+                     title=r["title"] or "", authors=r["authors"] or []) for r in rows]
+    result = find_clusters(docs, settings, signatures=sigs, outlet_names=outlet_names, storage_config=storage_config)
+    meta = {r["article_id"]: r for r in rows}
+    table = to_table("clusters", [dict(asdict(c), outlet=meta[c.article_id]["outlet"],
+                                       published_at=meta[c.article_id]["published_at"]) for c in result.rows])
+    write_file(data, CLUSTERS_FILE, table, {"newspipe.lsh": json.dumps(result.lsh_params)})
+    return result
+
+
+
+def raw_dir_for(data: str | Path | Root, since: datetime, until: datetime) -> Path:
+    """Raw pages of one window (in the local work directory): re-extraction reads them."""
+    return raw_window_dir(work_dir(data), *align_window(since, until))
+
+
+def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path,
+                outlets: list[str] | None = None, politeness: bool = True,
+                timeout: float | None = None, refetch: bool = False, processes: int = 1) -> list[OutletCrawl]:
+    """Crawl outlets of the window (whole days) into its raw directory (in ``processes`` child
+    processes), incrementally: pages stored by earlier crawls are not fetched again unless ``refetch``."""
+    since, until = align_window(since, until)
+    return run_crawl(sources or DEFAULT_SOURCES, since, until, raw_dir_for(data, since, until), outlets,
+                     politeness, timeout=timeout, work_dir=work_dir(data), refetch=refetch, processes=processes)
+
+
+
+def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: list[str]) -> list[OutletCrawl]:
+    """What the crawl stage recorded for each outlet (a missing record counts as failed)."""
+    stats = stats_dir(raw_dir_for(data, since, until))
+    out = []
+    for name in outlets:
+        rec = _load_json(stats / f"{name}.json")
+        out.append(OutletCrawl(**rec) if rec else OutletCrawl(name, "failed", message=f"outlet '{name}': no crawl record"))
+    return out
+
+
+
+def publish_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path | Root, *,
+                  outlets: list[str] | None = None, run_id: str | None = None, workers: int | None = None,
+                  settings: DedupSettings | None = None, storage_config: dict | None = None,
+                  repair: bool = False, locked: bool = False) -> RunReport:
+    """Extract the window's raw pages, publish its days and recluster the history.
+
+    Reads only what the crawl stage stored, so it also re-extracts a window
+    without refetching anything. ``data`` is a directory or a filesystem URI;
+    state, locks and raw pages stay in the local work directory. An outlet
+    whose crawl failed, or that listed no article this time while the window
+    holds published ones, keeps its published rows. A partition that cannot
+    be read is never replaced (``StorageError`` names it) unless ``repair``.
+    ``locked``: the caller already holds the window's day locks.
+    """
+    note = window_note(since, until)
+    since, until = align_window(since, until)
+    root, work = open_root(data), work_dir(data)
+    settings = settings or DedupSettings()
+    registry = load_sources(sources)
+    chosen = [o.name for o in select_outlets(registry, outlets)]
+    report = RunReport(run_id or new_run_id(), since, until, str(data), crawls=read_crawls(data, since, until, chosen),
+                       notes=[note] if note else [])
+    raw = raw_dir_for(data, since, until)
+    pages = [p for name in chosen for p in read_raw_pages(raw / name, work)]
+    articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(work),
+                                                 per_outlet=extract_settings_by_outlet(registry), workers=workers)
+    report.kept = dict(Counter(a.outlet for a in articles))
+    report.relevant = dict(Counter(a.outlet for a in articles if a.relevant))
+    report.rejected = dict(Counter(r.outlet for r in rejected))
+    with partition_locks(work, [] if locked else day_locks(since, until), f"run {report.run_id}"):
+        old = _published(root, since, until, repair)
+        collected = _collected(report, old)
+        publish_articles(root, [a for a in old if a.outlet not in collected]
+                         + [a for a in articles if a.outlet in collected], since, until, settings)
+        _write_crawl_stats(root, report)
+    with exclusive(work, "state"):
+        save_boilerplate(work, {o: keys | load_boilerplate(work).get(o, set()) for o, keys in learned.items()})
+    with exclusive(work, "clusters"):
+        result = recluster(root, settings, {o.name: [o.title] for o in registry}, storage_config)
+    report.articles_total = len(result.rows)
+    multi = [r for r in result.rows if r.cluster_size > 1]
+    report.clusters = len({r.cluster_id for r in multi})
+    report.duplicates = sum(1 for r in multi if not r.is_origin)
+    report.cross_posts = sum(1 for r in multi if r.scope == "cross_post")
+    report.lsh = result.lsh_params
+    _save_json(runs_dir(work) / f"{report.run_id}.json", report.to_dict())
+    return report
+
+
+
+def _published(root: Root, since: datetime, until: datetime, repair: bool) -> list[Article]:
+    """The window's published articles. An unreadable partition stops the run (replacing it
+    would lose the rows of every outlet this run did not collect) unless ``repair``."""
+    if not repair:
+        try:
+            return [Article(**r) for r in read_table(root, "articles", days=window_days(since, until),
+                                                     strict=True).to_pylist()]
+        except StorageError as exc:
+            raise StorageError(f"{exc}; not replaced, so that no row is lost: move the file away, or rerun "
+                               "with --repair (Airflow param 'repair') to publish without its rows") from None
+    return [Article(**r) for r in read_table(root, "articles", days=window_days(since, until)).to_pylist()]
+
+
+
+def _collected(report: RunReport, old: list[Article]) -> set[str]:
+    """The outlets whose rows this run replaces: crawled, and not empty-handed where the window
+    holds published rows of theirs (a broken feed must not erase an outlet's days)."""
+    published = Counter(a.outlet for a in old)
+    out = set()
+    for c in report.crawls:
+        if c.status == "failed":
+            continue
+        if c.articles_fetched + c.articles_known == 0 and published[c.outlet]:
+            c.status = "degraded"
+            c.message = (f"outlet '{c.outlet}': listed no article this run although {published[c.outlet]} are "
+                         f"published for the window; those were kept. {c.message}").strip()
+            continue
+        out.add(c.outlet)
+    return out
+
+
+
+def run(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, *,
+        outlets: list[str] | None = None, politeness: bool = True, run_id: str | None = None,
+        workers: int | None = None, settings: DedupSettings | None = None, timeout: float | None = None,
+        refetch: bool = False, crawl_processes: int = 1, repair: bool = False) -> RunReport:
+    """Crawl the window (whole UTC days) and publish its days.
+
+    Raises SourcesError or WindowError before any work, and ``LockedError``
+    before crawling when another run is writing one of the window's days.
+    """
+    chosen = [o.name for o in select_outlets(load_sources(sources), outlets)]
+    align_window(since, until)
+    run_id = run_id or new_run_id()
+    with partition_locks(work_dir(data), day_locks(*align_window(since, until)), f"run {run_id}"):
+        crawl_stage(sources, since, until, data, chosen, politeness, timeout, refetch, crawl_processes)
+        return publish_stage(sources, since, until, data, outlets=outlets, run_id=run_id, workers=workers,
+                             settings=settings, repair=repair, locked=True)
+
+
+
+def check_days_free(data: str | Path, since: datetime, until: datetime) -> None:
+    """Raise ``LockedError`` now if another run is writing one of the window's days, so that
+    a crawl is not done for nothing (the scheduler's crawl tasks call it first)."""
+    ensure_unlocked(work_dir(data), day_locks(*align_window(since, until)))
+
+
+
+def _write_crawl_stats(data: Root, report: RunReport) -> None:
+    rows = [{"run_id": report.run_id, "outlet": c.outlet, "status": c.status, "articles_fetched": c.articles_fetched,
+             "articles_kept": report.kept.get(c.outlet, 0), "relevant": report.relevant.get(c.outlet, 0),
+             "rejected": report.rejected.get(c.outlet, 0), "message": c.message,
+             "stats_json": json.dumps(c.stats, default=str, sort_keys=True), "since": report.since,
+             "until": report.until} for c in report.crawls]
+    day = report.since.date()  # a window starts at midnight UTC
+    replace_partitions(data, "crawl_stats", {day: to_table("crawl_stats", rows)}, [day])
