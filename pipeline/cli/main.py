@@ -13,7 +13,6 @@ from crawlers.registry import SourcesError, load_sources
 from pipeline.settings import TITLE_SOURCES, DedupSettings, ExtractSettings, RunEnvironment
 
 
-
 def _date(value: str) -> datetime:
     try:
         return as_utc(value)

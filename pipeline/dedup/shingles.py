@@ -21,7 +21,6 @@ import numpy as np
 _NO_SPACE_SCRIPTS = re.compile(r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u1780-\u17FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")
 
 
-
 _ASCII_PUNCT = bytes((c if (c >= 128 or chr(c).isalnum()) else 32) for c in range(256))
 _UNICODE_PUNCT = re.compile("[\u00a0\u00ab\u00b7\u00bb\u00bf\u00a1\u00b4\u02bc\u2010-\u2027\u2030-\u205e"
                             "\u3000-\u3003\u300a-\u3011\u060c\u061b\u061f\u066a-\u066d\u06d4]+")

@@ -52,7 +52,6 @@ def byline_authors(tree) -> list[str]:
     return [a.strip() for a in (found or "").split(";") if a.strip()]
 
 
-
 def page_authors(tree, ld: list[dict], metas: list[tuple[str, str]]) -> list[str]:
     """The page's authors from the most reliable source that names any."""
     from_ld = clean_authors([n for a in ld for n in ld_names(a.get("author"))])

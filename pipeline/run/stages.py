@@ -93,7 +93,6 @@ def recluster(data: str | Path | Root, settings: DedupSettings | None = None,
     return result
 
 
-
 def raw_dir_for(data: str | Path | Root, since: datetime, until: datetime) -> Path:
     """Raw pages of one window (in the local work directory): re-extraction reads them."""
     return raw_window_dir(work_dir(data), *align_window(since, until))
@@ -109,7 +108,6 @@ def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, da
                      politeness, timeout=timeout, work_dir=work_dir(data), refetch=refetch, processes=processes)
 
 
-
 def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: list[str]) -> list[OutletCrawl]:
     """What the crawl stage recorded for each outlet (a missing record counts as failed)."""
     stats = stats_dir(raw_dir_for(data, since, until))
@@ -118,7 +116,6 @@ def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: lis
         rec = _load_json(stats / f"{name}.json")
         out.append(OutletCrawl(**rec) if rec else OutletCrawl(name, "failed", message=f"outlet '{name}': no crawl record"))
     return out
-
 
 
 def publish_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path | Root, *,
@@ -170,7 +167,6 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     return report
 
 
-
 def _published(root: Root, since: datetime, until: datetime, repair: bool) -> list[Article]:
     """The window's published articles. An unreadable partition stops the run (replacing it
     would lose the rows of every outlet this run did not collect) unless ``repair``."""
@@ -182,7 +178,6 @@ def _published(root: Root, since: datetime, until: datetime, repair: bool) -> li
             raise StorageError(f"{exc}; not replaced, so that no row is lost: move the file away, or rerun "
                                "with --repair (Airflow param 'repair') to publish without its rows") from None
     return [Article(**r) for r in read_table(root, "articles", days=window_days(since, until)).to_pylist()]
-
 
 
 def _collected(report: RunReport, old: list[Article]) -> set[str]:
@@ -200,7 +195,6 @@ def _collected(report: RunReport, old: list[Article]) -> set[str]:
             continue
         out.add(c.outlet)
     return out
-
 
 
 def run(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, *,
@@ -221,12 +215,10 @@ def run(sources: str | Path | None, since: datetime, until: datetime, data: str 
                              settings=settings, repair=repair, locked=True)
 
 
-
 def check_days_free(data: str | Path, since: datetime, until: datetime) -> None:
     """Raise ``LockedError`` now if another run is writing one of the window's days, so that
     a crawl is not done for nothing (the scheduler's crawl tasks call it first)."""
     ensure_unlocked(work_dir(data), day_locks(*align_window(since, until)))
-
 
 
 def _write_crawl_stats(data: Root, report: RunReport) -> None:

@@ -56,13 +56,10 @@ def window_days(since: datetime, until: datetime) -> list[date]:
     return days
 
 
-
 def day_of(published_at: datetime | None, since: datetime, until: datetime) -> date:
     if published_at is not None and since <= published_at < until:
         return published_at.astimezone(timezone.utc).date()
     return since.astimezone(timezone.utc).date()
-
-
 
 
 def day_locks(since: datetime, until: datetime) -> list[str]:
