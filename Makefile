@@ -1,38 +1,49 @@
 # newspipe: `make demo` runs the pipeline offline on the bundled mock outlets; `make test` runs the tests.
-# Both bootstrap everything they need: uv (installed with pip when missing) and the locked environment.
+# Both bootstrap everything they need: uv (installed with pip when missing) and the locked environment
+# (one uv.lock). `make demo` installs the core only; `make test`, `make bench` and `make airflow` add the
+# `dev` and `airflow` dependency groups (pytest, moto, DuckDB, Redis and PostgreSQL clients, Airflow).
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+CORE := $(UV) run --frozen --no-default-groups
 RUN := $(UV) run --frozen
 DATA ?= data
 
-.PHONY: setup demo test test-fast bench airflow clean
+.PHONY: setup setup-all demo test test-fast bench airflow clean
 
-.venv/.synced: pyproject.toml uv.lock
+# the core: what `newspipe demo` and `newspipe run` need (inexact: a full environment stays full)
+.venv/.core: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen --no-default-groups --inexact --compile-bytecode
+	@touch $@
+
+# everything: the tests' tools and Airflow
+.venv/.synced: .venv/.core
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 # the dedup kernels are compiled once here (numba's on-disk cache), not in every process that dedups
-.venv/.kernels: .venv/.synced pipeline/dedup/kernels.py
-	$(RUN) python -m pipeline.dedup.kernels
+.venv/.kernels: .venv/.core pipeline/dedup/kernels.py
+	$(CORE) python -m pipeline.dedup.kernels
 	@touch $@
 
-setup: .venv/.synced .venv/.kernels
+setup: .venv/.core .venv/.kernels
+
+setup-all: setup .venv/.synced
 
 demo: setup
-	$(RUN) newspipe demo --data $(DATA)
+	$(CORE) newspipe demo --data $(DATA)
 
-test: setup
+test: setup-all
 	$(RUN) pytest -q
 
-test-fast: setup
-	$(RUN) pytest -q -m "not airflow_integration and not slow"
+test-fast: setup-all
+	$(RUN) pytest -q -m "not airflow_integration"
 
-bench: setup
+bench: setup-all
 	$(RUN) python -m pipeline.eval.bench
 
-airflow: setup
+airflow: setup-all
 	$(RUN) python -m pipeline.cli.airflow_local
 
 clean:

@@ -58,6 +58,11 @@ def load_articles(data: str | Path | Root = "data", start=None, end=None, outlet
             [pc.field("language").isin(languages)] if languages else []):
         flt = cond if flt is None else flt & cond
     table = _read_articles(root, files, read_cols, flt)
+    if outlets:
+        found = set(table.column("outlet").to_pylist()) if table.num_rows else set()
+        if set(outlets) - found:
+            warn(f"{root.display(root.base)}: no articles of {', '.join(sorted(set(outlets) - found))} "
+                 f"in {start or 'the start'} .. {end or 'the end'}" + (" (relevant only)" if relevant_only else ""))
     df = table.select(wanted).to_pandas()
     cl = _clusters(root) if len(df) else None
     if cl is not None:

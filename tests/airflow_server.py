@@ -51,24 +51,32 @@ class AirflowStandalone:
     def tail(self, n: int = 4000) -> str:
         return (self.home / "standalone.log").read_text(errors="replace")[-n:]
 
-    def request(self, method: str, path: str, body: dict | None = None, auth: bool = True, tries: int = 6) -> dict:
-        """One API call. A 503 (SQLite busy while the scheduler writes) is retried, as any client would."""
-        for attempt in range(tries):
+    def request(self, method: str, path: str, body: dict | None = None, auth: bool = True,
+                deadline_s: float = 300) -> dict:
+        """One API call, retried as any client would while the server is busy: a 503 (SQLite busy
+        while the scheduler writes), a timeout or a refused or reset connection (a loaded 2-core
+        machine), with growing pauses until ``deadline_s``. The failure says what the server did."""
+        deadline, attempt, last = time.monotonic() + deadline_s, 0, ""
+        while True:
             req = urllib.request.Request(self.base + path, method=method,
                                          data=json.dumps(body).encode() if body is not None else None,
                                          headers={"Content-Type": "application/json"})
             if auth:
                 req.add_header("Authorization", f"Bearer {self.token}")
             try:
-                with urllib.request.urlopen(req, timeout=30) as resp:
+                with urllib.request.urlopen(req, timeout=60) as resp:
                     return json.loads(resp.read() or b"{}")
             except urllib.error.HTTPError as exc:
-                detail = exc.read().decode(errors="replace")[:500]
-                if exc.code == 503 and attempt + 1 < tries:
-                    time.sleep(2 * (attempt + 1))
-                    continue
-                raise AssertionError(f"{method} {path}: HTTP {exc.code}: {detail}") from None
-        raise AssertionError("unreachable")
+                last = f"HTTP {exc.code}: {exc.read().decode(errors='replace')[:500]}"
+                if exc.code != 503:
+                    raise AssertionError(f"{method} {path}: {last}") from None
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            attempt += 1
+            if time.monotonic() + 2 * attempt > deadline:
+                raise TimeoutError(f"{method} {path}: no answer in {deadline_s:.0f}s ({attempt} tries; last: {last}); "
+                                   f"the server's log ends: {self.tail(3000)}")
+            time.sleep(min(2 * attempt, 15))
 
     def wait_runs(self, dag_id: str, run_type: str, count: int, timeout: float = 900) -> list[dict]:
         deadline = time.time() + timeout

@@ -72,3 +72,56 @@ def test_dataset_compact(demo_run, tmp_path):
 def test_run_rejects_a_bad_process_count():
     p = _cli("run", "--since", "2020-10-01", "--until", "2020-10-02", "--crawl-processes", "0")
     assert p.returncode == 2 and "--crawl-processes" in p.stderr and "at least 1" in p.stderr
+
+
+def test_extract_to_standard_output_and_bad_folders(tmp_path):
+    src = tmp_path / "pages"
+    src.mkdir()
+    (src / "one.html").write_text(PAGE, encoding="utf-8")
+    p = _cli("extract", "--input-dir", str(src), "--output", "-")
+    assert p.returncode == 0 and json.loads(p.stdout.splitlines()[0])["verdict"] == "article", p.stderr
+    p = _cli("extract", "--input-dir", str(src / "one.html"), "--output", "-")
+    assert p.returncode == 2 and "not a folder" in p.stderr and "Traceback" not in p.stderr
+    (tmp_path / "empty").mkdir()
+    p = _cli("extract", "--input-dir", str(tmp_path / "empty"), "--output", str(tmp_path / "o.jsonl"))
+    assert p.returncode == 2 and "holds no *.html" in p.stderr
+
+
+def test_dataset_tools_on_a_missing_directory(tmp_path):
+    for cmd in (("dataset", "info"), ("dataset", "compact")):
+        p = _cli(*cmd, "--data", str(tmp_path / "nowhere"))
+        assert p.returncode == 2 and "no data directory here" in p.stderr, p.stderr
+
+
+def test_every_option_has_help():
+    import argparse
+
+    from pipeline.cli.main import build_parser
+    parsers = [build_parser()]
+    missing = []
+    while parsers:
+        parser = parsers.pop()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers += list(action.choices.values())
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                missing.append(f"{parser.prog}: {action.dest}")
+    assert not missing, missing
+
+
+def test_a_filter_on_an_outlet_without_articles_warns(demo_run):
+    import pytest
+
+    from storage.load import load_articles
+    _, data = demo_run
+    with pytest.warns(UserWarning, match="no articles of sana-en in 2020-10-01 .. 2020-10-02"):
+        df = load_articles(data, start="2020-10-01", end="2020-10-02", outlets=["sana-en", "levant-wire"])
+    assert set(df["outlet"].astype(str)) == {"levant-wire"}
+
+
+def test_the_demo_says_what_it_is_doing(demo_run):
+    from pipeline.run.report import summary
+    report, _ = demo_run
+    text = summary(report)
+    assert "LSH" not in text and "LSH: 37 bands" in summary(report, verbose=True)
+    assert "history after this run: 61 articles, 15 duplicate clusters" in text

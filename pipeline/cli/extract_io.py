@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from pathlib import Path
 
 from pipeline.articles.build import extract_pages
@@ -42,18 +43,28 @@ def read_pages(input_dir: str | Path, urls: dict[str, str]) -> list[dict]:
 
 def extract_dir(input_dir: str | Path, output: str | Path, urls_path: str | Path | None = None,
                 workers: int | None = None, settings: ExtractSettings | None = None) -> tuple[int, int]:
-    """(pages written, pages that are not articles)."""
+    """(pages written, pages that are not articles). ``output`` ``-`` is standard output."""
+    if not Path(input_dir).is_dir():
+        raise NotADirectoryError(20, "not a folder (--input-dir takes a folder of *.html / *.html.gz pages)",
+                                 str(input_dir))
     pages = read_pages(input_dir, load_url_map(urls_path))
     docs = extract_pages(pages, settings, workers=workers)
+    if str(output) == "-":
+        return len(pages), _write_docs(sys.stdout, pages, docs)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
-    bad = 0
     with open(output, "w", encoding="utf-8") as fh:
-        for page, doc in zip(pages, docs):
-            bad += doc.verdict != "article"
-            fh.write(json.dumps({
-                "id": page["id"], "url": page["url"], "text": doc.text, "title": doc.title,
-                "title_source": doc.title_source, "title_variants": doc.title_variants, "authors": doc.authors,
-                "published_at": doc.published_at.isoformat() if doc.published_at else None,
-                "date_source": doc.date_source, "language": doc.language, "verdict": doc.verdict, "reason": doc.reason,
-            }, ensure_ascii=False) + "\n")
-    return len(pages), bad
+        return len(pages), _write_docs(fh, pages, docs)
+
+
+def _write_docs(fh, pages: list[dict], docs: list) -> int:
+    """One JSON line per page; the number that are not articles."""
+    bad = 0
+    for page, doc in zip(pages, docs):
+        bad += doc.verdict != "article"
+        fh.write(json.dumps({
+            "id": page["id"], "url": page["url"], "text": doc.text, "title": doc.title,
+            "title_source": doc.title_source, "title_variants": doc.title_variants, "authors": doc.authors,
+            "published_at": doc.published_at.isoformat() if doc.published_at else None,
+            "date_source": doc.date_source, "language": doc.language, "verdict": doc.verdict, "reason": doc.reason,
+        }, ensure_ascii=False) + "\n")
+    return bad

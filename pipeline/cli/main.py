@@ -5,12 +5,14 @@ import argparse
 import logging
 import sys
 import warnings
+from pathlib import Path
 from datetime import datetime
 
 from crawlers.dates import as_utc
 from crawlers.launcher import EXIT_BAD_INPUT, EXIT_OK, EXIT_SOME_FAILED
 from crawlers.registry import SourcesError, load_sources
 from pipeline.settings import TITLE_SOURCES, DedupSettings, ExtractSettings, RunEnvironment
+from pipeline.progress import show_notes
 
 
 def _date(value: str) -> datetime:
@@ -52,7 +54,7 @@ def cmd_demo(args) -> int:
     from pipeline.cli.demo import run_demo
     from pipeline.run.report import summary
     report = run_demo(args.data, workers=args.workers)
-    print(summary(report))
+    print(summary(report, args.verbose))
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
 
 
@@ -71,7 +73,7 @@ def cmd_run(args) -> int:
     for c in report.crawls:
         if c.status != "ok":
             print(f"{c.status}: {c.message}", file=sys.stderr)
-    print(summary(report))
+    print(summary(report, args.verbose))
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
 
 
@@ -91,7 +93,10 @@ def cmd_extract(args) -> int:
     from pipeline.cli.extract_io import extract_dir
     n, bad = extract_dir(args.input_dir, args.output, args.urls, workers=args.workers,
                          settings=ExtractSettings(title_source=args.title_source))
-    print(f"{n} pages -> {args.output} ({bad} not articles)")
+    if n == 0:
+        print(f"warning: {args.input_dir} holds no *.html or *.html.gz page", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{n} pages -> {args.output} ({bad} not articles)", file=sys.stderr if args.output == "-" else sys.stdout)
     return EXIT_OK
 
 
@@ -101,7 +106,14 @@ def cmd_sources_check(args) -> int:
     return EXIT_OK
 
 
+def _existing_data(data: str) -> None:
+    """A local data directory that does not exist is an error, not an empty report."""
+    if "://" not in str(data) and not Path(data).is_dir():
+        raise FileNotFoundError(2, "no data directory here", str(data))
+
+
 def cmd_dataset_info(args) -> int:
+    _existing_data(args.data)
     from pipeline.run.report import last_run
     from storage.admin.info import dataset_info
     print("\n".join(line for line in (dataset_info(args.data), last_run(args.data)) if line))
@@ -109,6 +121,7 @@ def cmd_dataset_info(args) -> int:
 
 
 def cmd_dataset_compact(args) -> int:
+    _existing_data(args.data)
     from storage.admin.compact import compact
     lines = compact(args.data, args.table or None)
     print("\n".join(lines) if lines else "nothing to compact")
@@ -123,12 +136,12 @@ def cmd_eval(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="newspipe", description="News ingestion and deduplication for the Idlib conflict.")
-    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true", help="log every library's INFO lines and the LSH figures")
     sub = ap.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="run the pipeline offline against the bundled mock outlets")
     _data_option(p)
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None, help="extraction worker processes (default: one per core)")
     p.set_defaults(func=cmd_demo)
 
     _add_run(sub)
@@ -139,8 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="crawl real outlets in a date window and publish Parquet")
     p.add_argument("--sources", default=None, help="sources YAML (default: the bundled registry)")
-    p.add_argument("--since", required=True, type=_date)
-    p.add_argument("--until", required=True, type=_date)
+    p.add_argument("--since", required=True, type=_date,
+                   help="window start, ISO 8601 (2020-10-01 or 2020-10-01T06:00, UTC unless an offset is given); "
+                        "widened to whole UTC days")
+    p.add_argument("--until", required=True, type=_date, help="window end, excluded, same format")
     _data_option(p)
     p.add_argument("--outlets", default="", help="comma-separated outlet names (default: all)")
     p.add_argument("--no-politeness", action="store_true", help="no delays or AutoThrottle (local sites only)")
@@ -151,36 +166,36 @@ def _add_run(sub) -> None:
     p.add_argument("--repair", action="store_true",
                    help="replace a day whose stored partition cannot be read (its rows are lost); "
                         "without it such a run stops and names the file")
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None, help="extraction worker processes (default: one per core)")
     p.set_defaults(func=cmd_run)
 
 
 def _add_tools(sub) -> None:
     p = sub.add_parser("dedup", help="cluster near-duplicates: INPUT (Parquet or JSONL) -> OUTPUT Parquet")
-    p.add_argument("input")
-    p.add_argument("output")
+    p.add_argument("input", help="articles: a Parquet file or directory, or a JSON-lines file")
+    p.add_argument("output", help="the clusters, a Parquet file")
     _dedup_options(p)
     p.set_defaults(func=cmd_dedup)
 
     p = sub.add_parser("extract", help="extract every *.html / *.html.gz of a folder to JSON lines")
-    p.add_argument("--input-dir", required=True)
-    p.add_argument("--output", required=True)
+    p.add_argument("--input-dir", required=True, help="a folder of *.html / *.html.gz pages")
+    p.add_argument("--output", required=True, help="the JSON-lines file to write, one line per page (- for standard output)")
     p.add_argument("--urls", default=None, help="JSON map of file stem to URL ({id: url} or {id: {url: ...}})")
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None, help="extraction worker processes (default: one per core)")
     p.add_argument("--title-source", choices=TITLE_SOURCES, default="auto",
                    help="the headline taken as the title (default: JSON-LD headline, og:title, h1, <title>)")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("eval", help="quality harnesses on the shared corpora")
-    p.add_argument("what", choices=["extraction", "metadata", "dedup"])
-    p.add_argument("--corpus", default=None)
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("what", choices=["extraction", "metadata", "dedup"], help="which harness")
+    p.add_argument("--corpus", default=None, help="the corpus folder (default: the matching one in ../shared/corpora)")
+    p.add_argument("--workers", type=int, default=None, help="extraction worker processes (default: one per core)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("sources", help="outlet registry tools")
     ssub = p.add_subparsers(dest="sources_command", required=True)
     c = ssub.add_parser("check", help="validate a sources file")
-    c.add_argument("file", nargs="?", default=None)
+    c.add_argument("file", nargs="?", default=None, help="a sources YAML (default: the bundled registry)")
     c.set_defaults(func=cmd_sources_check)
 
     p = sub.add_parser("dataset", help="dataset tools")
@@ -207,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "data", "") is None:
         args.data = RunEnvironment.read().data
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    show_notes(args.verbose)
     _one_line_warnings()
     from pipeline.dedup.cluster import DedupError
     from pipeline.run.window import WindowError

@@ -30,6 +30,8 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
+from pipeline.progress import note, show_notes, track
+
 
 def _median_time(fn, repeat: int) -> float:
     times = []
@@ -146,17 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=["dedup", "crawl", "extraction", "storage"], default=None)
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    lines = []
-    if args.only in (None, "crawl"):  # first: the crawl child's peak RSS must not include a large parent
-        lines += bench_crawl(args.crawl_pages, args.repeat)
-    if args.only in (None, "dedup"):
-        lines += bench_dedup(args.docs, args.repeat) + bench_index_memory(args.signatures)
-    if args.only in (None, "extraction"):
-        lines += bench_extraction(args.repeat)
-    if args.only in (None, "storage"):
-        from pipeline.eval.bench_storage import bench_storage
-        lines += bench_storage()
-    print("\n".join(lines))
+    show_notes()
+    from pipeline.eval.bench_storage import bench_storage
+    parts = {"crawl": lambda: bench_crawl(args.crawl_pages, args.repeat),  # first: the crawl child's peak RSS
+             "dedup": lambda: bench_dedup(args.docs, args.repeat) + bench_index_memory(args.signatures),
+             "extraction": lambda: bench_extraction(args.repeat), "storage": bench_storage}
+    chosen = [p for p in parts if args.only in (None, p)]
+    for part in track(chosen, "make bench"):
+        note(f"bench: {part} ...")
+        print("\n".join(parts[part]()), flush=True)  # each part's figures as soon as it has them
     print(f"max RSS of the bench process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return 0
 

@@ -22,6 +22,8 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from pipeline.progress import track
+
 DEFAULT_SHARED = Path(__file__).resolve().parents[3] / "shared" / "corpora"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -106,7 +108,7 @@ def eval_extraction(corpus: Path, workers: int = 1, repeat: int = 5) -> dict:
     items = [(_read_gz(corpus / "html" / f"{i}.html.gz"), truth[i].get("url", "")) for i in ids]
     results = {}
     for name, fn in (("trafilatura (defaults)", _baseline), ("newspipe", _ours)):
-        runs = [_timed_map(fn, items, workers) for _ in range(repeat)]
+        runs = [_timed_map(fn, items, workers) for _ in track(range(repeat), f"{name}: {len(items)} pages, {repeat} runs")]
         texts, seconds = runs[0][0], statistics.median(r[1] for r in runs)
         scores = [prf(truth[i]["articleBody"], t) for i, t in zip(ids, texts)]
         p = statistics.mean(s[0] for s in scores)
@@ -209,7 +211,8 @@ def eval_metadata(corpus: Path, workers: int = 1) -> dict:
     cases = _outlet_pages(corpus)
     items = [(_read_gz(c["path"]), c["url"]) for c in cases]
     results = {}
-    for name, fn in (("trafilatura (defaults)", _baseline_meta), ("newspipe", _extract_meta)):
+    for name, fn in track((("trafilatura (defaults)", _baseline_meta), ("newspipe", _extract_meta)),
+                          f"metadata of {len(items)} pages, two extractors"):
         got, seconds = _timed_map(fn, items, workers)
         title = date = authors = dated = 0
         misses: list[str] = []

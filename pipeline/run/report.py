@@ -43,18 +43,22 @@ def new_run_id() -> str:
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-def summary(report: RunReport) -> str:
-    """A short human summary of a run."""
+def summary(report: RunReport, verbose: bool = False) -> str:
+    """A short human summary of a run; ``verbose`` adds the LSH parameters."""
     lines = [f"newspipe run {report.run_id}: {report.since:%Y-%m-%d} .. {report.until:%Y-%m-%d} (until excluded)", ""]
-    lines.append(f"{'outlet':24} {'status':9} {'fetched':>7} {'stored':>6} {'kept':>5} {'relevant':>8} {'rejected':>8}")
-    for c in report.crawls:  # stored: listed again, read from an earlier crawl's raw pages
-        lines.append(f"{c.outlet:24} {c.status:9} {c.articles_fetched:7d} {c.articles_known:6d} {report.kept.get(c.outlet, 0):5d} "
-                     f"{report.relevant.get(c.outlet, 0):8d} {report.rejected.get(c.outlet, 0):8d}")
-    total = sum(report.kept.values())
-    lines += ["", f"articles kept: {total}, relevant to Idlib: {sum(report.relevant.values())}",
-              f"duplicate clusters: {report.clusters} ({report.duplicates} copies, {report.cross_posts} cross-posts "
-              f"from another outlet); history: {report.articles_total} articles",
-              f"LSH: {report.lsh.get('bands')} bands x {report.lsh.get('rows')} rows over {report.lsh.get('num_perm')} permutations"]
+    lines.append(f"{'outlet':24} {'status':9} {'fetched':>7} {'earlier':>7} {'kept':>5} {'relevant':>8} {'rejected':>8}")
+    for c in report.crawls:
+        lines.append(f"{c.outlet:24} {c.status:9} {c.articles_fetched:7d} {c.articles_known:7d} "
+                     f"{report.kept.get(c.outlet, 0):5d} {report.relevant.get(c.outlet, 0):8d} "
+                     f"{report.rejected.get(c.outlet, 0):8d}")
+    lines += ["(earlier: listed again and read from an earlier crawl's stored pages, not fetched)", "",
+              f"articles kept: {sum(report.kept.values())}, relevant to Idlib: {sum(report.relevant.values())}"]
+    if sum(report.kept.values()):
+        lines.append(f"history after this run: {report.articles_total} articles, {report.clusters} duplicate clusters "
+                     f"({report.duplicates} copies, {report.cross_posts} cross-posts from another outlet)")
+    if verbose:
+        lines.append(f"LSH: {report.lsh.get('bands')} bands x {report.lsh.get('rows')} rows over "
+                     f"{report.lsh.get('num_perm')} permutations")
     problems = report.notes + [c.message for c in report.crawls if c.status != "ok"]
     if problems:
         lines += ["", "problems:"] + [f"  {m}" for m in problems]

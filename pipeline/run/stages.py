@@ -26,6 +26,7 @@ from crawlers.registry import DEFAULT_SOURCES, load_sources, select_outlets
 from pipeline.articles.build import Article, build_articles, extract_settings_by_outlet
 from pipeline.dedup.cluster import DedupDoc, DedupResult, find_clusters
 from pipeline.dedup.signatures import scheme_of, signature_table, stored_signatures
+from pipeline.progress import note
 from pipeline.run.report import RunReport, new_run_id
 from pipeline.run.window import WindowError, align_window, day_locks, day_of, window_days, window_note
 from pipeline.settings import DedupSettings
@@ -104,8 +105,14 @@ def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, da
     """Crawl outlets of the window (whole days) into its raw directory (in ``processes`` child
     processes), incrementally: pages stored by earlier crawls are not fetched again unless ``refetch``."""
     since, until = align_window(since, until)
-    return run_crawl(sources or DEFAULT_SOURCES, since, until, raw_dir_for(data, since, until), outlets,
-                     politeness, timeout=timeout, work_dir=work_dir(data), refetch=refetch, processes=processes)
+    raw = raw_dir_for(data, since, until)
+    note(f"crawling {len(outlets) if outlets else 'every'} outlet(s), {since:%Y-%m-%d} .. {until:%Y-%m-%d}, "
+         f"in {processes} process(es); logs and stats in {stats_dir(raw)}")
+    crawls = run_crawl(sources or DEFAULT_SOURCES, since, until, raw, outlets, politeness, timeout=timeout,
+                       work_dir=work_dir(data), refetch=refetch, processes=processes)
+    for c in crawls:
+        note(f"  {c.outlet}: {c.status}, {c.articles_fetched} fetched, {c.articles_known} known from earlier crawls")
+    return crawls
 
 
 def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: list[str]) -> list[OutletCrawl]:
@@ -132,22 +139,24 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     be read is never replaced (``StorageError`` names it) unless ``repair``.
     ``locked``: the caller already holds the window's day locks.
     """
-    note = window_note(since, until)
+    widened = window_note(since, until)
     since, until = align_window(since, until)
     root, work = open_root(data), work_dir(data)
     settings = settings or DedupSettings()
     registry = load_sources(sources)
     chosen = [o.name for o in select_outlets(registry, outlets)]
     report = RunReport(run_id or new_run_id(), since, until, str(data), crawls=read_crawls(data, since, until, chosen),
-                       notes=[note] if note else [])
+                       notes=[widened] if widened else [])
     raw = raw_dir_for(data, since, until)
     pages = [p for name in chosen for p in read_raw_pages(raw / name, work)]
+    note(f"extracting {len(pages)} page(s) of {len(chosen)} outlet(s)")
     articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(work),
                                                  per_outlet=extract_settings_by_outlet(registry), workers=workers)
     report.kept = dict(Counter(a.outlet for a in articles))
     report.relevant = dict(Counter(a.outlet for a in articles if a.relevant))
     report.rejected = dict(Counter(r.outlet for r in rejected))
     with partition_locks(work, [] if locked else day_locks(since, until), f"run {report.run_id}"):
+        note(f"publishing {len(window_days(since, until))} day(s)")
         old = _published(root, since, until, repair)
         collected = _collected(report, old)
         publish_articles(root, [a for a in old if a.outlet not in collected]
@@ -155,6 +164,7 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
         _write_crawl_stats(root, report)
     with exclusive(work, "state"):
         save_boilerplate(work, {o: keys | load_boilerplate(work).get(o, set()) for o, keys in learned.items()})
+    note("clustering the history")
     with exclusive(work, "clusters"):
         result = recluster(root, settings, {o.name: [o.title] for o in registry}, storage_config)
     report.articles_total = len(result.rows)
