@@ -30,6 +30,7 @@ from crawlers.dates import as_utc
 from storage.layout import KNOWN_GLOB, stats_dir
 from crawlers.registry import Outlet, SourcesError, load_sources, select_outlets
 
+progress = logging.getLogger("newspipe")  # what the command line shows while crawling
 # exit codes of `python -m crawlers.launcher` and of the `newspipe` command
 EXIT_OK, EXIT_BAD_INPUT, EXIT_SOME_FAILED = 0, 2, 3
 
@@ -44,6 +45,7 @@ class OutletCrawl:
     articles_known: int = 0         # listed again, already stored by an earlier crawl: not fetched
     stats: dict = field(default_factory=dict)
     message: str = ""
+    logs: list[str] = field(default_factory=list)  # the crawl processes' logs that hold this outlet's lines
 
 
 def scrapy_settings(outlet: Outlet, raw_dir: str | Path, politeness: bool = True, work_dir: str | Path | None = None,
@@ -159,16 +161,20 @@ def crawl_in_this_process(outlets: list[Outlet], since: datetime, until: datetim
             stats = dict(_crawler.stats.get_stats())
             stats["finish_reason"] = reason
             results[_name] = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
+            _write_shard_stats(raw_dir, _name, shard, results[_name])  # now: the parent reports it done
 
         handlers.append(closed)  # signals hold weak references: keep the handler alive
         crawler.signals.connect(closed, signal=signals.spider_closed)
         process.crawl(crawler, outlet=outlet, since=since, until=until)
     process.start()
-    (stats_dir(raw_dir)).mkdir(parents=True, exist_ok=True)
     for outlet in outlets:
-        _shard_stats_file(raw_dir, outlet.name, shard).write_text(
-            json.dumps(results.get(outlet.name, {}), indent=1, sort_keys=True), encoding="utf-8")
+        _write_shard_stats(raw_dir, outlet.name, shard, results.get(outlet.name, {}))
     return results
+
+
+def _write_shard_stats(raw_dir: Path, outlet: str, shard: tuple[int, int], stats: dict) -> None:
+    stats_dir(raw_dir).mkdir(parents=True, exist_ok=True)
+    _shard_stats_file(raw_dir, outlet, shard).write_text(json.dumps(stats, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def run_crawl(sources: str | Path, since: datetime, until: datetime, raw_dir: str | Path,
@@ -201,9 +207,11 @@ def run_crawl(sources: str | Path, since: datetime, until: datetime, raw_dir: st
     cmd += ["--work-dir", str(work_dir)] if work_dir is not None else []
     for k, v in (settings or {}).items():
         cmd += ["-s", f"{k}={v}"]
-    tag = chosen[0].name + (f"+{len(chosen) - 1}" if len(chosen) > 1 else "")
+    tag = chosen[0].name if len(chosen) == 1 else f"{len(chosen)}-outlets"
     logs = [stats_dir(raw_dir) / f"{tag}.crawl-{i}-of-{processes}.log" for i in range(processes)]
-    codes = _run_processes(cmd, logs, timeout)
+    shard_files = {o.name: [_shard_stats_file(raw_dir, o.name, (i, processes)) for i in range(processes)]
+                   for o in chosen}
+    codes = _run_processes(cmd, logs, timeout, shard_files)
     errors = [(code, log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:] or ["no output"])
               for code, log in zip(codes, logs)]
     results = []
@@ -215,6 +223,7 @@ def run_crawl(sources: str | Path, since: datetime, until: datetime, raw_dir: st
             res = OutletCrawl(o.name, "failed", message=f"outlet '{o.name}': crawl process exited {code}: {tail[0]}")
         else:
             res = _summarise(o.name, merge_stats([json.loads(f.read_text(encoding="utf-8")) for f in files]))
+        res.logs = [str(log) for log in logs]  # each outlet's record names the logs that hold its lines
         (stats_dir(raw_dir) / f"{o.name}.json").write_text(json.dumps(asdict(res), indent=1), encoding="utf-8")
         results.append(res)
     return results
@@ -231,8 +240,10 @@ def _clear_attempt(raw_dir: Path, outlet: str, keep_pages: bool) -> None:
         old.unlink(missing_ok=True)
 
 
-def _run_processes(cmd: list[str], logs: list[Path], timeout: float | None) -> list[int]:
-    """Run one crawl process per shard (each log kept beside the stats); their exit codes."""
+def _run_processes(cmd: list[str], logs: list[Path], timeout: float | None,
+                   shard_files: dict[str, list[Path]]) -> list[int]:
+    """Run one crawl process per shard (each log kept beside the stats); their exit codes. Each
+    outlet is reported on the ``newspipe`` logger as soon as every shard has finished it."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
     logs[0].parent.mkdir(parents=True, exist_ok=True)
@@ -241,13 +252,16 @@ def _run_processes(cmd: list[str], logs: list[Path], timeout: float | None) -> l
         with open(log, "w", encoding="utf-8") as fh:
             procs.append(subprocess.Popen(cmd + ["--shard", f"{i}/{len(logs)}"], env=env, stdout=fh, stderr=fh))
     deadline = None if timeout is None else time.monotonic() + timeout
-    try:
-        for p in procs:
-            p.wait(timeout=None if deadline is None else max(0.1, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        for p in procs:
-            p.kill()
-        raise
+    pending = dict(shard_files)
+    while any(p.poll() is None for p in procs):
+        if deadline is not None and time.monotonic() > deadline:
+            for p in procs:
+                p.kill()
+            raise subprocess.TimeoutExpired(cmd, timeout)
+        for outlet in [o for o, files in pending.items() if all(f.exists() for f in files)]:
+            del pending[outlet]
+            progress.info("  crawled %s (%d of %d outlets)", outlet, len(shard_files) - len(pending), len(shard_files))
+        time.sleep(0.5)
     return [p.returncode for p in procs]
 
 

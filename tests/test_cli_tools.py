@@ -49,7 +49,8 @@ def test_dataset_info(demo_run):
     p = _cli("dataset", "info", "--data", str(data))
     assert p.returncode == 0, p.stderr
     assert "articles: 7 partition(s), 7 file(s), 61 rows" in p.stdout and "schema v2" in p.stdout
-    assert "date=2020-10-01: 9 rows, last run" in p.stdout
+    assert "date=2020-10-01: 9 rows, 7 relevant, last run" in p.stdout
+    assert "by outlet: anatolia-post 11 (7 relevant), dimashq-news 8 (5 relevant)" in p.stdout
 
 
 def test_dataset_compact(demo_run, tmp_path):
@@ -125,3 +126,59 @@ def test_the_demo_says_what_it_is_doing(demo_run):
     text = summary(report)
     assert "LSH" not in text and "LSH: 37 bands" in summary(report, verbose=True)
     assert "history after this run: 61 articles, 15 duplicate clusters" in text
+
+
+def test_show_and_export(demo_run, tmp_path):
+    import pandas as pd
+    _, data = demo_run
+    clusters = pd.read_parquet(data / "clusters")
+    origin = clusters[(clusters["cluster_size"] == 4) & clusters["is_origin"]]["article_id"].iloc[0]
+    p = _cli("show", origin, "--data", str(data))
+    assert p.returncode == 0 and f"cluster {origin}: origin of 4" in p.stdout, p.stderr
+    assert _cli("show", "no-such-id", "--data", str(data)).returncode == 2
+    p = _cli("export", "--format", "csv", "--all", "--dedup", "all", "--since", "2020-10-02", "--until", "2020-10-02",
+             "--outlets", "levant-wire,dimashq-news", "--data", str(data), "--output", str(tmp_path / "a.csv"))
+    assert p.returncode == 0, p.stderr
+    df = pd.read_csv(tmp_path / "a.csv")
+    assert set(df["outlet"]) <= {"levant-wire", "dimashq-news"} and len(df) and "cluster_id" in df
+    p = _cli("export", "--data", str(data))
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    from storage.load import load_articles
+    assert len(rows) == len(load_articles(data)) == 23  # relevant origins only, by default, as load_articles
+    assert all(r["relevant"] for r in rows) and "copies" in rows[0]
+
+
+def test_extract_one_page_from_a_file_stdin_or_a_url(fresh_replay, tmp_path):
+    page = tmp_path / "one.html"
+    page.write_text(PAGE, encoding="utf-8")
+    for fmt, check in (("txt", lambda out: out.startswith("Convoy crosses") or "convoy of forty" in out),
+                       ("markdown", lambda out: out.startswith("# Convoy crosses at Kafr Lusin")),
+                       ("json", lambda out: json.loads(out)["published_at"] == "2020-10-01T08:20:00+00:00"),
+                       ("xml", lambda out: out.startswith('<doc title="Convoy crosses at Kafr Lusin"'))):
+        p = _cli("extract", str(page), "--format", fmt)
+        assert p.returncode == 0 and check(p.stdout), (fmt, p.stdout[:300], p.stderr)
+    p = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "extract", "-", "--format", "json", "--url",
+                        "https://a.test/one"], input=PAGE, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert json.loads(p.stdout)["url"] == "https://a.test/one"
+    from crawlers.replay.site import Page
+    site = fresh_replay.add_site("one", {"/a/1": Page(PAGE.encode()), "/robots.txt": Page(b"User-agent: *\nDisallow: /x/",
+                                                                                          "text/plain"),
+                                         "/x/1": Page(PAGE.encode())})
+    fresh_replay.sites_by_host["127.0.0.1"] = site
+    url = fresh_replay.address + "/a/1"
+    p = _cli("extract", url)  # this machine's address: refused by the guard, before any request
+    assert p.returncode == 2 and "loopback address: refused" in p.stderr and site.hits["/a/1"] == 0
+    p = _cli("extract", url, "--allow-private", "--format", "json")
+    assert p.returncode == 0 and json.loads(p.stdout)["title"] == "Convoy crosses at Kafr Lusin", p.stderr
+    p = _cli("extract", fresh_replay.address + "/x/1", "--allow-private")
+    assert p.returncode == 2 and "disallowed by robots.txt" in p.stderr and site.hits["/x/1"] == 0
+
+
+def test_the_python_api_yields_a_windows_articles(replay, tmp_path):
+    from pipeline.run.api import crawl
+    from tests.conftest import write_sources
+    sources = write_sources(replay, tmp_path / "s.yaml", ["levant-wire"])
+    articles = list(crawl(["levant-wire"], "2020-10-01", "2020-10-02", sources=sources, politeness=False))
+    assert articles and {a["outlet"] for a in articles} == {"levant-wire"}
+    assert all(a["published_at"].date().isoformat() == "2020-10-01" for a in articles)
+    assert {"title", "text", "cluster_id", "relation"} <= set(articles[0])

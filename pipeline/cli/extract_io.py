@@ -68,3 +68,44 @@ def _write_docs(fh, pages: list[dict], docs: list) -> int:
             "date_source": doc.date_source, "language": doc.language, "verdict": doc.verdict, "reason": doc.reason,
         }, ensure_ascii=False) + "\n")
     return bad
+
+
+FORMATS = ("txt", "markdown", "json", "xml")
+
+
+def read_source(source: str, url: str | None = None, allow_private: bool = False) -> tuple[bytes, str]:
+    """(HTML, URL) of one page: a file (``.gz`` too), ``-`` for standard input, or an http(s) URL
+    fetched behind the crawler's guard (``crawlers.fetch``)."""
+    if source.startswith(("http://", "https://")):
+        from crawlers.fetch import fetch_page
+        final, body = fetch_page(source, allow_private=allow_private)
+        return body, url or final
+    if source == "-":
+        return sys.stdin.buffer.read(), url or "stdin:"
+    path = Path(source)
+    raw = path.read_bytes()
+    if path.name.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    return raw, url or path.resolve().as_uri()
+
+
+def render(doc, fmt: str) -> str:
+    """One extracted page as trafilatura's command line offers it: txt, markdown, json or xml."""
+    date = doc.published_at.isoformat() if doc.published_at else None
+    if fmt == "txt":
+        return doc.text
+    if fmt == "markdown":
+        byline = " · ".join(x for x in (", ".join(doc.authors), date or "") if x)
+        return "\n\n".join(x for x in (f"# {doc.title or ''}", f"*{byline}*" if byline else "", doc.text) if x)
+    if fmt == "json":
+        return json.dumps({"url": doc.url, "canonical_url": doc.canonical_url, "title": doc.title,
+                           "authors": doc.authors, "published_at": date, "date_source": doc.date_source,
+                           "language": doc.language, "site_name": doc.site_name, "text": doc.text,
+                           "verdict": doc.verdict, "reason": doc.reason}, ensure_ascii=False)
+    from xml.etree import ElementTree as ET
+    root = ET.Element("doc", {k: v for k, v in {"title": doc.title, "author": "; ".join(doc.authors), "date": date,
+                                                  "url": doc.url, "language": doc.language}.items() if v})
+    main = ET.SubElement(root, "main")
+    for para in doc.text.split("\n"):
+        ET.SubElement(main, "p").text = para
+    return ET.tostring(root, encoding="unicode")

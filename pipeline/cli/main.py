@@ -90,9 +90,23 @@ def cmd_dedup(args) -> int:
 
 
 def cmd_extract(args) -> int:
-    from pipeline.cli.extract_io import extract_dir
-    n, bad = extract_dir(args.input_dir, args.output, args.urls, workers=args.workers,
-                         settings=ExtractSettings(title_source=args.title_source))
+    from pipeline.cli.extract_io import extract_dir, read_source, render
+    settings = ExtractSettings(title_source=args.title_source)
+    if (args.source is None) == (args.input_dir is None):
+        print("error: give one page (a file, - or a URL) or --input-dir, not both or neither", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.source is not None:
+        from crawlers.fetch import FetchError
+        from pipeline.extract.core import extract
+        try:
+            html, url = read_source(args.source, args.url, args.allow_private)
+        except FetchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        doc = extract(html, url, settings=settings)
+        print(render(doc, args.format))
+        return EXIT_OK if doc.verdict == "article" else EXIT_SOME_FAILED
+    n, bad = extract_dir(args.input_dir, args.output, args.urls, workers=args.workers, settings=settings)
     if n == 0:
         print(f"warning: {args.input_dir} holds no *.html or *.html.gz page", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -128,6 +142,27 @@ def cmd_dataset_compact(args) -> int:
     return EXIT_SOME_FAILED if any(": left as it is:" in x or ": skipped:" in x for x in lines) else EXIT_OK
 
 
+def cmd_show(args) -> int:
+    from pipeline.cli.stored import show_article
+    _existing_data(args.data)
+    try:
+        print(show_article(args.data, args.key))
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from pipeline.cli.stored import export_articles
+    _existing_data(args.data)
+    n = export_articles(args.data, args.output, args.format, start=args.since, end=args.until,
+                        outlets=[o for o in (args.outlets or "").split(",") if o] or None,
+                        relevant_only=not args.all, dedup=args.dedup)
+    print(f"{n} articles -> {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_eval(args) -> int:
     from pipeline.eval.extraction import run_eval
     print(run_eval(args.what, args.corpus, workers=args.workers))
@@ -145,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     _add_run(sub)
+    _add_stored(sub)
     _add_tools(sub)
     return ap
 
@@ -170,6 +206,24 @@ def _add_run(sub) -> None:
     p.set_defaults(func=cmd_run)
 
 
+def _add_stored(sub) -> None:
+    p = sub.add_parser("show", help="one stored article with its metadata and its cluster")
+    p.add_argument("key", help="the article's id, URL or canonical URL")
+    _data_option(p)
+    p.set_defaults(func=cmd_show)
+    p = sub.add_parser("export", help="stored articles as CSV or JSON lines, with load_articles' filters")
+    p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl", help="csv or jsonl (default jsonl)")
+    p.add_argument("--output", default="-", help="the file to write (default -, standard output)")
+    p.add_argument("--since", default=None, help="first day, YYYY-MM-DD (default: all)")
+    p.add_argument("--until", default=None, help="last day, YYYY-MM-DD, included (default: all)")
+    p.add_argument("--outlets", default="", help="comma-separated outlet names (default: all)")
+    p.add_argument("--all", action="store_true", help="every article, not only the ones relevant to Idlib")
+    p.add_argument("--dedup", choices=["origins", "all"], default="origins",
+                   help="origins: one row per story with its copies counted; all: every article with its cluster")
+    _data_option(p)
+    p.set_defaults(func=cmd_export)
+
+
 def _add_tools(sub) -> None:
     p = sub.add_parser("dedup", help="cluster near-duplicates: INPUT (Parquet or JSONL) -> OUTPUT Parquet")
     p.add_argument("input", help="articles: a Parquet file or directory, or a JSON-lines file")
@@ -177,9 +231,18 @@ def _add_tools(sub) -> None:
     _dedup_options(p)
     p.set_defaults(func=cmd_dedup)
 
-    p = sub.add_parser("extract", help="extract every *.html / *.html.gz of a folder to JSON lines")
-    p.add_argument("--input-dir", required=True, help="a folder of *.html / *.html.gz pages")
-    p.add_argument("--output", required=True, help="the JSON-lines file to write, one line per page (- for standard output)")
+    p = sub.add_parser("extract", help="extract one page (a file, - or a URL) to standard output, "
+                                       "or every *.html / *.html.gz of a folder to JSON lines")
+    p.add_argument("source", nargs="?", default=None,
+                   help="one page: a file (.gz too), - for standard input, or an http(s) URL fetched politely "
+                        "behind the crawler's address guard and robots.txt")
+    p.add_argument("--format", choices=["txt", "markdown", "json", "xml"], default="txt",
+                   help="for one page: txt (default), markdown, json or xml")
+    p.add_argument("--url", default=None, help="for one page from a file or -: the URL it was published at")
+    p.add_argument("--allow-private", action="store_true",
+                   help="for a URL: allow a site on this machine or a private network (refused by default)")
+    p.add_argument("--input-dir", default=None, help="a folder of *.html / *.html.gz pages")
+    p.add_argument("--output", default="-", help="for a folder: the JSON-lines file to write (default -, standard output)")
     p.add_argument("--urls", default=None, help="JSON map of file stem to URL ({id: url} or {id: {url: ...}})")
     p.add_argument("--workers", type=int, default=None, help="extraction worker processes (default: one per core)")
     p.add_argument("--title-source", choices=TITLE_SOURCES, default="auto",

@@ -112,6 +112,7 @@ def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, da
                        work_dir=work_dir(data), refetch=refetch, processes=processes)
     for c in crawls:
         note(f"  {c.outlet}: {c.status}, {c.articles_fetched} fetched, {c.articles_known} known from earlier crawls")
+    note("crawl logs: " + ", ".join(dict.fromkeys(log for c in crawls for log in c.logs)))
     return crawls
 
 

@@ -1,10 +1,11 @@
-"""``newspipe dataset info``: what a data root holds.
+"""``newspipe dataset info``: what a data root holds, per table, day and outlet.
 
 A file that cannot be read is named on a line of its own and left out of the
 counts; the rest of the dataset is still described.
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,11 +28,31 @@ def _footers(root: Root, files: list[str], problems: list[str]) -> dict[str, pq.
     return out
 
 
-def _run_ids(root: Root, path: str) -> list[str]:
+def _columns(root: Root, path: str, columns: list[str]) -> pa.Table | None:
     try:
-        return pq.read_table(path, filesystem=root.fs, columns=["run_id"]).column("run_id").unique().to_pylist()
+        return pq.read_table(path, filesystem=root.fs, columns=columns)
     except (OSError, pa.ArrowInvalid):
-        return []
+        return None
+
+
+def _article_lines(root: Root, parts: dict[str, list[str]], footers: dict) -> list[str]:
+    """Per day (rows, relevant, last run) and per outlet (rows, relevant), from three columns."""
+    lines, outlets = [], Counter()
+    relevant_by_outlet = Counter()
+    for part, pfiles in parts.items():
+        tables = [t for f in pfiles if f in footers and (t := _columns(root, f, ["outlet", "relevant", "run_id"]))]
+        rows = sum(t.num_rows for t in tables)
+        relevant = sum(sum(1 for v in t.column("relevant").to_pylist() if v) for t in tables)
+        runs = [r for t in tables for r in t.column("run_id").to_pylist() if r]
+        lines.append(f"  {part}: {rows} rows, {relevant} relevant, last run {max(runs) if runs else '-'}"
+                     + ("" if len(tables) == len(pfiles) else f", {len(pfiles) - len(tables)} unreadable file(s)"))
+        for t in tables:
+            for outlet, rel in zip(t.column("outlet").to_pylist(), t.column("relevant").to_pylist()):
+                outlets[outlet] += 1
+                relevant_by_outlet[outlet] += bool(rel)
+    lines.append("  by outlet: " + ", ".join(f"{o} {n} ({relevant_by_outlet[o]} relevant)"
+                                             for o, n in sorted(outlets.items())))
+    return lines
 
 
 def dataset_info(data: str | Path | Root) -> str:
@@ -52,10 +73,5 @@ def dataset_info(data: str | Path | Root) -> str:
                      f"{size / 1024:.1f} KiB, schema v{','.join(versions) or '?'}")
         lines += problems
         if name == "articles":
-            for part, pfiles in parts.items():
-                readable = [f for f in pfiles if f in footers]
-                runs = [r for f in readable for r in _run_ids(root, f) if r]
-                n = sum(footers[f].num_rows for f in readable)
-                lines.append(f"  {part}: {n} rows, last run {max(runs) if runs else '-'}"
-                             + ("" if len(readable) == len(pfiles) else f", {len(pfiles) - len(readable)} unreadable file(s)"))
+            lines += _article_lines(root, parts, footers)
     return "\n".join(lines)

@@ -1,0 +1,89 @@
+"""One page fetched politely outside a crawl (``newspipe extract URL``), behind the same guard.
+
+The name is resolved once; every address it gives must be globally routable
+(``crawlers.middlewares.blocked_ip``) unless ``allow_private``, a failed lookup
+refuses (fail closed), and the connection goes to the address that was
+checked (pinned; TLS still verifies the host name). robots.txt is obeyed with
+the crawler's User-Agent, redirects are followed only through the same
+checks, and the body is cut at the politeness default's ``max_page_bytes``.
+"""
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import urllib.robotparser
+from ipaddress import ip_address
+from urllib.parse import urljoin, urlsplit
+
+from crawlers import settings as crawl_settings
+from crawlers.middlewares import blocked_ip
+from crawlers.registry import Politeness
+
+
+class FetchError(RuntimeError):
+    """A page that may not or could not be fetched; the message says why."""
+
+
+def _address(host: str, port: int, allow_private: bool) -> str:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise FetchError(f"{host} could not be resolved: {exc}") from None
+    addresses = [info[4][0] for info in infos]
+    for a in addresses:
+        why = None if allow_private else blocked_ip(ip_address(a))
+        if why:
+            raise FetchError(f"{host} resolves to {a}, a {why}: refused")
+    return addresses[0]
+
+
+def _get(url: str, allow_private: bool, timeout: float) -> tuple[int, dict[str, str], bytes]:
+    """One GET to the checked address; (status, headers, body cut at max_page_bytes)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url}: only http(s) URLs are fetched")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    sock = socket.create_connection((_address(parts.hostname, port, allow_private), port), timeout=timeout)
+    if parts.scheme == "https":
+        sock = ssl.create_default_context().wrap_socket(sock, server_hostname=parts.hostname)
+    conn = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+    conn.sock = sock  # pinned: no second lookup
+    try:
+        conn.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                     headers={"User-Agent": crawl_settings.USER_AGENT, "Host": parts.netloc})
+        resp = conn.getresponse()
+        body = resp.read(Politeness().max_page_bytes + 1)
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+    except (OSError, http.client.HTTPException) as exc:
+        raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
+    finally:
+        conn.close()
+
+
+def _robots_allow(url: str, allow_private: bool, timeout: float) -> bool:
+    robots = urljoin(url, "/robots.txt")
+    try:
+        status, _, body = _get(robots, allow_private, timeout)
+    except FetchError:
+        return True  # no robots.txt to be had: allowed, as Scrapy's RobotsTxtMiddleware does
+    parser = urllib.robotparser.RobotFileParser()
+    parser.parse(body.decode("utf-8", "replace").splitlines() if status == 200 else [])
+    return parser.can_fetch(crawl_settings.USER_AGENT, url)
+
+
+def fetch_page(url: str, allow_private: bool = False, timeout: float = 30.0) -> tuple[str, bytes]:
+    """(final URL, body) of one page: guarded, robots.txt obeyed, at most 5 redirects."""
+    for _ in range(crawl_settings.REDIRECT_MAX_TIMES + 1):
+        if not _robots_allow(url, allow_private, timeout):
+            raise FetchError(f"{url}: disallowed by robots.txt")
+        status, headers, body = _get(url, allow_private, timeout)
+        if status in (301, 302, 303, 307, 308) and headers.get("location"):
+            url = urljoin(url, headers["location"])
+            continue
+        if status >= 400:
+            raise FetchError(f"{url}: HTTP {status}")
+        if len(body) > Politeness().max_page_bytes:
+            raise FetchError(f"{url}: larger than {Politeness().max_page_bytes} bytes")
+        return url, body
+    raise FetchError(f"{url}: more than {crawl_settings.REDIRECT_MAX_TIMES} redirects")
