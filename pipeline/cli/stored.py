@@ -35,8 +35,8 @@ def export_articles(data: str | Path, out: str, fmt: str, **filters) -> int:
     """Write the articles ``load_articles(data, **filters)`` returns as CSV or JSON lines; ``-`` is
     standard output. Lists become JSON text in CSV. Returns the number of rows."""
     df = load_articles(data, **filters)
-    for col in df.columns:
-        if df[col].map(lambda v: isinstance(v, (list, dict)) or hasattr(v, "tolist")).any():
+    for col in df.columns:  # list and struct columns arrive as numpy arrays of objects
+        if df[col].dtype == object and df[col].map(lambda v: isinstance(v, (list, dict)) or hasattr(v, "tolist")).any():
             df[col] = df[col].map(lambda v: json.dumps(v.tolist() if hasattr(v, "tolist") else v, default=str,
                                                          ensure_ascii=False))
     target = sys.stdout if out == "-" else out
