@@ -21,6 +21,9 @@ from crawlers.middlewares import blocked_ip
 from crawlers.registry import Politeness
 
 
+MAX_BYTES = Politeness().max_page_bytes  # the crawl's default page limit
+
+
 class FetchError(RuntimeError):
     """A page that may not or could not be fetched; the message says why."""
 
@@ -53,7 +56,7 @@ def _get(url: str, allow_private: bool, timeout: float) -> tuple[int, dict[str, 
         conn.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
                      headers={"User-Agent": crawl_settings.USER_AGENT, "Host": parts.netloc})
         resp = conn.getresponse()
-        body = resp.read(Politeness().max_page_bytes + 1)
+        body = resp.read(MAX_BYTES + 1)
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
     except (OSError, http.client.HTTPException) as exc:
         raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
@@ -83,7 +86,7 @@ def fetch_page(url: str, allow_private: bool = False, timeout: float = 30.0) -> 
             continue
         if status >= 400:
             raise FetchError(f"{url}: HTTP {status}")
-        if len(body) > Politeness().max_page_bytes:
-            raise FetchError(f"{url}: larger than {Politeness().max_page_bytes} bytes")
+        if len(body) > MAX_BYTES:
+            raise FetchError(f"{url}: larger than {MAX_BYTES} bytes")
         return url, body
     raise FetchError(f"{url}: more than {crawl_settings.REDIRECT_MAX_TIMES} redirects")

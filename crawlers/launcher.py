@@ -27,8 +27,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawlers.dates import as_utc
-from storage.layout import KNOWN_GLOB, stats_dir
 from crawlers.registry import Outlet, SourcesError, load_sources, select_outlets
+from storage.layout import KNOWN_GLOB, stats_dir
 
 progress = logging.getLogger("newspipe")  # what the command line shows while crawling
 # exit codes of `python -m crawlers.launcher` and of the `newspipe` command
@@ -167,8 +167,9 @@ def crawl_in_this_process(outlets: list[Outlet], since: datetime, until: datetim
         crawler.signals.connect(closed, signal=signals.spider_closed)
         process.crawl(crawler, outlet=outlet, since=since, until=until)
     process.start()
-    for outlet in outlets:
-        _write_shard_stats(raw_dir, outlet.name, shard, results.get(outlet.name, {}))
+    for outlet in outlets:  # a spider that never closed leaves its record too (written as it closed otherwise)
+        if outlet.name not in results:
+            _write_shard_stats(raw_dir, outlet.name, shard, {})
     return results
 
 
@@ -216,7 +217,7 @@ def run_crawl(sources: str | Path, since: datetime, until: datetime, raw_dir: st
               for code, log in zip(codes, logs)]
     results = []
     for o in chosen:
-        files = [_shard_stats_file(raw_dir, o.name, (i, processes)) for i in range(processes)]
+        files = shard_files[o.name]
         missing = [i for i, f in enumerate(files) if not f.exists()]
         if missing:
             code, tail = errors[missing[0]]

@@ -56,7 +56,7 @@ def blocked_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     return None
 
 
-def _blocked_address(host: str) -> str | None:
+def blocked_address(host: str) -> str | None:
     """Why a host must not be reached from a public outlet, or None (a name that is not an address)."""
     name = host.lower().rstrip(".")
     if name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
@@ -98,7 +98,7 @@ class AddressGuardMiddleware:
         outlet = getattr(spider, "outlet", None) if spider is not None else None
         if outlet is not None and outlet.local and any(parts.netloc.lower() == d for d in outlet.domains):
             return None
-        why = _blocked_address(host)
+        why = blocked_address(host)
         if why is not None:
             self._refuse(request, why)
         if _ip(host) is None and not (outlet is not None and outlet.proxy) and "proxy" not in request.meta:
@@ -113,7 +113,7 @@ class AddressGuardMiddleware:
             address = await maybe_deferred_to_future(lookup(host))
         except Exception as exc:  # noqa: BLE001 - fail closed: an unresolved name is not reached
             self._refuse(request, f"{host} could not be resolved ({type(exc).__name__})", "unresolved")
-        why = _blocked_address(address)
+        why = blocked_address(address)
         if why is not None:
             self._refuse(request, f"{host} resolves to {address}, a {why}")
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +31,6 @@ _KNOWN_FIELDS = {
     "sections", "search", "article_patterns", "deny_patterns", "politeness", "local",
     "proxy", "notes", "title_source",
 }
-_POLITENESS_FIELDS = {"download_delay", "concurrency", "page_budget", "obey_robots", "timeout", "max_page_bytes"}
 
 
 class SourcesError(ValueError):
@@ -77,23 +77,26 @@ class Outlet:
     proxy: str = ""
     title_source: str = "auto"
 
-    def owns(self, netloc: str) -> bool:
-        """Is ``host[:port]`` the outlet's: one of its domains (subdomains included; a domain
-        with a port must match exactly) or the host of one of its configured entry points?"""
-        netloc = netloc.lower()
-        host = netloc.rsplit("@", 1)[-1]
-        host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if any(netloc == d if ":" in d else (host == d or host.endswith("." + d)) for d in self.domains):
-            return True
-        return netloc in {urlsplit(u).netloc.lower() for u in (*self.feeds, *self.sitemaps, *self.sections,
-                                                               self.search) if u}
+    def _on_domains(self, parts) -> bool:
+        """Is a split URL on one of the outlet's domains (subdomains included)? A domain with a
+        port ("127.0.0.1:8001") must match host and port exactly."""
+        host, netloc = (parts.hostname or "").lower(), parts.netloc.lower()
+        return any(netloc == d if ":" in d else (host == d or host.endswith("." + d)) for d in self.domains)
+
+    @cached_property
+    def _entry_hosts(self) -> frozenset[str]:
+        return frozenset(urlsplit(u).netloc.lower() for u in (*self.feeds, *self.sitemaps, *self.sections,
+                                                               self.search) if u)
+
+    def owns(self, url: str) -> bool:
+        """Is ``url`` on the outlet's hosts: one of its domains, or the host of one of its
+        configured entry points (a feed on a CDN)?"""
+        parts = urlsplit(url)
+        return self._on_domains(parts) or parts.netloc.lower() in self._entry_hosts
 
     def is_article_url(self, url: str) -> bool:
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        netloc = parts.netloc.lower()
-        # a domain with a port ("127.0.0.1:8001") must match host and port exactly
-        if not any(netloc == d if ":" in d else (host == d or host.endswith("." + d)) for d in self.domains):
+        if not self._on_domains(parts):
             return False
         target = parts.path + (("?" + parts.query) if parts.query else "")
         if any(re.search(p, target) for p in self.deny_patterns):
@@ -128,6 +131,7 @@ _MAX_TEXT = 300
 _POLITENESS_RULES = {"download_delay": (float, 0, True), "concurrency": (int, 1, True), "page_budget": (int, 1, True),
                      "obey_robots": (bool, None, True), "timeout": (float, 0, False),
                      "max_page_bytes": (int, 1024, True)}
+_POLITENESS_FIELDS = set(_POLITENESS_RULES)
 
 
 def _politeness(src: str, name: str, raw: Any) -> Politeness:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
 
-from crawlers.middlewares import _blocked_address
+from crawlers.middlewares import blocked_address
 
 
 class GuardedResolver(CachingThreadedResolver):
@@ -41,7 +41,7 @@ class GuardedResolver(CachingThreadedResolver):
     def _checked(self, address: str, name: str) -> str:
         if name.lower().rstrip(".") in self.private_hosts:
             return address
-        why = _blocked_address(address) or _blocked_address(name)
+        why = blocked_address(address) or blocked_address(name)
         if why is not None:
             raise DNSLookupError(f"{name} resolves to {address}, a {why}: refused")
         return address

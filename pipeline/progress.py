@@ -35,8 +35,9 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
 
 def show_notes(verbose: bool = False) -> None:
     """Show ``note`` lines on standard error, plain (the command line calls it)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log.addHandler(handler)
+    if not log.handlers:  # called once per command; a second call adds no second handler
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
     log.setLevel(logging.DEBUG if verbose else logging.INFO)
     log.propagate = False

@@ -229,10 +229,10 @@ def _finish_orphan(root: Root, table_dir: str, token: str, staged: list[str]) ->
 
 def _remove_stale_temp(root: Root, entries: list[pafs.FileInfo]) -> bool:
     """Remove ``.tmp-*`` files that crashed writers left (untouched for ``NEWSPIPE_SWAP_STALE_SECONDS``)."""
-    now, removed = time.time(), False
+    oldest, removed = time.time() - stale_seconds(), False
     for i in entries:
         if i.base_name.startswith(".tmp-") and i.type == pafs.FileType.File and i.mtime is not None \
-                and now - i.mtime.timestamp() > stale_seconds():
+                and i.mtime.timestamp() < oldest:
             root.delete_file(i.path)
             removed = True
     return removed

@@ -59,7 +59,7 @@ def load_articles(data: str | Path | Root = "data", start=None, end=None, outlet
         flt = cond if flt is None else flt & cond
     table = _read_articles(root, files, read_cols, flt)
     if outlets:
-        found = set(table.column("outlet").to_pylist()) if table.num_rows else set()
+        found = set(pc.unique(table.column("outlet")).to_pylist()) if table.num_rows else set()
         if set(outlets) - found:
             warn(f"{root.display(root.base)}: no articles of {', '.join(sorted(set(outlets) - found))} "
                  f"in {start or 'the start'} .. {end or 'the end'}" + (" (relevant only)" if relevant_only else ""))

@@ -195,8 +195,8 @@ def test_a_read_only_data_directory_is_a_message(replay, tmp_path):
                                   "0x7f000001", "127.1", "0", "localhost.", "[::ffff:127.0.0.1]", "10.1.2.3",
                                   "169.254.169.254", "[fd00::1]", "192.0.2.1"])
 def test_the_address_guard_refuses_what_is_not_globally_routable(host):
-    from crawlers.middlewares import _blocked_address
-    assert _blocked_address(host.strip("[]")) is not None
+    from crawlers.middlewares import blocked_address
+    assert blocked_address(host.strip("[]")) is not None
 
 
 def test_the_resolver_refuses_a_name_that_resolves_inside():

@@ -81,12 +81,11 @@ class OutletSpider(scrapy.Spider):
         pointing at ``file://``, ``data:`` or another site is refused and counted."""
         try:
             parts = urlsplit(url)
-            host, netloc = (parts.hostname or "").lower(), parts.netloc.lower()
             parts.port  # noqa: B018 - raises for a port out of range
         except ValueError as exc:
             self._bad_item(url[:200], f"unusable {kind} link: {exc}")
             return False
-        if parts.scheme in ("http", "https") and host and self.outlet.owns(netloc):
+        if parts.scheme in ("http", "https") and parts.hostname and self.outlet.owns(url):
             return True
         self._stat(f"refused/offsite_{kind}")
         self.logger.warning("%s: %s link %s is not on the outlet's hosts; not followed", self.outlet.name, kind,

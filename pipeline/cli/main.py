@@ -5,8 +5,8 @@ import argparse
 import logging
 import sys
 import warnings
-from pathlib import Path
 from datetime import datetime
+from pathlib import Path
 
 from crawlers.dates import as_utc
 from crawlers.launcher import EXIT_BAD_INPUT, EXIT_OK, EXIT_SOME_FAILED
@@ -96,13 +96,8 @@ def cmd_extract(args) -> int:
         print("error: give one page (a file, - or a URL) or --input-dir, not both or neither", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.source is not None:
-        from crawlers.fetch import FetchError
         from pipeline.extract.core import extract
-        try:
-            html, url = read_source(args.source, args.url, args.allow_private)
-        except FetchError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+        html, url = read_source(args.source, args.url, args.allow_private)
         doc = extract(html, url, settings=settings)
         print(render(doc, args.format))
         return EXIT_OK if doc.verdict == "article" else EXIT_SOME_FAILED
@@ -287,13 +282,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     show_notes(args.verbose)
     _one_line_warnings()
+    from crawlers.fetch import FetchError
     from pipeline.dedup.cluster import DedupError
     from pipeline.run.window import WindowError
     from storage.dataset import StorageError
     from storage.locks import LockedError
     try:
         return args.func(args)
-    except (SourcesError, DedupError, StorageError, LockedError, WindowError) as exc:
+    except (SourcesError, DedupError, StorageError, LockedError, WindowError, FetchError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:  # a missing file, a read-only or full data directory

@@ -93,6 +93,7 @@ def _failed(url: str, verdict: str, reason: str) -> Document:
         canonical = url
     return Document(url=url, canonical_url=canonical, verdict=verdict, reason=reason)
 
+
 def _parse(html: bytes | str, settings: ExtractSettings, doc: Document):
     """The page's tree, or None with ``doc``'s verdict saying why there is none."""
     data = html.encode("utf-8") if isinstance(html, str) else (html or b"")

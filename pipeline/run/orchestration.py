@@ -16,6 +16,7 @@ from pathlib import Path
 
 from crawlers.dates import as_utc
 from crawlers.registry import SourcesError, load_sources, select_outlets
+from pipeline.run.window import WindowError, align_window, window_note
 from pipeline.settings import RunEnvironment
 
 class PlanError(ValueError):
@@ -69,7 +70,6 @@ def make_plan(params: dict | None, interval_start, interval_end, *, sources: str
     14:37 covers the two days it touches, each in full), and the plan's notes
     say so.
     """
-    from pipeline.run.window import WindowError, align_window, window_note
     if params is not None and not isinstance(params, dict):
         raise PlanError(f"run conf must be a mapping, got {type(params).__name__}")
     params = {k: v for k, v in (params or {}).items() if v is not None}
@@ -93,12 +93,13 @@ def make_plan(params: dict | None, interval_start, interval_end, *, sources: str
     for flag in flags:
         if flag in params and not isinstance(params[flag], bool):
             raise PlanError(f"param '{flag}' must be true or false, got {params[flag]!r}")
-    sources = sources or RunEnvironment.read().sources
+    env = RunEnvironment.read()
+    sources = sources or env.sources
     try:
         chosen = select_outlets(load_sources(sources), outlets)
     except SourcesError as exc:
         raise PlanError(str(exc)) from None
-    plan = Plan(since.isoformat(), until.isoformat(), [o.name for o in chosen], str(sources), data or RunEnvironment.read().data,
+    plan = Plan(since.isoformat(), until.isoformat(), [o.name for o in chosen], str(sources), data or env.data,
                 reextract=params.get("reextract", False), dry_run=params.get("dry_run", False),
                 politeness=params.get("politeness", True), refetch=params.get("refetch", False),
                 repair=params.get("repair", False))

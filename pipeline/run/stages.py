@@ -181,14 +181,12 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
 def _published(root: Root, since: datetime, until: datetime, repair: bool) -> list[Article]:
     """The window's published articles. An unreadable partition stops the run (replacing it
     would lose the rows of every outlet this run did not collect) unless ``repair``."""
-    if not repair:
-        try:
-            return [Article(**r) for r in read_table(root, "articles", days=window_days(since, until),
-                                                     strict=True).to_pylist()]
-        except StorageError as exc:
-            raise StorageError(f"{exc}; not replaced, so that no row is lost: move the file away, or rerun "
-                               "with --repair (Airflow param 'repair') to publish without its rows") from None
-    return [Article(**r) for r in read_table(root, "articles", days=window_days(since, until)).to_pylist()]
+    try:
+        table = read_table(root, "articles", days=window_days(since, until), strict=not repair)
+    except StorageError as exc:
+        raise StorageError(f"{exc}; not replaced, so that no row is lost: move the file away, or rerun "
+                           "with --repair (Airflow param 'repair') to publish without its rows") from None
+    return [Article(**r) for r in table.to_pylist()]
 
 
 def _collected(report: RunReport, old: list[Article]) -> set[str]:
@@ -218,9 +216,9 @@ def run(sources: str | Path | None, since: datetime, until: datetime, data: str 
     before crawling when another run is writing one of the window's days.
     """
     chosen = [o.name for o in select_outlets(load_sources(sources), outlets)]
-    align_window(since, until)
+    days = day_locks(*align_window(since, until))
     run_id = run_id or new_run_id()
-    with partition_locks(work_dir(data), day_locks(*align_window(since, until)), f"run {run_id}"):
+    with partition_locks(work_dir(data), days, f"run {run_id}"):
         crawl_stage(sources, since, until, data, chosen, politeness, timeout, refetch, crawl_processes)
         return publish_stage(sources, since, until, data, outlets=outlets, run_id=run_id, workers=workers,
                              settings=settings, repair=repair, locked=True)

@@ -11,7 +11,6 @@ unreadable file is reported and left as it is.
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,6 +18,7 @@ import pyarrow.parquet as pq
 
 from storage.dataset import ROW_GROUP_SIZE, StorageError, partition_files, read_file, replace_partitions
 from storage.fs import Root, open_root, work_dir
+from storage.layout import partition_day
 from storage.locks import LockedError, partition_locks
 from storage.schema import SCHEMA_VERSION, TABLES
 
@@ -72,7 +72,7 @@ def compact(data: str | Path | Root, tables: list[str] | None = None,
             except (StorageError, OSError, pa.ArrowInvalid) as exc:
                 report.append(f"{name}/{part}: left as it is: {exc}")
                 continue
-            day = date.fromisoformat(part.split("=", 1)[1])
+            day = partition_day(part)
             try:
                 with partition_locks(work_dir(root), [part], f"compaction of {name}"):
                     replace_partitions(root, name, {day: table}, [day], meta)
