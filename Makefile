@@ -1,7 +1,8 @@
 # newspipe: `make demo` runs the pipeline offline on the bundled mock outlets; `make test` runs the tests.
 # Both bootstrap everything they need: uv (installed with pip when missing) and the locked environment
 # (one uv.lock). `make demo` installs the core only; `make test`, `make bench` and `make airflow` add the
-# `dev` and `airflow` dependency groups (pytest, moto, DuckDB, Redis and PostgreSQL clients, Airflow).
+# `dev` and `airflow` dependency groups (pytest, moto, DuckDB, Redis and PostgreSQL clients, Playwright,
+# Airflow) and Debian's chromium for the report's browser test.
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
@@ -9,7 +10,7 @@ CORE := $(UV) run --frozen --no-default-groups
 RUN := $(UV) run --frozen
 DATA ?= data
 
-.PHONY: setup setup-all demo test test-fast bench airflow clean
+.PHONY: setup setup-all browser demo test test-fast bench airflow clean
 
 # the core: what `newspipe demo` and `newspipe run` need (inexact: a full environment stays full)
 .venv/.core: pyproject.toml uv.lock
@@ -29,7 +30,15 @@ DATA ?= data
 
 setup: .venv/.core .venv/.kernels
 
-setup-all: setup .venv/.synced
+setup-all: setup .venv/.synced browser
+
+# the report's browser test drives Debian's chromium (never a downloaded browser); where it cannot be
+# installed (no root, no apt-get) the test skips and says why
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; }; } && \
+	  echo "installed Debian's chromium for the browser tests"; } || echo "note: no chromium: the browser tests will skip"
 
 demo: setup
 	$(CORE) newspipe demo --data $(DATA)

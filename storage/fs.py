@@ -23,6 +23,8 @@ from typing import Iterator
 
 import pyarrow.fs as pafs
 
+from storage.layout import REPORT_FILE
+
 _ARROW_SCHEMES = ("s3", "gs", "gcs", "hdfs", "viewfs", "file", "abfs", "abfss")
 
 
@@ -132,3 +134,22 @@ def write_atomic(path: str | Path, text: str) -> None:
     """Write a local text file atomically (see ``replacing``)."""
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def put_file(data: str | Path | Root, out: str | Path | None, content: bytes) -> str:
+    """Write ``content`` to the local path ``out``, or when None to the data root's report file
+    (``storage.layout.REPORT_FILE``; an object store's put is atomic, a local one is renamed into
+    place). Returns where it went, as a user would write it."""
+    if out is not None:
+        with replacing(out) as tmp:
+            tmp.write_bytes(content)
+        return str(out)
+    root = open_root(data)
+    path = root.path(REPORT_FILE)
+    if root.local:
+        with replacing(path) as tmp:
+            tmp.write_bytes(content)
+    else:
+        root.write_bytes(path, content)
+    return root.display(path)
+

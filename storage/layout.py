@@ -4,6 +4,7 @@ The published tables live under the data root (local or an object store)::
 
     DATA/articles/date=YYYY-MM-DD/part-0.parquet     (also signatures, crawl_stats)
     DATA/clusters/part-0.parquet
+    DATA/reports/newspipe-report.html                 the coverage and copy report (newspipe_report DAG)
 
 The working files of the machine that crawls live in its work directory
 (the data root itself when that is local, see ``storage.fs.work_dir``)::
@@ -25,6 +26,7 @@ from pathlib import Path
 
 PART_FILE = "part-0.parquet"         # the one file of a partition (or of the clusters table)
 CLUSTERS_FILE = f"clusters/{PART_FILE}"
+REPORT_FILE = "reports/newspipe-report.html"  # the report the Airflow DAG keeps up to date
 STATE_DIR = "_state"
 RAW_DIR = "raw"
 STATS_DIR = "_stats"

@@ -64,7 +64,7 @@ def load_articles(data: str | Path | Root = "data", start=None, end=None, outlet
             warn(f"{root.display(root.base)}: no articles of {', '.join(sorted(set(outlets) - found))} "
                  f"in {start or 'the start'} .. {end or 'the end'}" + (" (relevant only)" if relevant_only else ""))
     df = table.select(wanted).to_pandas()
-    cl = _clusters(root) if len(df) else None
+    cl = load_clusters(root, CLUSTER_COLUMNS) if len(df) else None
     if cl is not None:
         df = df.merge(cl, on="article_id", how="left")
         if dedup == "origins":
@@ -72,6 +72,15 @@ def load_articles(data: str | Path | Root = "data", start=None, end=None, outlet
             df["copies"] = (df["cluster_size"].fillna(1) - 1).astype(int)
             df = df.drop(columns=["is_origin", "relation", "cluster_size"])
     return df.reset_index(drop=True)
+
+
+def articles_by_id(data: str | Path | Root, ids: list[str], days: list[date], columns: list[str]) -> pd.DataFrame:
+    """The articles ``ids``, which live in the partitions of ``days``: only those days are opened
+    and only ``columns`` read (a story's texts without a scan of the history)."""
+    root = open_root(data)
+    files = [f for part in partition_files(root, "articles", days=sorted(set(days))).values() for f in part]
+    wanted = list(dict.fromkeys(["article_id", *columns]))
+    return _read_articles(root, files, wanted, pc.field("article_id").isin(list(ids))).to_pandas()
 
 
 def _read_articles(root: Root, files: list[str], columns: list[str], flt) -> pa.Table:
@@ -94,14 +103,18 @@ def _read_articles(root: Root, files: list[str], columns: list[str], flt) -> pa.
     return pa.concat_tables(tables) if tables else read_table(root, "articles", columns, days=[])
 
 
-def _clusters(root: Root) -> pd.DataFrame | None:
-    """The cluster columns of every article, or None (with a warning if the file is unreadable)."""
+CLUSTER_COLUMNS = ["article_id", "cluster_id", "is_origin", "relation", "cluster_size"]
+
+
+def load_clusters(data: str | Path | Root = "data", columns: list[str] | None = None) -> pd.DataFrame | None:
+    """The ``clusters`` table (every stored article's cluster, relation and similarity), or None
+    when there is none or it cannot be read (then with a warning naming the file)."""
+    root = open_root(data)
     path = root.path(CLUSTERS_FILE)
     if not root.exists(path):
         return None
     try:
-        return pq.read_table(path, filesystem=root.fs, columns=[
-            "article_id", "cluster_id", "is_origin", "relation", "cluster_size"]).to_pandas()
+        return pq.read_table(path, filesystem=root.fs, columns=columns).to_pandas()
     except (OSError, pa.ArrowInvalid) as exc:
         warn(f"{root.display(path)}: unreadable clusters file, articles returned without clusters: "
              f"{str(exc).splitlines()[0]}")

@@ -1,8 +1,10 @@
 """newspipe on a real Airflow: `airflow standalone`, a backfill created through the
-REST API (the call the UI makes), three published days, then a rerun that duplicates nothing."""
+REST API (the call the UI makes), three published days and the report they schedule,
+then a rerun that duplicates nothing."""
 from __future__ import annotations
 
 import subprocess
+import time
 import uuid
 
 import pandas as pd
@@ -28,6 +30,21 @@ def create_backfill(af: AirflowStandalone, body: dict) -> dict:
         if "HTTP 409" not in str(exc):
             raise
         return af.request("GET", f"/api/v2/backfills?dag_id={body['dag_id']}")["backfills"][0]
+
+
+def wait_report(af: AirflowStandalone, path, days: list[str], timeout: float = 900) -> None:
+    """Until the report the asset-scheduled DAG writes counts every article of ``days`` (the
+    runs a publish triggers may come before the last publish)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if f" · {expected_rows(days)} articles, " in text:
+            runs = af.request("GET", "/api/v2/dags/newspipe_report/dagRuns?limit=100")["dag_runs"]
+            assert runs and all(r["run_type"] == "asset_triggered" for r in runs), runs
+            assert not [r for r in runs if r["state"] == "failed"], af.tail()
+            return
+        time.sleep(3)
+    raise TimeoutError(f"{path}: no report of {days} in {timeout}s: {af.tail()}")
 
 
 def _stamp(data, part: str) -> int:
@@ -65,9 +82,12 @@ def test_backfill_three_days_then_rerun_one(replay, tmp_path, metadata_db):
         backfill = create_backfill(af, {
             "dag_id": "newspipe_daily", "from_date": "2020-10-01T00:00:00Z", "to_date": "2020-10-03T00:00:00Z",
             "dag_run_conf": {"politeness": False}, "reprocess_behavior": "completed", "max_active_runs": 2})
+        af.request("PATCH", "/api/v2/dags/newspipe_report", {"is_paused": False})
         af.request("PATCH", "/api/v2/dags/newspipe_daily", {"is_paused": False})
         runs = af.wait_runs("newspipe_daily", "backfill", 3)
         assert sorted(r["state"] for r in runs) == ["success"] * 3, af.tail()
+        # each publish emits the articles asset; the report DAG it schedules rewrites the report
+        wait_report(af, data / "reports" / "newspipe-report.html", ["2020-10-01", "2020-10-02", "2020-10-03"])
         assert backfill["dag_id"] == "newspipe_daily"
         days = sorted(p.name for p in (data / "articles").glob("date=*"))
         assert {"date=2020-10-01", "date=2020-10-02", "date=2020-10-03"} <= set(days)

@@ -29,6 +29,7 @@ parse = time.perf_counter() - t
 heavy = sorted(m for m in set(sys.modules) - before if m.split('.')[0] in {HEAVY!r})
 dag = bag.dags['newspipe_daily']
 print(json.dumps({{"errors": {{k: str(v) for k, v in bag.import_errors.items()}}, "heavy": heavy, "parse": parse,
+                  "dags": sorted(bag.dags), "report_schedule": type(bag.dags['newspipe_report'].timetable).__name__,
                   "tasks": sorted(dag.task_ids), "upstream": {{t: sorted(dag.get_task(t).upstream_task_ids)
                                                               for t in ("crawl", "publish")}}}}))
 """
@@ -37,6 +38,8 @@ print(json.dumps({{"errors": {{k: str(v) for k, v in bag.import_errors.items()}}
     assert out.returncode == 0, out.stderr[-3000:]
     info = json.loads(out.stdout.strip().splitlines()[-1])
     assert info["errors"] == {}
+    assert info["dags"] == ["newspipe_daily", "newspipe_report"]
+    assert "Asset" in info["report_schedule"], info["report_schedule"]   # rebuilt after each publish
     assert info["heavy"] == [], "library modules must be imported inside tasks, not at parse time"
     assert {"plan", "crawl", "publish"} <= set(info["tasks"])
     assert "crawl" in info["upstream"]["publish"] and "plan" in info["upstream"]["publish"]

@@ -55,6 +55,12 @@ def test_demo_on_s3_equals_the_local_demo(s3, demo_run):
     info = dataset_info(uri)
     assert "articles: 7 partition(s)" in info and "s3://newspipe-test/data" in info
     assert compact(uri) == []  # what newspipe writes needs no compaction
+    # the report the Airflow DAG keeps under the data root, built from the store
+    from pipeline.report.build import write_report
+    where = write_report(uri)
+    assert where == "s3://newspipe-test/data/reports/newspipe-report.html"
+    page = open_root(uri).read_bytes("newspipe-test/data/reports/newspipe-report.html").decode()
+    assert "61 articles, 43 relevant to Idlib, 14 stories copied" in page
 
 
 def test_a_rerun_on_s3_replaces_its_day_only(s3):

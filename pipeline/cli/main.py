@@ -22,6 +22,13 @@ def _date(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD) in range") from None
 
 
+def _day(value: str) -> str:
+    try:
+        return as_utc(value).date().isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day (YYYY-MM-DD) in range") from None
+
+
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
@@ -53,8 +60,10 @@ def _settings(args) -> DedupSettings:
 def cmd_demo(args) -> int:
     from pipeline.cli.demo import run_demo
     from pipeline.run.report import summary
+    from pipeline.report.build import write_report
     report = run_demo(args.data, workers=args.workers)
     print(summary(report, args.verbose))
+    print(f"report: {write_report(args.data)}  (open it in a browser; it works offline)")
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
 
 
@@ -158,6 +167,19 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_report(args) -> int:
+    from pipeline.report.build import ReportSettings, write_report
+    _existing_data(args.data)
+    if args.since and args.until and args.since > args.until:
+        print(f"error: --since {args.since} is after --until {args.until}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    settings = ReportSettings(top=args.top, table_rows=args.table_rows, relevant_only=not args.all)
+    where = write_report(args.data, args.out, since=args.since, until=args.until,
+                         outlets=[o for o in (args.outlets or "").split(",") if o] or None, settings=settings)
+    print(f"report: {where}")
+    return EXIT_OK
+
+
 def cmd_eval(args) -> int:
     from pipeline.eval.extraction import run_eval
     print(run_eval(args.what, args.corpus, workers=args.workers))
@@ -217,6 +239,26 @@ def _add_stored(sub) -> None:
                    help="origins: one row per story with its copies counted; all: every article with its cluster")
     _data_option(p)
     p.set_defaults(func=cmd_export)
+    _add_report(sub)
+
+
+def _add_report(sub) -> None:
+    from pipeline.report.build import ReportSettings
+    d = ReportSettings()
+    p = sub.add_parser("report", help="the coverage and copy report: one HTML file that opens offline")
+    p.add_argument("--out", default=None, help="the HTML file to write (default: reports/newspipe-report.html "
+                                               "under the data root)")
+    p.add_argument("--since", default=None, type=_day, help="first day, YYYY-MM-DD (default: all)")
+    p.add_argument("--until", default=None, type=_day, help="last day, YYYY-MM-DD, included (default: all)")
+    p.add_argument("--outlets", default="", help="comma-separated outlet names: their coverage, and the stories "
+                                                 "and copy pairs they take part in (default: all)")
+    p.add_argument("--all", action="store_true", help="stories on any topic, not only those relevant to Idlib")
+    p.add_argument("--top", type=_positive, default=d.top,
+                   help=f"stories shown in full, origin and copies side by side (default {d.top})")
+    p.add_argument("--table-rows", type=_positive, default=d.table_rows,
+                   help=f"stories listed in the searchable table (default {d.table_rows})")
+    _data_option(p)
+    p.set_defaults(func=cmd_report)
 
 
 def _add_tools(sub) -> None:

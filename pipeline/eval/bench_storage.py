@@ -2,7 +2,8 @@
 
 Compares ``load_articles`` of one month and one outlet, and of the whole year
 with three columns, against ``pandas.read_parquet`` of everything, in the same
-run. Text is synthetic (~600 bytes an article) so the run stays within minutes.
+run. Text is synthetic (~600 bytes an article) so the run stays within minutes. The report of
+that history is measured on the same files (``pipeline.eval.bench_report``).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.eval.bench_report import bench_report
 from storage.dataset import replace_partitions
 from storage.load import load_articles
 from storage.schema import ARTICLES
@@ -51,7 +53,8 @@ def _timed(fn, repeat: int = 3) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def bench_storage(articles: int = 1_000_000, days: int = 365) -> list[str]:
+def bench_storage(articles: int = 1_000_000, days: int = 365, with_report: bool = True) -> list[str]:
+    """The storage figures, then (``with_report``) the report of the same history (``bench_report``)."""
     rng = np.random.default_rng(0)
     start = date(2020, 1, 1)
     per_day = articles // days
@@ -69,10 +72,12 @@ def bench_storage(articles: int = 1_000_000, days: int = 365) -> list[str]:
         full, f = _timed(lambda: pd.read_parquet(data / "articles"), repeat=1)
         m_mem = m.memory_usage(deep=True).sum() / 2**20
         f_mem = f.memory_usage(deep=True).sum() / 2**20
-        n = per_day * days
+        n, rows_year, rows_full = per_day * days, len(y), len(f)
+        del f, y
+        report = bench_report(data) if with_report else []
     return [f"storage: {n} articles over {days} daily partitions",
             f"  write {n / write_s:,.0f} rows/s ({write_s:.1f} s), {size / 2**20:.0f} MiB on disk (zstd)",
             f"  load_articles one month, one outlet: {month * 1000:.0f} ms, {len(m)} rows, {m_mem:.1f} MiB returned",
-            f"  load_articles full year, 3 columns:  {year3 * 1000:.0f} ms, {len(y)} rows",
-            f"  pandas.read_parquet of everything:  {full * 1000:.0f} ms, {len(f)} rows, {f_mem:.0f} MiB returned",
-            f"  ratio everything / one month: {full / month:.1f} x"]
+            f"  load_articles full year, 3 columns:  {year3 * 1000:.0f} ms, {rows_year} rows",
+            f"  pandas.read_parquet of everything:  {full * 1000:.0f} ms, {rows_full} rows, {f_mem:.0f} MiB returned",
+            f"  ratio everything / one month: {full / month:.1f} x"] + report
