@@ -32,8 +32,7 @@ ARTICLES = Asset(name="newspipe_articles", uri=articles_asset_uri(ENV.data))
     max_active_runs=3,
     tags=["newspipe"],
     doc_md=__doc__,
-    default_args={"retries": ENV.retries, "retry_delay": ENV.retry_delay, "retry_exponential_backoff": 2.0,
-                  "max_retry_delay": timedelta(minutes=30)},
+    default_args=ENV.task_defaults(),
     params={
         "outlets": Param([], type="array", items={"type": "string"}, title="Outlets",
                          description="Outlet names to crawl; empty means every outlet of the registry."),

@@ -26,7 +26,9 @@ class RunEnvironment:
     ``data`` in the project). ``sources``: the outlet registry, ``NEWSPIPE_SOURCES``
     (default the bundled one). The scheduler's: ``NEWSPIPE_CRAWL_POOL`` and
     ``NEWSPIPE_CRAWL_PARALLELISM`` (crawls at once), ``NEWSPIPE_RETRIES`` and
-    ``NEWSPIPE_RETRY_DELAY_SECONDS`` (a crawl task's retries, with exponential backoff).
+    ``NEWSPIPE_RETRY_DELAY_SECONDS`` (a crawl task's retries, with exponential backoff),
+    ``NEWSPIPE_ARCHIVE_POOL`` and ``NEWSPIPE_ARCHIVE_PARALLELISM`` (a backfill's archive
+    readers at once: the pool's slots cap the requests the archives see from every DAG).
     """
 
     data: str
@@ -35,6 +37,13 @@ class RunEnvironment:
     crawl_parallelism: int = 4
     retries: int = 2
     retry_delay: timedelta = timedelta(seconds=120)
+    archive_pool: str = "default_pool"
+    archive_parallelism: int = 4
+
+    def task_defaults(self) -> dict:
+        """The DAGs' ``default_args``: retries with exponential backoff, at most 30 minutes apart."""
+        return {"retries": self.retries, "retry_delay": self.retry_delay, "retry_exponential_backoff": 2.0,
+                "max_retry_delay": timedelta(minutes=30)}
 
     @classmethod
     def read(cls, environ: dict[str, str] | None = None) -> "RunEnvironment":
@@ -44,7 +53,9 @@ class RunEnvironment:
                    crawl_pool=env.get("NEWSPIPE_CRAWL_POOL") or cls.crawl_pool,
                    crawl_parallelism=int(env.get("NEWSPIPE_CRAWL_PARALLELISM") or cls.crawl_parallelism),
                    retries=int(env.get("NEWSPIPE_RETRIES") or cls.retries),
-                   retry_delay=timedelta(seconds=float(env.get("NEWSPIPE_RETRY_DELAY_SECONDS") or 120)))
+                   retry_delay=timedelta(seconds=float(env.get("NEWSPIPE_RETRY_DELAY_SECONDS") or 120)),
+                   archive_pool=env.get("NEWSPIPE_ARCHIVE_POOL") or cls.archive_pool,
+                   archive_parallelism=int(env.get("NEWSPIPE_ARCHIVE_PARALLELISM") or cls.archive_parallelism))
 
 # the longest window one run may cover: a run holds a lock per day and keeps the window's raw pages
 # in one place; history is filled one day (or a few) per run, as the scheduler's backfills do

@@ -12,7 +12,9 @@ The working files of the machine that crawls live in its work directory
     WORK/raw/WINDOW/OUTLET/part-*.parquet            raw pages of a window's crawl
     WORK/raw/WINDOW/OUTLET/known-SHARD.jsonl         pages listed again, stored by an earlier crawl
     WORK/raw/WINDOW/_stats/                          crawl stats and logs
+    WORK/raw/archive/SOURCE/WINDOW/UNIT-N.parquet    raw pages read from a web archive (newspipe backfill)
     WORK/_state/crawl/OUTLET.sqlite                  incremental crawl state
+    WORK/_state/archive/SOURCE.sqlite                backfill checkpoints: units done, pages stored
     WORK/_state/locks/NAME.lock                      day and table locks
     WORK/_state/runs/RUN_ID.json                     run journals
     WORK/_state/boilerplate.json                     boilerplate learned per outlet
@@ -30,6 +32,7 @@ REPORT_FILE = "reports/newspipe-report.html"  # the report the Airflow DAG keeps
 STATE_DIR = "_state"
 RAW_DIR = "raw"
 STATS_DIR = "_stats"
+ARCHIVE_DIR = "archive"              # under raw/: pages read from web archives, per source
 RAW_PART_GLOB = "part-*.parquet"     # raw-page files of one outlet's crawl of a window
 KNOWN_GLOB = "known-*.jsonl"         # the KnownPage lists of a window, one file per crawl process (shard)
 
@@ -80,6 +83,15 @@ def crawl_state_file(work: str | Path, outlet: str) -> Path:
     return state_dir(work) / "crawl" / f"{outlet}.sqlite"
 
 
+def archive_state_file(work: str | Path, source: str) -> Path:
+    return state_dir(work) / "archive" / f"{source}.sqlite"
+
+
+def archive_raw_dir(work: str | Path, source: str, since: datetime, until: datetime) -> Path:
+    """Raw pages a backfill from ``source`` read for a window."""
+    return Path(work) / RAW_DIR / ARCHIVE_DIR / source / window_key(since, until)
+
+
 def lock_file(work: str | Path, name: str) -> Path:
     return state_dir(work) / "locks" / f"{name}.lock"
 
@@ -92,9 +104,13 @@ def boilerplate_file(work: str | Path) -> Path:
     return state_dir(work) / "boilerplate.json"
 
 
+def window_key(since: datetime, until: datetime) -> str:
+    return f"{since:%Y-%m-%dT%H%M}_{until:%Y-%m-%dT%H%M}"
+
+
 def raw_window_dir(work: str | Path, since: datetime, until: datetime) -> Path:
     """Raw pages of one window's crawl (re-extraction reads them)."""
-    return Path(work) / RAW_DIR / f"{since:%Y-%m-%dT%H%M}_{until:%Y-%m-%dT%H%M}"
+    return Path(work) / RAW_DIR / window_key(since, until)
 
 
 def stats_dir(raw_window: str | Path) -> Path:

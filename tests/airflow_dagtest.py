@@ -1,4 +1,5 @@
-"""Run ``dag.test()`` of the daily DAG in a fresh process with its own AIRFLOW_HOME.
+"""Run ``dag.test()`` of a DAG (``NEWSPIPE_DAG_ID``, default the daily one) in a fresh process
+with its own AIRFLOW_HOME.
 
 Usage: python tests/airflow_dagtest.py AIRFLOW_HOME LOGICAL_DATE CONF_JSON
 Prints one JSON line: the run state and every task instance's state.
@@ -27,7 +28,7 @@ def main() -> None:
         db.initdb()
     bag = DagBag(dag_folder=str(ROOT / "dags"))
     assert not bag.import_errors, bag.import_errors
-    dag = bag.get_dag("newspipe_daily")
+    dag = bag.get_dag(os.environ.get("NEWSPIPE_DAG_ID", "newspipe_daily"))
     run = dag.test(logical_date=datetime.fromisoformat(logical).replace(tzinfo=timezone.utc), run_conf=conf)
     tasks = {f"{ti.task_id}[{ti.map_index}]" if ti.map_index >= 0 else ti.task_id: str(ti.state)
              for ti in run.get_task_instances()}

@@ -38,7 +38,7 @@ print(json.dumps({{"errors": {{k: str(v) for k, v in bag.import_errors.items()}}
     assert out.returncode == 0, out.stderr[-3000:]
     info = json.loads(out.stdout.strip().splitlines()[-1])
     assert info["errors"] == {}
-    assert info["dags"] == ["newspipe_daily", "newspipe_report"]
+    assert info["dags"] == ["newspipe_backfill", "newspipe_daily", "newspipe_report"]
     assert "Asset" in info["report_schedule"], info["report_schedule"]   # rebuilt after each publish
     assert info["heavy"] == [], "library modules must be imported inside tasks, not at parse time"
     assert {"plan", "crawl", "publish"} <= set(info["tasks"])
@@ -46,8 +46,10 @@ print(json.dumps({{"errors": {{k: str(v) for k, v in bag.import_errors.items()}}
     assert info["parse"] < 30  # a generous bound: parsing happens in the scheduler's loop
 
 
-def dag_test(home: Path, logical: str, conf: dict, sources: Path, data: Path) -> dict:
-    env = dict(os.environ, NEWSPIPE_SOURCES=str(sources), NEWSPIPE_DATA=str(data), NEWSPIPE_RETRY_DELAY_SECONDS="1")
+def dag_test(home: Path, logical: str, conf: dict, sources: Path, data: Path, dag_id: str = "newspipe_daily",
+             extra_env: dict | None = None) -> dict:
+    env = dict(os.environ, NEWSPIPE_SOURCES=str(sources), NEWSPIPE_DATA=str(data), NEWSPIPE_RETRY_DELAY_SECONDS="1",
+               NEWSPIPE_DAG_ID=dag_id, **(extra_env or {}))
     p = subprocess.run([sys.executable, str(ROOT / "tests" / "airflow_dagtest.py"), str(home), logical, json.dumps(conf)],
                        capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]

@@ -180,6 +180,22 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def cmd_backfill(args) -> int:
+    from pipeline.backfill.run import backfill
+    from pipeline.run.report import summary
+    if args.since >= args.until:
+        print(f"error: --since {args.since:%Y-%m-%d} is not before --until {args.until:%Y-%m-%d}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    report = backfill(args.sources, args.since, args.until, args.data, args.source,
+                      outlets=[o for o in (args.outlets or "").split(",") if o] or None, uris=args.warc,
+                      any_domain=args.any_domain, workers=args.workers, prefilter=not args.no_prefilter,
+                      min_interval=args.min_interval)
+    for line in report.notes:
+        print(f"note: {line}", file=sys.stderr)
+    print(summary(report, args.verbose))
+    return EXIT_OK
+
+
 def cmd_eval(args) -> int:
     from pipeline.eval.extraction import run_eval
     print(run_eval(args.what, args.corpus, workers=args.workers))
@@ -197,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     _add_run(sub)
+    _add_backfill(sub)
     _add_stored(sub)
     _add_tools(sub)
     return ap
@@ -221,6 +238,30 @@ def _add_run(sub) -> None:
                         "without it such a run stops and names the file")
     p.add_argument("--workers", type=int, default=None, help="extraction worker processes (default: one per core)")
     p.set_defaults(func=cmd_run)
+
+
+def _add_backfill(sub) -> None:
+    from crawlers.archives.sources import SOURCES
+    p = sub.add_parser("backfill", help="fill a window of history from a web archive (resumable)")
+    p.add_argument("--from", dest="source", required=True, choices=list(SOURCES),
+                   help="warc: WARC/ARC files given with --warc; cc-news: Common Crawl's news crawl; cc-index: "
+                        "Common Crawl's URL index, then range requests; wayback: the Wayback Machine's CDX API; "
+                        "gdelt: GDELT event files located in Idlib, fetched from the Wayback Machine")
+    p.add_argument("--since", required=True, type=_date, help="first day of publication, YYYY-MM-DD")
+    p.add_argument("--until", required=True, type=_date, help="day after the last, excluded, YYYY-MM-DD")
+    p.add_argument("--outlets", default="", help="comma-separated outlet names (default: all)")
+    p.add_argument("--warc", action="append", default=[],
+                   help="for --from warc: a WARC file, local path, http(s):// or s3:// URI (repeatable)")
+    p.add_argument("--sources", default=None, help="sources YAML (default: the bundled registry)")
+    p.add_argument("--any-domain", action="store_true",
+                   help="for --from gdelt: keep the source URLs of any domain, not only the registry's outlets")
+    p.add_argument("--no-prefilter", action="store_true",
+                   help="store every article page of the outlets, not only those that may mention Idlib")
+    p.add_argument("--min-interval", type=float, default=1.0,
+                   help="seconds between two requests to one archive host (default 1.0)")
+    p.add_argument("--workers", type=int, default=None, help="extraction worker processes (default: one per core)")
+    _data_option(p)
+    p.set_defaults(func=cmd_backfill)
 
 
 def _add_stored(sub) -> None:

@@ -45,6 +45,7 @@ def _day_table(day: date, n: int, rng: np.random.Generator) -> pa.Table:
 
 
 def _timed(fn, repeat: int = 3) -> tuple[float, object]:
+    """(median seconds of ``repeat`` calls, the last result)."""
     times, out = [], None
     for _ in range(repeat):
         t = time.perf_counter()

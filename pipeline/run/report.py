@@ -28,6 +28,7 @@ class RunReport:
     cross_posts: int = 0
     lsh: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)  # what a source did (a backfill's requests and bytes)
 
     @property
     def ok(self) -> bool:
@@ -59,6 +60,8 @@ def summary(report: RunReport, verbose: bool = False) -> str:
     if verbose:
         lines.append(f"LSH: {report.lsh.get('bands')} bands x {report.lsh.get('rows')} rows over "
                      f"{report.lsh.get('num_perm')} permutations")
+    if report.figures:
+        lines += [""] + report.figures
     problems = report.notes + [c.message for c in report.crawls if c.status != "ok"]
     if problems:
         lines += ["", "problems:"] + [f"  {m}" for m in problems]

@@ -21,6 +21,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 
+from crawlers.archives.records import ARCHIVE_PREFIX
 from crawlers.launcher import OutletCrawl, run_crawl
 from crawlers.registry import DEFAULT_SOURCES, load_sources, select_outlets
 from pipeline.articles.build import Article, build_articles, extract_settings_by_outlet
@@ -142,15 +143,27 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     """
     widened = window_note(since, until)
     since, until = align_window(since, until)
-    root, work = open_root(data), work_dir(data)
-    settings = settings or DedupSettings()
+    work = work_dir(data)
     registry = load_sources(sources)
     chosen = [o.name for o in select_outlets(registry, outlets)]
     report = RunReport(run_id or new_run_id(), since, until, str(data), crawls=read_crawls(data, since, until, chosen),
                        notes=[widened] if widened else [])
     raw = raw_dir_for(data, since, until)
     pages = [p for name in chosen for p in read_raw_pages(raw / name, work)]
-    note(f"extracting {len(pages)} page(s) of {len(chosen)} outlet(s)")
+    return publish_pages(report, pages, registry, data, crawled_rows, settings=settings, workers=workers,
+                         storage_config=storage_config, repair=repair, locked=locked)
+
+
+def publish_pages(report: RunReport, pages: list[dict], registry: list, data: str | Path | Root, select, *,
+                  settings: DedupSettings | None = None, workers: int | None = None,
+                  storage_config: dict | None = None, repair: bool = False, locked: bool = False) -> RunReport:
+    """Extract ``pages``, publish the report's window and recluster the history. ``select(report,
+    old, new)`` gives the window's rows to publish from its published rows and the new articles
+    (a crawl replaces its outlets' rows; a backfill adds to them)."""
+    since, until = report.since, report.until
+    root, work = open_root(data), work_dir(data)
+    settings = settings or DedupSettings()
+    note(f"extracting {len(pages)} page(s) of {len({p['outlet'] for p in pages})} outlet(s)")
     articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(work),
                                                  per_outlet=extract_settings_by_outlet(registry), workers=workers)
     report.kept = dict(Counter(a.outlet for a in articles))
@@ -159,9 +172,7 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     with partition_locks(work, [] if locked else day_locks(since, until), f"run {report.run_id}"):
         note(f"publishing {len(window_days(since, until))} day(s)")
         old = _published(root, since, until, repair)
-        collected = _collected(report, old)
-        publish_articles(root, [a for a in old if a.outlet not in collected]
-                         + [a for a in articles if a.outlet in collected], since, until, settings)
+        publish_articles(root, select(report, old, articles), since, until, settings)
         _write_crawl_stats(root, report)
     with exclusive(work, "state"):
         save_boilerplate(work, {o: keys | load_boilerplate(work).get(o, set()) for o, keys in learned.items()})
@@ -176,6 +187,16 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     report.lsh = result.lsh_params
     _save_json(runs_dir(work) / f"{report.run_id}.json", report.to_dict())
     return report
+
+
+def crawled_rows(report: RunReport, old: list[Article], new: list[Article]) -> list[Article]:
+    """A crawl's window: its collected outlets' rows are the new articles; other outlets keep
+    theirs, and rows found in a web archive stay unless the crawl found the same article."""
+    collected = _collected(report, old)
+    found = {a.article_id for a in new}
+    return ([a for a in old if a.outlet not in collected
+             or (a.discovered_via.startswith(ARCHIVE_PREFIX) and a.article_id not in found)]
+            + [a for a in new if a.outlet in collected])
 
 
 def _published(root: Root, since: datetime, until: datetime, repair: bool) -> list[Article]:
