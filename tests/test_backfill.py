@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -24,6 +25,7 @@ from crawlers.replay.archives import (ArchiveServer, Capture, filler_captures, g
 from pipeline.backfill.run import backfill
 from pipeline.run.stages import run
 from tests.conftest import write_sources
+from tests.test_object_store import s3  # noqa: F401  (the moto S3 fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTLETS = ["levant-wire", "idlib-monitor", "dimashq-news"]
@@ -72,6 +74,8 @@ def world(tmp_path_factory):
         server.idlib_urls = {e[0] for events in stamps.values() for e in events if e[2] == "SY12"}
         for stamp, events in stamps.items():
             server.files[f"gdeltv2/{stamp:%Y%m%d%H%M%S}.export.CSV.zip"] = gdelt_export(events)
+        server.files.setdefault("gdeltv2/20201002000000.export.CSV.zip", gdelt_export([]))   # an empty file
+        server.files.setdefault("gdeltv2/20201002001500.export.CSV.zip", b"PK\x03\x04 not a zip")
         yield server, index, files
 
 
@@ -164,69 +168,132 @@ def test_gdelt_events_in_idlib_are_fetched_from_the_wayback_machine(env, crawled
     # only the events located in Idlib: a subset of the crawl, equal row for row
     _same(got, crawl[crawl["article_id"].isin(got["article_id"])])
     assert set(got["url"]) == set(crawl["url"]) & env.idlib_urls
+    stats = " ".join(pd.read_parquet(data / "crawl_stats")["stats_json"])
+    assert '"empty_gdelt_file": 1' in stats and '"bad_gdelt_file": 1' in stats and '"missing_gdelt_file"' in stats
 
 
-def test_a_backfill_killed_mid_way_resumes_and_stores_nothing_twice(env, crawled, tmp_path):
+@pytest.mark.parametrize("source", ["warc", "cc-news", "cc-index", "wayback", "gdelt"])
+def test_a_backfill_killed_mid_way_resumes_and_stores_nothing_twice(env, world, crawled, tmp_path, source):
     sources, crawl = crawled
     data = tmp_path / "data"
-    cmd = [sys.executable, "-m", "pipeline.cli", "backfill", "--from", "wayback", "--since", "2020-10-02",
+    cmd = [sys.executable, "-m", "pipeline.cli", "backfill", "--from", source, "--since", "2020-10-02",
            "--until", "2020-10-04", "--sources", str(sources), "--data", str(data), "--no-prefilter",
-           "--min-interval", "0.3"]
+           ] + [a for p in world[2] for a in ("--warc", env.base + p) if source == "warc"]
     environ = dict(os.environ, NEWSPIPE_ARCHIVE_BATCH="2")
-    proc = subprocess.Popen(cmd, env=environ, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    state = data / "_state" / "archive" / "wayback.sqlite"
+    env.slow = 0.05   # streamed files arrive slowly enough to be killed in
+    proc = subprocess.Popen(cmd + ["--min-interval", "0.2"], env=environ, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    state = data / "_state" / "archive" / f"{source}.sqlite"
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
-        if state.exists() and _stored(state) >= 4:
+        if state.exists() and _stored(state) >= 2:
             break
-        time.sleep(0.2)
+        time.sleep(0.1)
     assert proc.poll() is None, "the backfill ended before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    p = subprocess.run(cmd, env=environ, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    env.slow = 0.0
+    p = subprocess.run(cmd + ["--min-interval", "0"], env=environ, cwd=ROOT, capture_output=True, text=True,
+                       timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
-    fetches = Counter(path for path, _ in env.log if "/web/" in path)
-    assert sum(n - 1 for n in fetches.values()) <= 2   # at most the one unwritten batch (of 2) again
+    if source == "wayback":
+        fetches = Counter(path for path, _ in env.log if "/web/" in path)
+        assert sum(n - 1 for n in fetches.values()) <= 2   # at most the one unwritten batch (of 2) again
+    raw = pd.concat([pd.read_parquet(f, columns=["url"]) for f in (data / "raw" / "archive").rglob("*.parquet")])
+    assert raw["url"].is_unique                       # no page stored twice
     got = _articles(data)
     assert got["article_id"].is_unique
-    _same(got, crawl)
+    _same(got, crawl if source != "gdelt" else crawl[crawl["url"].isin(env.idlib_urls)])
 
 
 def _stored(state: Path) -> int:
-    with sqlite3.connect(state) as db:
-        return db.execute("SELECT count(*) FROM stored").fetchone()[0]
+    try:
+        with sqlite3.connect(state) as db:
+            return db.execute("SELECT count(*) FROM stored").fetchone()[0]
+    except sqlite3.OperationalError:  # created, its tables not yet
+        return 0
+
+
+def _bad_warc(good: list[Capture]) -> bytes:
+    """Our pages as a WARC with damage between them: a truncated gzip member, a record whose
+    Content-Length is wrong, a revisit record, a 50 MB payload, a PDF and a 404."""
+    buf = io.BytesIO()
+    spans = write_warc(buf, good)
+    blob = bytearray(buf.getvalue())
+    _, off, length = spans[1]           # the second record's member cut short: garbage after its header
+    blob[off + 40: off + length] = b"\0" * (length - 40)
+    wrong = (b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://levant-wire.test/en/news/2020/10/02/x-1/"
+             b"\r\nWARC-Date: 2020-10-02T10:00:00Z\r\nContent-Type: application/http; msgtype=response\r\n"
+             b"Content-Length: 90000\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>short</html>\r\n\r\n")
+    extra = io.BytesIO()
+    from warcio.warcwriter import WARCWriter
+    writer = WARCWriter(extra, gzip=True)
+    writer.write_record(writer.create_revisit_record(good[0].url, "sha1:AAAA", good[0].url, "2020-10-01T00:00:00Z"))
+    write_warc(extra, [Capture("http://levant-wire.test/en/news/2020/10/02/huge-1/", SINCE, b"<html>" + b"x" * (50 << 20)),
+                       Capture("http://levant-wire.test/en/news/2020/10/02/pdf-1/", SINCE, b"%PDF",
+                               content_type="application/pdf"),
+                       Capture("http://levant-wire.test/en/news/2020/10/02/gone-1/", SINCE, b"gone", status=404)])
+    tail = io.BytesIO()
+    write_warc(tail, good[2:4])
+    return bytes(blob[:spans[3][1]]) + gzip.compress(wrong) + bytes(blob[spans[3][1]:]) + extra.getvalue() + tail.getvalue()
 
 
 def test_bad_archive_input_is_counted_and_the_rest_read(env, crawled, tmp_path):
     sources, crawl = crawled
     good = [c for c in outlet_captures(OUTLETS) if SINCE <= c.captured_at < UNTIL]
-    buf = io.BytesIO()
-    spans = write_warc(buf, good)
-    blob = bytearray(buf.getvalue())
-    # cut the second record's gzip member short: its bytes are garbage, the next record still reads
-    _, off, length = spans[1]
-    blob[off + 40: off + length] = b"\0" * (length - 40)
-    extra = io.BytesIO()
-    write_warc(extra, [Capture("http://levant-wire.test/en/news/2020/10/02/huge/", SINCE, b"<html>" + b"x" * (11 << 20)),
-                       Capture("http://levant-wire.test/en/news/2020/10/02/pdf/", SINCE, b"%PDF", content_type="application/pdf"),
-                       Capture("http://levant-wire.test/en/news/2020/10/02/gone/", SINCE, b"gone", status=404)])
     path = tmp_path / "bad.warc.gz"
-    path.write_bytes(bytes(blob) + extra.getvalue())
+    path.write_bytes(_bad_warc(good))
     data = tmp_path / "data"
     backfill(sources, SINCE, UNTIL, data, "warc", uris=[str(path)], prefilter=False)
     stats = " ".join(pd.read_parquet(data / "crawl_stats")["stats_json"])
-    for reason in ("unreadable_record", "too_large", "not_html", "status", "not_http_response"):
+    for reason in ("unreadable_record", "too_large", "not_html", "status", "not_http_response", "revisit"):
         assert f'"{reason}"' in stats, reason
     got = _articles(data)
-    assert 0 < len(got) < len(crawl)   # all but the damaged record's article
+    assert len(crawl) - 2 <= len(got) < len(crawl)   # all but the damaged records' articles
+    assert set(got["article_id"]) <= set(crawl["article_id"])
+
+
+def test_a_page_in_a_legacy_encoding_is_read(env, crawled, tmp_path):
+    sources, crawl = crawled
+    arabic = next(c for c in outlet_captures(["dimashq-news"]) if "/ar/" in c.url and SINCE <= c.captured_at < UNTIL)
+    text = arabic.body.decode("utf-8").replace("utf-8", "windows-1256").replace("UTF-8", "windows-1256")
+    legacy = Capture(arabic.url, arabic.captured_at, text.encode("cp1256", errors="xmlcharrefreplace"),
+                     content_type="text/html")
+    path = tmp_path / "legacy.warc.gz"
+    with open(path, "wb") as f:
+        write_warc(f, [legacy])
+    data = tmp_path / "data"
+    backfill(sources, SINCE, UNTIL, data, "warc", uris=[str(path)])
+    got = _articles(data)
+    want = crawl[crawl["url"] == arabic.url]
+    assert len(got) == 1 and got["title"].item() == want["title"].item() and got["text"].item() == want["text"].item()
+
+
+def test_cdx_answers_that_stay_bad_and_index_rows_past_the_end(env, world, crawled, tmp_path, monkeypatch):
+    sources, crawl = crawled
     # a CDX answer of 429 (with Retry-After), then 503, then malformed JSON for one page
-    env.faults["page=0"] = [(429, b"slow down", {"Retry-After": "1"}), (503, b"", {}),
-                                     (200, b"[[not json", {})]
+    env.faults["page=0"] = [(429, b"slow down", {"Retry-After": "1"}), (503, b"", {}), (200, b"[[not json", {})]
+    data = tmp_path / "data"
+    backfill(sources, SINCE, UNTIL, data, "wayback", prefilter=False)
+    stats = " ".join(pd.read_parquet(data / "crawl_stats")["stats_json"])
+    assert '"cdx_bad_answer": 1' in stats
+    assert 0 < len(_articles(data)) < len(crawl)
+    # an index row pointing past the end of its file, beside the good ones
+    server, index, files = world
+    table = pq.read_table(index / "crawl=CC-MAIN-2020-45" / "subset=warc" / "part-0.parquet").to_pylist()
+    row = next(r for r in table if r["url"] == crawl["url"].iloc[0])
+    table.append(dict(row, fetch_time=row["fetch_time"] - pd.Timedelta(minutes=1),
+                      warc_record_offset=len(server.files[row["warc_filename"]]) + 10))
+    broken = tmp_path / "index" / "crawl=CC-MAIN-2020-45" / "subset=warc"
+    broken.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(table, schema=pq.read_schema(index / "crawl=CC-MAIN-2020-45" / "subset=warc"
+                                                                      / "part-0.parquet")), broken / "part-0.parquet")
+    monkeypatch.setenv("NEWSPIPE_CC_INDEX", str(tmp_path / "index"))
     data2 = tmp_path / "data2"
-    backfill(sources, SINCE, UNTIL, data2, "wayback", prefilter=False)
+    backfill(sources, SINCE, UNTIL, data2, "cc-index", prefilter=False)
     stats = " ".join(pd.read_parquet(data2 / "crawl_stats")["stats_json"])
-    assert '"cdx_bad_answer"' in stats
-    assert len(_articles(data2)) < len(crawl)
+    assert '"bad_index_row": 1' in stats
+    _same(_articles(data2), crawl)
 
 
 def _relevant_pages(pages: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
@@ -292,3 +359,27 @@ def test_the_backfill_dag_publishes_a_window_from_warc_files(world, crawled, tmp
     bad = dag_test(home, "2020-10-05T00:00:00", {"source": "warc", "since": "2020-10-02", "until": "2020-10-04"},
                    sources, tmp_path / "d2", dag_id="newspipe_backfill")
     assert bad["state"] == "failed" and "the warc source needs the WARC files" in bad["log"]
+
+
+def test_warc_files_and_the_index_on_an_object_store(env, world, crawled, tmp_path, s3, monkeypatch):
+    """WARC files read as a stream from s3:// (moto on 127.0.0.1), and the columnar index queried there."""
+    from storage.fs import open_root
+    uri, _ = s3
+    query = uri.split("?", 1)[1]
+    server, index, files = world
+    sources, crawl = crawled
+    fs = open_root(uri).fs
+    for path, blob in [(p, server.files[p]) for p in files]:
+        with fs.open_output_stream(f"newspipe-test/{path}", compression=None) as out:  # no .gz detection
+            out.write(blob)
+    part = "crawl=CC-MAIN-2020-45/subset=warc/part-0.parquet"
+    with fs.open_output_stream(f"newspipe-test/cc-index/{part}") as out:
+        out.write((index / part).read_bytes())
+    data = tmp_path / "data"
+    backfill(sources, SINCE, UNTIL, data, "warc", uris=[f"s3://newspipe-test/{p}?{query}" for p in files],
+             prefilter=False)
+    _same(_articles(data), crawl)
+    monkeypatch.setenv("NEWSPIPE_CC_INDEX", f"s3://newspipe-test/cc-index?{query}")
+    data2 = tmp_path / "data2"
+    backfill(sources, SINCE, UNTIL, data2, "cc-index", prefilter=False)
+    _same(_articles(data2), crawl)

@@ -9,6 +9,7 @@ backoff on other failures, and ranges for the byte offsets of indexes.
 """
 from __future__ import annotations
 
+import io
 import time
 import urllib.error
 import urllib.request
@@ -128,9 +129,12 @@ def open_uri(uri: str, http: Http, offset: int = 0) -> IO[bytes]:
     if "://" in uri:
         import pyarrow.fs as pafs
         fs, path = pafs.FileSystem.from_uri(uri)
-        stream = fs.open_input_file(path)
-    else:
-        stream = open(uri, "rb")
+        raw = fs.open_input_file(path)
+        if offset >= raw.size():
+            return io.BytesIO()
+        raw.seek(offset)
+        return io.BufferedReader(raw, buffer_size=1 << 20)  # an object store's reads: few, large ranges
+    stream = open(uri, "rb")
     if offset:
         stream.seek(offset)
     return stream

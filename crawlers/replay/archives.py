@@ -15,6 +15,7 @@ import io
 import json
 import random
 import threading
+import time
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -119,12 +120,13 @@ class ArchiveServer:
     ``captures``, ``/web/TIMESTAMPid_/URL``). ``faults``: a part of the request's path and query ->
     answers to give first (``(status, body, headers)``); ``log``: every request's path and range."""
 
-    def __init__(self, page_size: int = 5):
+    def __init__(self, page_size: int = 5, slow: float = 0.0):
         self.files: dict[str, bytes] = {}
         self.captures: list[Capture] = []
         self.faults: dict[str, list[tuple[int, bytes, dict]]] = {}
         self.log: list[tuple[str, str | None]] = []
         self.page_size = page_size
+        self.slow = slow  # seconds per 16 KiB of a file sent: a long stream to kill a reader in
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -188,19 +190,22 @@ def _handler(server: ArchiveServer):
         def file(self, data: bytes) -> None:
             rng = self.headers.get("Range")
             if not rng:
-                return self.answer(200, data, {"Content-Type": "application/octet-stream"})
+                return self.answer(200, data, {"Content-Type": "application/octet-stream"}, server.slow)
             first, _, last = rng.removeprefix("bytes=").partition("-")
             first, last = int(first), min(int(last) if last else len(data) - 1, len(data) - 1)
             if first >= len(data):
                 return self.answer(416, b"", {"Content-Range": f"bytes */{len(data)}"})
             self.answer(206, data[first:last + 1], {"Content-Range": f"bytes {first}-{last}/{len(data)}"})
 
-        def answer(self, status: int, body: bytes, headers: dict) -> None:
+        def answer(self, status: int, body: bytes, headers: dict, slow: float = 0.0) -> None:
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            step = 16384 if slow else max(len(body), 1)
+            for i in range(0, len(body), step):
+                self.wfile.write(body[i:i + step])
+                time.sleep(slow)
 
     return H
