@@ -1,4 +1,5 @@
-"""Shared fixtures: the replay server on 127.0.0.1 and one demo run reused by the end-to-end tests."""
+"""Shared fixtures: the replay server on 127.0.0.1, one demo run reused by the end-to-end tests, and an
+S3-compatible store (moto) on 127.0.0.1."""
 from __future__ import annotations
 
 import socket
@@ -8,6 +9,7 @@ import pytest
 import yaml
 
 from crawlers.replay.server import ReplayServer
+from storage.fs import open_root
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -57,3 +59,22 @@ def need_shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (the shared corpora sit beside the repo in ../shared)")
     return path
+
+
+@pytest.fixture()
+def s3(monkeypatch, tmp_path):
+    from moto.server import ThreadedMotoServer
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {"AWS_ACCESS_KEY_ID": "newspipe", "AWS_SECRET_ACCESS_KEY": "newspipe", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_EC2_METADATA_DISABLED": "true", "NEWSPIPE_WORK_DIR": str(tmp_path / "work")}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    uri = f"s3://newspipe-test/data?endpoint_override={host}:{port}&scheme=http&region=us-east-1"
+    root = open_root(uri + "&allow_bucket_creation=true")
+    root.fs.create_dir("newspipe-test")
+    try:
+        yield uri, env
+    finally:
+        server.stop()

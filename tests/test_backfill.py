@@ -25,7 +25,6 @@ from crawlers.replay.archives import (ArchiveServer, Capture, filler_captures, g
 from pipeline.backfill.run import backfill
 from pipeline.run.stages import run
 from tests.conftest import write_sources
-from tests.test_object_store import s3  # noqa: F401  (the moto S3 fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTLETS = ["levant-wire", "idlib-monitor", "dimashq-news"]

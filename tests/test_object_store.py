@@ -21,25 +21,6 @@ from storage.load import load_articles
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture()
-def s3(monkeypatch, tmp_path):
-    from moto.server import ThreadedMotoServer
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    env = {"AWS_ACCESS_KEY_ID": "newspipe", "AWS_SECRET_ACCESS_KEY": "newspipe", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_EC2_METADATA_DISABLED": "true", "NEWSPIPE_WORK_DIR": str(tmp_path / "work")}
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    uri = f"s3://newspipe-test/data?endpoint_override={host}:{port}&scheme=http&region=us-east-1"
-    root = open_root(uri + "&allow_bucket_creation=true")
-    root.fs.create_dir("newspipe-test")
-    try:
-        yield uri, env
-    finally:
-        server.stop()
-
-
 def test_demo_on_s3_equals_the_local_demo(s3, demo_run):
     uri, _ = s3
     _, local = demo_run
