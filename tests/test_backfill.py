@@ -14,6 +14,7 @@ import time
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pyarrow as pa
@@ -169,6 +170,32 @@ def test_gdelt_events_in_idlib_are_fetched_from_the_wayback_machine(env, crawled
     assert set(got["url"]) == set(crawl["url"]) & env.idlib_urls
     stats = " ".join(pd.read_parquet(data / "crawl_stats")["stats_json"])
     assert '"empty_gdelt_file": 1' in stats and '"bad_gdelt_file": 1' in stats and '"missing_gdelt_file"' in stats
+    env.log.clear()
+    backfill(sources, SINCE, UNTIL, data, "gdelt", prefilter=False)   # a rerun fetches nothing
+    assert [p for p, _ in env.log if "/web/" in p or p.endswith(".zip")] == []
+
+
+def test_an_article_crawled_and_archived_is_one_row(env, crawled, tmp_path):
+    sources, crawl = crawled
+    data = tmp_path / "data"
+    run(sources, SINCE, UNTIL, data, politeness=False)
+    backfill(sources, SINCE, UNTIL, data, "wayback", prefilter=False)
+    got = _articles(data)
+    assert got["article_id"].is_unique and len(got) == len(crawl)
+    assert got["discovered_via"].str.startswith("archive:wayback:").all()   # the archive is named
+    # and a later crawl of the days keeps what only the archive had: an article the site no longer lists
+    extra = tmp_path / "extra.warc.gz"
+    page = next(c for c in outlet_captures(["levant-wire"]) if SINCE <= c.captured_at < UNTIL)
+    gone_path = urlsplit(page.url).path.rstrip("/") + "-removed/"
+    gone = Capture(page.url.rstrip("/") + "-removed/", page.captured_at,
+                   page.body.replace(urlsplit(page.url).path.encode(), gone_path.encode()))
+    with open(extra, "wb") as f:
+        write_warc(f, [gone])
+    backfill(sources, SINCE, UNTIL, data, "warc", uris=[str(extra)], prefilter=False)
+    assert gone.url in set(_articles(data)["url"])
+    run(sources, SINCE, UNTIL, data, politeness=False)
+    after = _articles(data)
+    assert gone.url in set(after["url"]) and len(after) == len(crawl) + 1
 
 
 @pytest.mark.parametrize("source", ["warc", "cc-news", "cc-index", "wayback", "gdelt"])

@@ -18,6 +18,7 @@ from typing import IO, Callable, Iterator
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from crawlers.archives.query import Query
 from crawlers.archives.records import ArchivedResponse, Http, Skips, open_uri
 from crawlers.dates import as_utc
 
@@ -111,3 +112,15 @@ def _next_record(uri: str, opener: Callable[[int], IO[bytes]], after: int) -> in
         return None
     finally:
         stream.close()
+
+
+class WarcFiles:
+    """WARC/ARC files named by the operator (paths, http(s):// or s3:// URIs); no capture filter."""
+
+    name = "warc"
+
+    def units(self, q: Query) -> list[str]:
+        return list(dict.fromkeys(q.uris))
+
+    def read(self, q: Query, unit: str, start: int, skips: Skips) -> Iterator[tuple[int, ArchivedResponse | None]]:
+        return read_warc(unit, opener_for(unit, q.http), skips, keep_url=q.keep_url, start=start, source=self.name)

@@ -49,6 +49,7 @@ def collect_unit(source: Source, q: Query, unit: str, work: str | Path, outlet_o
         skips, rows, stored, last = Skips(), [], 0, pos
         skips.counts.update(counts)
         out_dir = archive_raw_dir(work, source.name, q.since, q.until)
+        _drop_uncommitted(out_dir, unit, pos)
         for nxt, resp in source.read(q, unit, pos, skips):
             last = nxt
             row = _raw_row(resp, outlet_of, skips, state, prefilter) if resp is not None else None
@@ -87,13 +88,25 @@ def _raw_row(resp: ArchivedResponse, outlet_of, skips: Skips, state: ArchiveStat
             "listed_title": None}
 
 
+def _batch_file(out_dir: Path, unit: str, pos: int) -> Path:
+    return out_dir / f"part-{hashlib.sha1(unit.encode()).hexdigest()[:12]}-{pos:012d}.parquet"
+
+
+def _drop_uncommitted(out_dir: Path, unit: str, pos: int) -> None:
+    """A batch file written after the unit's last commit (a crash between the two) is read again
+    from the checkpoint, so the file goes: no page is stored twice."""
+    prefix = _batch_file(out_dir, unit, 0).name[:len("part-") + 13]
+    for f in out_dir.glob(prefix + "*.parquet"):
+        if int(f.stem.rsplit("-", 1)[1]) > pos:
+            f.unlink()
+
+
 def _flush(state: ArchiveState, unit: str, pos: int, done: bool, skips: Skips, rows: list[dict],
            out_dir: Path, work: str | Path) -> int:
     """Write a batch's raw file, then commit it with the unit's position (in that order)."""
     rel = None
     if rows:
-        name = hashlib.sha1(unit.encode()).hexdigest()[:12]
-        path = out_dir / f"part-{name}-{pos:012d}.parquet"
+        path = _batch_file(out_dir, unit, pos)
         write_raw_pages(rows, path)
         rel = str(path.relative_to(work))
     state.commit(unit, pos, done, skips.as_dict(), [(r["url"], r["discovered_via"]) for r in rows], rel)
