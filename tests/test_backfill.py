@@ -409,3 +409,28 @@ def test_warc_files_and_the_index_on_an_object_store(env, world, crawled, tmp_pa
     data2 = tmp_path / "data2"
     backfill(sources, SINCE, UNTIL, data2, "cc-index", prefilter=False)
     _same(_articles(data2), crawl)
+
+
+def test_a_file_the_archive_cannot_give_now_is_read_next_time(env, world, crawled, tmp_path):
+    sources, crawl = crawled
+    server, _, files = world
+    later = tmp_path / "later.warc.gz"
+    uris = [env.base + p for p in files] + [str(later)]
+    data = tmp_path / "data"
+    cmd = [sys.executable, "-m", "pipeline.cli", "backfill", "--from", "warc", "--since", "2020-10-02", "--until",
+           "2020-10-04", "--sources", str(sources), "--data", str(data), "--no-prefilter", "--min-interval", "0"]
+    cmd += [a for u in uris for a in ("--warc", u)]
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 3, p.stderr[-2000:]                    # some of it failed: said, not hidden
+    assert "unit not finished" in p.stdout and "later.warc.gz" in p.stdout
+    _same(_articles(data), crawl)                                 # what could be read is published
+    gone = next(c for c in outlet_captures(["levant-wire"]) if SINCE <= c.captured_at < UNTIL)
+    with open(later, "wb") as f:
+        write_warc(f, [Capture(gone.url.rstrip("/") + "-later/", gone.captured_at,
+                               gone.body.replace(urlsplit(gone.url).path.encode(),
+                                                 (urlsplit(gone.url).path.rstrip("/") + "-later/").encode()))])
+    env.log.clear()
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert [path for path, _ in env.log if path.endswith(".warc.gz")] == []   # the files done are not read again
+    assert len(_articles(data)) == len(crawl) + 1

@@ -19,7 +19,7 @@ from typing import Callable
 from crawlers.archives.checkpoint import ArchiveState
 from crawlers.archives.prefilter import may_be_relevant
 from crawlers.archives.query import Query, Source
-from crawlers.archives.records import ARCHIVE_PREFIX, ArchivedResponse, Skips
+from crawlers.archives.records import ARCHIVE_PREFIX, ArchivedResponse, ArchiveError, Skips
 from crawlers.urls import canonicalize
 from pipeline.progress import note
 from storage.layout import archive_raw_dir, window_key
@@ -33,6 +33,7 @@ class UnitResult:
     stored: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     done_before: bool = False
+    error: str = ""        # why the unit stopped before its end (it is read on from there next time)
 
 
 def collect_unit(source: Source, q: Query, unit: str, work: str | Path, outlet_of: Callable[[str], str | None],
@@ -50,17 +51,23 @@ def collect_unit(source: Source, q: Query, unit: str, work: str | Path, outlet_o
         skips.counts.update(counts)
         out_dir = archive_raw_dir(work, source.name, q.since, q.until)
         _drop_uncommitted(out_dir, unit, pos)
-        for nxt, resp in source.read(q, unit, pos, skips):
-            last = nxt
-            row = _raw_row(resp, outlet_of, skips, state, prefilter) if resp is not None else None
-            if row and row["url"] not in {r["url"] for r in rows}:
-                rows.append(row)
-            if len(rows) >= batch:
-                stored += _flush(state, unit, last, False, skips, rows, out_dir, work)
-                rows = []
-        stored += _flush(state, unit, last, True, skips, rows, out_dir, work)
-    note(f"  {source.name} {unit}: {stored} page(s) stored, skipped {skips.as_dict() or 'none'}")
-    return UnitResult(source.name, unit, stored, skips.as_dict())
+        error = ""
+        try:
+            for nxt, resp in source.read(q, unit, pos, skips):
+                last = nxt
+                row = _raw_row(resp, outlet_of, skips, state, prefilter) if resp is not None else None
+                if row and row["url"] not in {r["url"] for r in rows}:
+                    rows.append(row)
+                if len(rows) >= batch:
+                    stored += _flush(state, unit, last, False, skips, rows, out_dir, work)
+                    rows = []
+        except (ArchiveError, OSError) as exc:  # the archive is down, the file missing: the next run goes on
+            skips.add("unit_unavailable")
+            error = f"{source.name} {unit}: {exc}"
+        stored += _flush(state, unit, last, not error, skips, rows, out_dir, work)
+    note(f"  {source.name} {unit}: {stored} page(s) stored, skipped {skips.as_dict() or 'none'}"
+         + (f"; stopped: {error}" if error else ""))
+    return UnitResult(source.name, unit, stored, skips.as_dict(), error=error)
 
 
 def _raw_row(resp: ArchivedResponse, outlet_of, skips: Skips, state: ArchiveState, prefilter: bool) -> dict | None:

@@ -75,9 +75,11 @@ def publish(sources: str | Path | None, since: datetime, until: datetime, data: 
     work = work_dir(data)
     pages = archived_pages(work, since, until)
     stats = _stats_by_outlet(pages, results)
-    report = RunReport(run_id or new_run_id(), since, until, str(data), notes=[widened] if widened else [],
-                       crawls=[OutletCrawl(o, "ok", articles_fetched=n, stats=stats.get(o, {}))
-                               for o, n in sorted(Counter(p["outlet"] for p in pages).items())])
+    errors = [r.error for r in results if r.error]
+    report = RunReport(run_id or new_run_id(), since, until, str(data), notes=([widened] if widened else []) + [
+        f"unit not finished (the next run of this window reads on from its checkpoint): {e}" for e in errors],
+        crawls=[OutletCrawl(o, "degraded" if errors else "ok", articles_fetched=n, stats=stats.get(o, {}))
+                for o, n in sorted(Counter(p["outlet"] for p in pages).items())])
     return publish_pages(report, pages, load_sources(sources), data, archived_rows, workers=workers, repair=repair)
 
 

@@ -46,12 +46,16 @@ def plan_backfill(params: dict) -> dict:
 
 
 def collect_batch(plan: dict, units: list[str]) -> list[dict]:
-    """Read one batch of units (each from its checkpoint)."""
+    """Read one batch of units (each from its checkpoint). A unit the archive did not finish
+    fails the task after the others are read, so that Airflow retries it with backoff."""
     from storage.fs import work_dir
     q, chosen = make_query(plan["sources"], as_utc(plan["since"]), as_utc(plan["until"]), plan["source"],
                            plan["outlets"], plan["warc_uris"], plan["any_domain"])
-    return [asdict(r) for r in collect(plan["source"], q, chosen, work_dir(plan["data"]), units=units,
-                                       prefilter=plan["prefilter"])]
+    results = collect(plan["source"], q, chosen, work_dir(plan["data"]), units=units, prefilter=plan["prefilter"])
+    errors = [r.error for r in results if r.error]
+    if errors:
+        raise ArchiveError(f"{len(errors)} unit(s) not finished, retried from their checkpoints: {'; '.join(errors)}")
+    return [asdict(r) for r in results]
 
 
 def publish_backfill(plan: dict, batches: list, run_id: str | None = None) -> dict:

@@ -193,7 +193,7 @@ def cmd_backfill(args) -> int:
     for line in report.notes:
         print(f"note: {line}", file=sys.stderr)
     print(summary(report, args.verbose))
-    return EXIT_OK
+    return EXIT_OK if report.ok else EXIT_SOME_FAILED
 
 
 def cmd_eval(args) -> int:
