@@ -80,7 +80,7 @@ class Outlet:
     def _on_domains(self, parts) -> bool:
         """Is a split URL on one of the outlet's domains (subdomains included)? A domain with a
         port ("127.0.0.1:8001") must match host and port exactly."""
-        host, netloc = (parts.hostname or "").lower(), parts.netloc.lower()
+        host, netloc = (parts.hostname or "").lower().rstrip("."), parts.netloc.lower()
         return any(netloc == d if ":" in d else (host == d or host.endswith("." + d)) for d in self.domains)
 
     @cached_property
