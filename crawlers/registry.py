@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from crawlers.urls import canonicalize
+
 
 DEFAULT_SOURCES = Path(__file__).with_name("sources.yaml")
 # where a page's title is read from: an outlet's choice (see pipeline.settings.ExtractSettings.title_source)
@@ -29,7 +31,7 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 _KNOWN_FIELDS = {
     "name", "title", "domains", "languages", "kind", "country", "feeds", "sitemaps",
     "sections", "search", "article_patterns", "deny_patterns", "politeness", "local",
-    "proxy", "notes", "title_source",
+    "proxy", "notes", "title_source", "amp_prefix", "drop_params",
 }
 
 
@@ -58,6 +60,9 @@ class Outlet:
     replay server plays one for the mock outlets). ``title_source`` is the
     headline the outlet itself treats as the title (``auto``, ``json-ld``,
     ``og``, ``h1``, ``title-tag``: see ``ExtractSettings.title_source``).
+    ``amp_prefix`` and ``drop_params``: the outlet's AMP path prefix and its query parameters
+    that name no page, so that its URLs as shared and archived canonicalise to one
+    (``crawlers.urls.canonicalize``).
     """
 
     name: str
@@ -76,6 +81,12 @@ class Outlet:
     local: bool = False
     proxy: str = ""
     title_source: str = "auto"
+    amp_prefix: str = ""
+    drop_params: tuple[str, ...] = ()
+
+    def canonical(self, url: str) -> str:
+        """``url`` canonicalised with the outlet's own rules."""
+        return canonicalize(url, self.amp_prefix, self.drop_params)
 
     def _on_domains(self, parts) -> bool:
         """Is a split URL on one of the outlet's domains (subdomains included)? A domain with a
@@ -179,6 +190,9 @@ def _check_scalars(src: str, name: str, raw: dict) -> None:
     for fld in ("title", "kind", "country"):
         if not isinstance(raw.get(fld, ""), str) or len(raw.get(fld, "")) > _MAX_TEXT:
             raise _err(src, name, fld, f"must be a string of at most {_MAX_TEXT} characters")
+    amp = raw.get("amp_prefix", "") or ""
+    if not isinstance(amp, str) or (amp and not re.fullmatch(r"(/[\w.-]+)+", amp)):
+        raise _err(src, name, "amp_prefix", f"{amp!r} is not a path prefix such as /amp")
     if raw.get("title_source", "auto") not in TITLE_SOURCES:
         raise _err(src, name, "title_source", f"{raw.get('title_source')!r} is not one of {', '.join(TITLE_SOURCES)}")
 
@@ -226,6 +240,8 @@ def outlet_from_dict(raw: Any, src: str = "<sources>", index: int = 0) -> Outlet
         local=raw.get("local", False),
         proxy=raw.get("proxy", "") or "",
         title_source=raw.get("title_source", "auto"),
+        amp_prefix=raw.get("amp_prefix", "") or "",
+        drop_params=_str_list(src, name, raw, "drop_params"),
     )
 
 

@@ -24,7 +24,7 @@ from crawlers.discovery import DiscoveryError, Link, parse_feed, parse_sitemap
 from crawlers.items import KnownPage, RawPage
 from crawlers.registry import Outlet, outlet_from_dict
 from crawlers.state import CrawlState
-from crawlers.urls import article_id, canonicalize
+from crawlers.urls import article_id, url_problem
 
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
@@ -97,9 +97,13 @@ class OutletSpider(scrapy.Spider):
             if link.problem:
                 self._bad_item(via, link.problem)
                 continue
+            problem = url_problem(link.url)
+            if problem:
+                self._bad_item(link.url[:200], f"unusable link: {problem}")
+                continue
             try:
                 # percent-encoded the way Scrapy sends it, so the URL we remember is the URL we fetched
-                url = safe_url_string(canonicalize(link.url))
+                url = safe_url_string(self.outlet.canonical(link.url))
             except ValueError as exc:
                 self._bad_item(link.url[:200], f"unusable link: {exc}")
                 continue

@@ -37,7 +37,8 @@ class UnitResult:
 
 
 def collect_unit(source: Source, q: Query, unit: str, work: str | Path, outlet_of: Callable[[str], str | None],
-                 batch: int | None = None, prefilter: bool = True) -> UnitResult:
+                 batch: int | None = None, prefilter: bool = True,
+                 canonical: Callable[[str], str] = canonicalize) -> UnitResult:
     """Read ``unit`` from its checkpoint to its end; a unit done before is not read again.
     ``batch``: pages per raw file and checkpoint (``NEWSPIPE_ARCHIVE_BATCH``, 200): smaller loses
     less work to a crash and writes more files."""
@@ -55,7 +56,7 @@ def collect_unit(source: Source, q: Query, unit: str, work: str | Path, outlet_o
         try:
             for nxt, resp in source.read(q, unit, pos, skips):
                 last = nxt
-                row = _raw_row(resp, outlet_of, skips, state, prefilter) if resp is not None else None
+                row = _raw_row(resp, outlet_of, skips, state, prefilter, canonical) if resp is not None else None
                 if row and row["url"] not in {r["url"] for r in rows}:
                     rows.append(row)
                 if len(rows) >= batch:
@@ -70,7 +71,8 @@ def collect_unit(source: Source, q: Query, unit: str, work: str | Path, outlet_o
     return UnitResult(source.name, unit, stored, skips.as_dict(), error=error)
 
 
-def _raw_row(resp: ArchivedResponse, outlet_of, skips: Skips, state: ArchiveState, prefilter: bool) -> dict | None:
+def _raw_row(resp: ArchivedResponse, outlet_of, skips: Skips, state: ArchiveState, prefilter: bool,
+             canonical: Callable[[str], str]) -> dict | None:
     if resp.status != 200:
         skips.add("status")
         return None
@@ -85,7 +87,7 @@ def _raw_row(resp: ArchivedResponse, outlet_of, skips: Skips, state: ArchiveStat
     if prefilter and not may_be_relevant(resp.body):
         skips.add("prefilter")
         return None
-    url = canonicalize(resp.url)
+    url = canonical(resp.url)
     if state.has(url):
         skips.add("stored_before")
         return None

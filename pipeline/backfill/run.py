@@ -19,6 +19,7 @@ from crawlers.archives.records import Http
 from crawlers.archives.sources import SOURCES
 from crawlers.launcher import OutletCrawl
 from crawlers.registry import Outlet, load_sources, select_outlets
+from crawlers.urls import canonicalize
 from pipeline.articles.build import Article
 from pipeline.backfill.collect import UnitResult, collect_unit
 from pipeline.progress import note, track
@@ -48,8 +49,8 @@ def make_query(sources: str | Path | None, since: datetime, until: datetime, sou
 
 
 def outlet_of(chosen: dict[str, Outlet], url: str) -> str | None:
-    """The chosen outlet whose article URL this is."""
-    return next((name for name, o in chosen.items() if o.is_article_url(url)), None)
+    """The chosen outlet whose article URL this is (an AMP or mangled form too)."""
+    return next((name for name, o in chosen.items() if o.is_article_url(o.canonical(url))), None)
 
 
 def collect(source: str, q: Query, chosen: dict[str, Outlet], work: str | Path,
@@ -64,7 +65,12 @@ def collect(source: str, q: Query, chosen: dict[str, Outlet], work: str | Path,
         name = outlet_of(chosen, url)
         return name or (url.split("/")[2].lower() if q.any_domain and "://" in url else None)
 
-    return [collect_unit(src, q, unit, work, owner, prefilter=prefilter) for unit in track(units, f"reading {source}")]
+    def canonical(url: str) -> str:
+        name = outlet_of(chosen, url)
+        return chosen[name].canonical(url) if name else canonicalize(url)
+
+    return [collect_unit(src, q, unit, work, owner, prefilter=prefilter, canonical=canonical)
+            for unit in track(units, f"reading {source}")]
 
 
 def publish(sources: str | Path | None, since: datetime, until: datetime, data: str | Path, results: list[UnitResult],
