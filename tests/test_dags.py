@@ -38,7 +38,7 @@ print(json.dumps({{"errors": {{k: str(v) for k, v in bag.import_errors.items()}}
     assert out.returncode == 0, out.stderr[-3000:]
     info = json.loads(out.stdout.strip().splitlines()[-1])
     assert info["errors"] == {}
-    assert info["dags"] == ["newspipe_backfill", "newspipe_daily", "newspipe_report"]
+    assert info["dags"] == ["newspipe_backfill", "newspipe_daily", "newspipe_report", "newspipe_sources_doctor"]
     assert "Asset" in info["report_schedule"], info["report_schedule"]   # rebuilt after each publish
     assert info["heavy"] == [], "library modules must be imported inside tasks, not at parse time"
     assert {"plan", "crawl", "publish"} <= set(info["tasks"])

@@ -5,39 +5,14 @@ import argparse
 import logging
 import sys
 import warnings
-from datetime import datetime
 from pathlib import Path
 
-from crawlers.dates import as_utc
 from crawlers.launcher import EXIT_BAD_INPUT, EXIT_OK, EXIT_SOME_FAILED
 from crawlers.registry import SourcesError, load_sources
 from pipeline.settings import TITLE_SOURCES, DedupSettings, ExtractSettings, RunEnvironment
 from pipeline.progress import show_notes
-
-
-def _date(value: str) -> datetime:
-    try:
-        return as_utc(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD) in range") from None
-
-
-def _day(value: str) -> str:
-    try:
-        return as_utc(value).date().isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a day (YYYY-MM-DD) in range") from None
-
-
-def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
-    return int(value)
-
-
-def _data_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", default=None, help="the data root: a directory or a filesystem URI (s3://bucket/prefix); "
-                                                 "default $NEWSPIPE_DATA, else ./data of the project")
+from pipeline.cli.operators import add_backfill, add_doctor
+from pipeline.cli.options import data_option, date_arg, day_arg, positive_arg
 
 
 def _dedup_options(p: argparse.ArgumentParser) -> None:
@@ -180,22 +155,6 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
-def cmd_backfill(args) -> int:
-    from pipeline.backfill.run import backfill
-    from pipeline.run.report import summary
-    if args.since >= args.until:
-        print(f"error: --since {args.since:%Y-%m-%d} is not before --until {args.until:%Y-%m-%d}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    report = backfill(args.sources, args.since, args.until, args.data, args.source,
-                      outlets=[o for o in (args.outlets or "").split(",") if o] or None, uris=args.warc,
-                      any_domain=args.any_domain, workers=args.workers, prefilter=not args.no_prefilter,
-                      min_interval=args.min_interval)
-    for line in report.notes:
-        print(f"note: {line}", file=sys.stderr)
-    print(summary(report, args.verbose))
-    return EXIT_OK if report.ok else EXIT_SOME_FAILED
-
-
 def cmd_eval(args) -> int:
     from pipeline.eval.extraction import run_eval
     print(run_eval(args.what, args.corpus, workers=args.workers))
@@ -208,12 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="run the pipeline offline against the bundled mock outlets")
-    _data_option(p)
+    data_option(p)
     p.add_argument("--workers", type=int, default=None, help="extraction worker processes (default: one per core)")
     p.set_defaults(func=cmd_demo)
 
     _add_run(sub)
-    _add_backfill(sub)
+    add_backfill(sub)
     _add_stored(sub)
     _add_tools(sub)
     return ap
@@ -222,16 +181,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="crawl real outlets in a date window and publish Parquet")
     p.add_argument("--sources", default=None, help="sources YAML (default: the bundled registry)")
-    p.add_argument("--since", required=True, type=_date,
+    p.add_argument("--since", required=True, type=date_arg,
                    help="window start, ISO 8601 (2020-10-01 or 2020-10-01T06:00, UTC unless an offset is given); "
                         "widened to whole UTC days")
-    p.add_argument("--until", required=True, type=_date, help="window end, excluded, same format")
-    _data_option(p)
+    p.add_argument("--until", required=True, type=date_arg, help="window end, excluded, same format")
+    data_option(p)
     p.add_argument("--outlets", default="", help="comma-separated outlet names (default: all)")
     p.add_argument("--no-politeness", action="store_true", help="no delays or AutoThrottle (local sites only)")
     p.add_argument("--refetch", action="store_true",
                    help="fetch article pages again even if an earlier crawl stored them (default: incremental)")
-    p.add_argument("--crawl-processes", type=_positive, default=1,
+    p.add_argument("--crawl-processes", type=positive_arg, default=1,
                    help="crawl processes sharing each outlet's articles (more cores; politeness is shared out)")
     p.add_argument("--repair", action="store_true",
                    help="replace a day whose stored partition cannot be read (its rows are lost); "
@@ -240,34 +199,10 @@ def _add_run(sub) -> None:
     p.set_defaults(func=cmd_run)
 
 
-def _add_backfill(sub) -> None:
-    from crawlers.archives.sources import SOURCES
-    p = sub.add_parser("backfill", help="fill a window of history from a web archive (resumable)")
-    p.add_argument("--from", dest="source", required=True, choices=list(SOURCES),
-                   help="warc: WARC/ARC files given with --warc; cc-news: Common Crawl's news crawl; cc-index: "
-                        "Common Crawl's URL index, then range requests; wayback: the Wayback Machine's CDX API; "
-                        "gdelt: GDELT event files located in Idlib, fetched from the Wayback Machine")
-    p.add_argument("--since", required=True, type=_date, help="first day of publication, YYYY-MM-DD")
-    p.add_argument("--until", required=True, type=_date, help="day after the last, excluded, YYYY-MM-DD")
-    p.add_argument("--outlets", default="", help="comma-separated outlet names (default: all)")
-    p.add_argument("--warc", action="append", default=[],
-                   help="for --from warc: a WARC file, local path, http(s):// or s3:// URI (repeatable)")
-    p.add_argument("--sources", default=None, help="sources YAML (default: the bundled registry)")
-    p.add_argument("--any-domain", action="store_true",
-                   help="for --from gdelt: keep the source URLs of any domain, not only the registry's outlets")
-    p.add_argument("--no-prefilter", action="store_true",
-                   help="store every article page of the outlets, not only those that may mention Idlib")
-    p.add_argument("--min-interval", type=float, default=1.0,
-                   help="seconds between two requests to one archive host (default 1.0)")
-    p.add_argument("--workers", type=int, default=None, help="extraction worker processes (default: one per core)")
-    _data_option(p)
-    p.set_defaults(func=cmd_backfill)
-
-
 def _add_stored(sub) -> None:
     p = sub.add_parser("show", help="one stored article with its metadata and its cluster")
     p.add_argument("key", help="the article's id, URL or canonical URL")
-    _data_option(p)
+    data_option(p)
     p.set_defaults(func=cmd_show)
     p = sub.add_parser("export", help="stored articles as CSV or JSON lines, with load_articles' filters")
     p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl", help="csv or jsonl (default jsonl)")
@@ -278,7 +213,7 @@ def _add_stored(sub) -> None:
     p.add_argument("--all", action="store_true", help="every article, not only the ones relevant to Idlib")
     p.add_argument("--dedup", choices=["origins", "all"], default="origins",
                    help="origins: one row per story with its copies counted; all: every article with its cluster")
-    _data_option(p)
+    data_option(p)
     p.set_defaults(func=cmd_export)
     _add_report(sub)
 
@@ -289,16 +224,16 @@ def _add_report(sub) -> None:
     p = sub.add_parser("report", help="the coverage and copy report: one HTML file that opens offline")
     p.add_argument("--out", default=None, help="the HTML file to write (default: reports/newspipe-report.html "
                                                "under the data root)")
-    p.add_argument("--since", default=None, type=_day, help="first day, YYYY-MM-DD (default: all)")
-    p.add_argument("--until", default=None, type=_day, help="last day, YYYY-MM-DD, included (default: all)")
+    p.add_argument("--since", default=None, type=day_arg, help="first day, YYYY-MM-DD (default: all)")
+    p.add_argument("--until", default=None, type=day_arg, help="last day, YYYY-MM-DD, included (default: all)")
     p.add_argument("--outlets", default="", help="comma-separated outlet names: their coverage, and the stories "
                                                  "and copy pairs they take part in (default: all)")
     p.add_argument("--all", action="store_true", help="stories on any topic, not only those relevant to Idlib")
-    p.add_argument("--top", type=_positive, default=d.top,
+    p.add_argument("--top", type=positive_arg, default=d.top,
                    help=f"stories shown in full, origin and copies side by side (default {d.top})")
-    p.add_argument("--table-rows", type=_positive, default=d.table_rows,
+    p.add_argument("--table-rows", type=positive_arg, default=d.table_rows,
                    help=f"stories listed in the searchable table (default {d.table_rows})")
-    _data_option(p)
+    data_option(p)
     p.set_defaults(func=cmd_report)
 
 
@@ -338,14 +273,15 @@ def _add_tools(sub) -> None:
     c = ssub.add_parser("check", help="validate a sources file")
     c.add_argument("file", nargs="?", default=None, help="a sources YAML (default: the bundled registry)")
     c.set_defaults(func=cmd_sources_check)
+    add_doctor(ssub)
 
     p = sub.add_parser("dataset", help="dataset tools")
     dsub = p.add_subparsers(dest="dataset_command", required=True)
     c = dsub.add_parser("info", help="partitions, rows, bytes, schema version, last run")
-    _data_option(c)
+    data_option(c)
     c.set_defaults(func=cmd_dataset_info)
     c = dsub.add_parser("compact", help="rewrite partitions with several files, small row groups or an old schema")
-    _data_option(c)
+    data_option(c)
     c.add_argument("--table", action="append", choices=["articles", "signatures", "crawl_stats"],
                    help="only this table (repeatable; default: all)")
     c.set_defaults(func=cmd_dataset_compact)
