@@ -45,3 +45,13 @@ def test_the_seed_cross_post_is_relevant_and_credits_its_source():
     text = seeds[0].read_text(encoding="utf-8")
     assert score_relevance(text).relevant
     assert find_attributions(text), "the seed names the outlet it was republished from"
+
+
+def test_a_page_the_fast_path_cuts_to_its_lead_is_read_whole():
+    """Anadolu Agency (a core outlet): trafilatura's fast path keeps only the 187-character lead;
+    the fallback extractors, tried on pages whose text came out short, give the article."""
+    import gzip
+    from pipeline.extract.core import extract
+    page = need_shared("corpora", "outlet-pages", "tr", "AnadoluAjansi_2026_04_20.html.gz")
+    doc = extract(gzip.decompress(page.read_bytes()), "https://www.aa.com.tr/tr/gundem/x/3912126")
+    assert doc.verdict == "article" and len(doc.text) > 4000, (doc.verdict, doc.reason, len(doc.text))

@@ -138,6 +138,16 @@ def _read_metadata(doc: Document, tree, ld: list[dict], metas: list[tuple[str, s
     doc.description = meta_value(metas, ("description", "og:description", "twitter:description"))
 
 
+def _main_text(tree, url: str, settings: ExtractSettings, fast: bool):
+    """trafilatura's main text of a parsed page (it prunes the tree as it reads)."""
+    if tree is None:
+        return None
+    return trafilatura.bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=settings.include_tables,
+        favor_precision=settings.favor_precision, fast=fast, deduplicate=False,
+        config=_trafilatura_config(settings.max_tree_size))
+
+
 def _extract(html: bytes | str, url: str, listed_at: datetime | None, settings: ExtractSettings) -> Document:
     doc = Document(url=url, canonical_url=canonicalize(url))
     tree = _parse(html, settings, doc)
@@ -148,10 +158,14 @@ def _extract(html: bytes | str, url: str, listed_at: datetime | None, settings: 
     signals = page_signals(tree, ld)
     links = page_links(tree) if settings.clean_text else {}  # before trafilatura prunes the tree
     try:
-        result = trafilatura.bare_extraction(
-            tree, url=url, with_metadata=False, include_comments=False, include_tables=settings.include_tables,
-            favor_precision=settings.favor_precision, fast=settings.fast, deduplicate=False,
-            config=_trafilatura_config(settings.max_tree_size))
+        result = _main_text(tree, url, settings, settings.fast)
+        if settings.fast and len((result.text or "") if result else "") < settings.min_chars * 2:
+            # the fast path misses some layouts whole (a lead kept, the body lost): trafilatura's
+            # fallback extractors, on the few pages whose text came out short (a fresh tree: the
+            # first pass pruned this one)
+            fuller = _main_text(_parse(html, settings, Document(url=url, canonical_url=url)), url, settings, False)
+            if fuller is not None and len(fuller.text or "") > 1.5 * len((result.text or "") if result else ""):
+                result = fuller
     except Exception as exc:  # trafilatura can fail on pathological trees; the batch must go on
         doc.verdict, doc.reason = "error", f"trafilatura failed: {type(exc).__name__}: {exc}"
         return doc
