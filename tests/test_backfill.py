@@ -210,14 +210,17 @@ def test_a_backfill_killed_mid_way_resumes_and_stores_nothing_twice(env, world, 
     proc = subprocess.Popen(cmd + ["--min-interval", "0.2"], env=environ, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     state = data / "_state" / "archive" / f"{source}.sqlite"
-    deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        if state.exists() and _stored(state) >= 2:
-            break
-        time.sleep(0.1)
-    assert proc.poll() is None, "the backfill ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and proc.poll() is None:
+            if state.exists() and _stored(state) >= 2:
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None, "the backfill ended before it could be killed"
+    finally:  # never leave it running, whatever failed
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
     env.slow = 0.0
     p = subprocess.run(cmd + ["--min-interval", "0"], env=environ, cwd=ROOT, capture_output=True, text=True,
                        timeout=600)
