@@ -1,0 +1,1 @@
+"""The analysts' questions as DataFrames (``frames``) and what a copy changed (``textdiff``)."""

@@ -1,0 +1,1 @@
+"""``newspipe backfill``: history from web archives through the run's own publish path."""
