@@ -97,7 +97,8 @@ class OutletSpider(scrapy.Spider):
             if link.problem:
                 self._bad_item(via, link.problem)
                 continue
-            problem = url_problem(link.url)
+            # an http(s) link that cannot be an address even repaired; other schemes are offsite links
+            problem = url_problem(link.url) if link.url.lower().startswith(("http:", "https:")) else None
             if problem:
                 self._bad_item(link.url[:200], f"unusable link: {problem}")
                 continue
