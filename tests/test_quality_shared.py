@@ -34,6 +34,9 @@ def test_metadata_dates_and_titles():
     assert ours["title"] >= 0.88, ours["misses"][:10]  # the site-independent rule (goal 0.95: see README)
     # each publisher's title_source, learned from its other pages only, must help
     assert ours["title_per_publisher_loo"] > ours["title"] + 0.02, ours
+    # the pages of outlets that write like ours (Turkish, Lebanese, Russian, Ukrainian) on a line of their own
+    region, base_region = res["newspipe [tr lb ru ua]"], res["trafilatura (defaults) [tr lb ru ua]"]
+    assert region["pages"] == 8 and region["text_recall"] >= base_region["text_recall"], (region, base_region)
 
 
 def test_the_seed_cross_post_is_relevant_and_credits_its_source():
