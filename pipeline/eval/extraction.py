@@ -118,7 +118,17 @@ def eval_extraction(corpus: Path, workers: int = 1, repeat: int = 5) -> dict:
                          "pages_per_s": len(items) / seconds, "pages": len(items), "workers": workers}
     base = results["trafilatura (defaults)"]["pages_per_s"]
     results["newspipe"]["speed_vs_trafilatura"] = results["newspipe"]["pages_per_s"] / base
+    verdicts = [_verdict(item) for item in items]  # every page of the corpus is an article
+    results["newspipe"]["verdict_article"] = sum(v == "article" for v in verdicts) / len(items)
+    results["newspipe"]["misses"] = [f"verdict {i}: {v}" for i, v in zip(ids, verdicts) if v != "article"]
     return results
+
+
+def _verdict(args: tuple[bytes, str]) -> str:
+    """newspipe's verdict on a page, with its reason when it is not ``article``."""
+    from pipeline.extract.core import extract
+    d = extract(*args)
+    return d.verdict if d.verdict == "article" else f"{d.verdict} ({d.reason})"
 
 
 # -- metadata ---------------------------------------------------------------------------------------
@@ -173,7 +183,8 @@ def _extract_meta(args: tuple[bytes, str]) -> dict:
     variants = {v["source"]: v["title"] for v in d.title_variants}
     titles = {s: variants.get(s, d.title) for s in TITLE_SOURCES if s != "auto"}
     return {"title": d.title, "titles": titles, "authors": d.authors,
-            "date": d.published_at.isoformat() if d.published_at else None, "text": d.text or ""}
+            "date": d.published_at.isoformat() if d.published_at else None, "text": d.text or "",
+            "verdict": d.verdict if d.verdict == "article" else f"{d.verdict} ({d.reason})"}
 
 
 def _learned_title_hits(cases: list[dict], got: list[dict]) -> int:
@@ -235,6 +246,8 @@ def eval_metadata(corpus: Path, workers: int = 1) -> dict:
                          "dated_pages": dated, "pages_per_s": n / seconds, "misses": misses}
         if name == "newspipe":
             results[name]["title_per_publisher_loo"] = _learned_title_hits(cases, got) / n
+            results[name]["verdict_article"] = sum(g["verdict"] == "article" for g in got) / n
+            misses[:0] = [f"verdict {c['id']}: {g['verdict']}" for c, g in zip(cases, got) if g["verdict"] != "article"]
         subset = [i for i, c in enumerate(cases) if c["id"].split("/")[0] in OUR_REGION]
         if subset:
             results[f"{name} [{' '.join(OUR_REGION)}]"] = _region_scores([cases[i] for i in subset],
