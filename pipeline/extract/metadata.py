@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from lxml import etree
 
 from crawlers.dates import parse_date
+from pipeline.extract.arabic_dates import arabic_date
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                  "opinionnewsarticle", "backgroundnewsarticle", "report", "webpage"}
@@ -147,7 +148,8 @@ def _title_date(titles: list[str]) -> datetime | None:
 
 
 def text_date(url: str, tree, titles: list[str]) -> tuple[datetime | None, str]:
-    """A date closing the title, htmldate's search of the page text, then a date in the URL (day precision)."""
+    """A date closing the title, htmldate's search of the page text, a Gregorian date written in Arabic
+    (``arabic_dates``), then a date in the URL (day precision)."""
     from htmldate import find_date
 
     in_title = _title_date(titles)
@@ -170,6 +172,9 @@ def text_date(url: str, tree, titles: list[str]) -> tuple[datetime | None, str]:
         d = parse_date(found.replace(" ", "T"))
         if d:
             return d, "text"
+    in_arabic = arabic_date(" ".join(tree.itertext())[:20000]) if tree is not None else None
+    if in_arabic:
+        return in_arabic, "text"
     m = _URL_DATE.search(url)
     if m:
         try:
