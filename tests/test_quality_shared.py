@@ -58,3 +58,37 @@ def test_a_page_the_fast_path_cuts_to_its_lead_is_read_whole():
     page = need_shared("corpora", "outlet-pages", "tr", "AnadoluAjansi_2026_04_20.html.gz")
     doc = extract(gzip.decompress(page.read_bytes()), "https://www.aa.com.tr/tr/gundem/x/3912126")
     assert doc.verdict == "article" and len(doc.text) > 4000, (doc.verdict, doc.reason, len(doc.text))
+
+
+def test_newspipe_dedup_credits_the_seeds_source_as_the_pipeline_does(tmp_path):
+    """The seed: Global Research republished a Mideast Discourse article with "originally published
+    on Mideast Discourse", stamped two hours earlier; a third outlet ran a shortened copy. Built
+    here from ../shared/seeds, not kept in the repo. The command credits outlets by the registry's
+    names, as the pipeline does, so Mideast Discourse is the origin."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+    root = Path(__file__).resolve().parents[1]
+    text = sorted(Path(need_shared("seeds")).glob("*.txt"))[0].read_text(encoding="utf-8")
+    body = "\n".join(ln for ln in text.splitlines() if ln.strip() and "originally published" not in ln.lower())
+    paras = [p for p in body.split("\n") if len(p) > 80]
+    rows = [{"article_id": "gr", "outlet": "globalresearch", "url": "https://www.globalresearch.ca/x/123",
+             "title": "Agreement over Idlib faces collapse", "text": text, "published_at": "2020-10-01T08:00:00+00:00"},
+            {"article_id": "md", "outlet": "mideastdiscourse", "url": "https://mideastdiscourse.com/2020/10/01/x/",
+             "title": "Agreement over Idlib faces collapse", "text": "\n".join(paras),
+             "published_at": "2020-10-01T10:00:00+00:00"},
+            {"article_id": "short", "outlet": "some-aggregator", "url": "https://aggregator.example/x",
+             "title": "Idlib agreement faces collapse", "text": "\n".join(paras[: max(3, len(paras) // 2)]),
+             "published_at": "2020-10-01T12:00:00+00:00"}]
+    src = tmp_path / "seed.jsonl"
+    src.write_text("".join(json.dumps(dict(r, language="en")) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "clusters.parquet"
+    p = subprocess.run([sys.executable, "-m", "pipeline.cli", "dedup", str(src), str(out)], capture_output=True,
+                       text=True, cwd=root, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    clusters = pd.read_parquet(out).set_index("article_id")
+    assert clusters["cluster_id"].nunique() == 1, clusters
+    assert clusters.loc["md", "is_origin"] and clusters.loc["gr", "origin_article_id"] == "md"

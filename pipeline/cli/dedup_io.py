@@ -78,9 +78,27 @@ def to_docs(df: pd.DataFrame, source: str = "input") -> list[DedupDoc]:
     return docs
 
 
-def dedup_file(input_path: str | Path, output_path: str | Path, settings: DedupSettings | None = None) -> DedupResult:
+def outlet_names(docs: list[DedupDoc], sources: str | Path | None = None) -> dict[str, list[str]]:
+    """The names an attribution may credit each outlet by, as the pipeline credits them: the
+    registry's titles (``sources``, the bundled registry by default), and for an outlet it does not
+    know, the host of its URLs (``mideastdiscourse.com``, ``mideastdiscourse``)."""
+    from urllib.parse import urlsplit
+
+    from crawlers.registry import load_sources
+    names = {o.name: [o.title] for o in load_sources(sources)}
+    for d in docs:
+        if d.outlet not in names and d.url:
+            host = (urlsplit(d.url).hostname or "").removeprefix("www.")
+            names.setdefault(d.outlet, [n for n in (host, host.split(".")[0]) if n])
+    return names
+
+
+def dedup_file(input_path: str | Path, output_path: str | Path, settings: DedupSettings | None = None,
+               sources: str | Path | None = None) -> DedupResult:
+    """Cluster the articles of a file, crediting outlets by their registry names (``sources``)."""
     df = read_input(input_path)
-    result = find_clusters(to_docs(df, str(input_path)), settings)
+    docs = to_docs(df, str(input_path))
+    result = find_clusters(docs, settings, outlet_names=outlet_names(docs, sources))
     out = pa.Table.from_pylist([asdict(r) for r in result.rows])
     Path(output_path).parent.mkdir(parents=True, exist_ok=True)
     meta = {b"newspipe.lsh": json.dumps(result.lsh_params).encode()}

@@ -63,7 +63,7 @@ def cmd_run(args) -> int:
 
 def cmd_dedup(args) -> int:
     from pipeline.cli.dedup_io import dedup_file
-    result = dedup_file(args.input, args.output, _settings(args))
+    result = dedup_file(args.input, args.output, _settings(args), sources=args.sources)
     multi = {r.cluster_id for r in result.rows if r.cluster_size > 1}
     print(f"{len(result.rows)} articles, {len(multi)} duplicate clusters, "
           f"{sum(1 for r in result.rows if r.cluster_size > 1 and not r.is_origin)} copies -> {args.output}")
@@ -241,6 +241,8 @@ def _add_tools(sub) -> None:
     p = sub.add_parser("dedup", help="cluster near-duplicates: INPUT (Parquet or JSONL) -> OUTPUT Parquet")
     p.add_argument("input", help="articles: a Parquet file or directory, or a JSON-lines file")
     p.add_argument("output", help="the clusters, a Parquet file")
+    p.add_argument("--sources", default=None, help="the registry whose outlet names attributions are matched "
+                                                   "against, as the pipeline does (default: the bundled one)")
     _dedup_options(p)
     p.set_defaults(func=cmd_dedup)
 
