@@ -22,6 +22,7 @@ from pipeline.settings import RunEnvironment
 
 ENV = RunEnvironment.read()
 ARTICLES = Asset(name="newspipe_articles", uri=articles_asset_uri(ENV.data))
+NAMES = ENV.outlet_names()
 
 
 @dag(
@@ -34,15 +35,23 @@ ARTICLES = Asset(name="newspipe_articles", uri=articles_asset_uri(ENV.data))
     doc_md=__doc__,
     default_args=ENV.task_defaults(),
     params={
-        "outlets": Param([], type="array", items={"type": "string"}, title="Outlets",
-                         description="Outlet names to crawl; empty means every outlet of the registry."),
-        "since": Param(None, type=["null", "string"], title="Window start (ISO 8601)",
-                       description="Overrides the data interval start."),
-        "until": Param(None, type=["null", "string"], title="Window end (ISO 8601, excluded)"),
-        "reextract": Param(False, type="boolean", title="Re-extract stored raw pages, fetch nothing"),
-        "dry_run": Param(False, type="boolean", title="Validate and plan only"),
-        "politeness": Param(True, type="boolean", title="Obey crawl delays and AutoThrottle"),
-        "refetch": Param(False, type="boolean", title="Fetch pages again that earlier runs stored"),
+        "outlets": Param(None, type=["null", "array"], items={"type": "string", **({"enum": NAMES} if NAMES else {})},
+                         title="Outlets",
+                         description="Outlets to crawl, by their registry names; leave empty for every outlet."),
+        "since": Param(None, type=["null", "string"], format="date-time", title="Window start (UTC)",
+                       description="Empty: the run's data interval, the day before its logical date (a manual run "
+                                   "triggered now processes yesterday). A date-time here is widened to whole UTC "
+                                   "days. Not allowed in a backfill: each backfilled day has its own interval."),
+        "until": Param(None, type=["null", "string"], format="date-time", title="Window end (UTC, excluded)",
+                       description="Empty: the end of the data interval. With since, at most 400 days."),
+        "reextract": Param(False, type="boolean", title="Re-extract stored raw pages, fetch nothing",
+                           description="Rebuild the window's articles from the pages earlier crawls stored."),
+        "dry_run": Param(False, type="boolean", title="Validate and plan only",
+                         description="Check the parameters and show the window and outlets; crawl nothing."),
+        "politeness": Param(True, type="boolean", title="Obey crawl delays and AutoThrottle",
+                            description="Off only for sites of your own (the mock outlets)."),
+        "refetch": Param(False, type="boolean", title="Fetch pages again that earlier runs stored",
+                         description="Off: a page stored by an earlier crawl is read from disk, not fetched."),
         "repair": Param(False, type="boolean", title="Replace unreadable partitions",
                         description="Publish even where a day's stored partition cannot be read; its rows are lost. "
                                     "Off: such a run fails and names the file."),
@@ -50,12 +59,13 @@ ARTICLES = Asset(name="newspipe_articles", uri=articles_asset_uri(ENV.data))
 )
 def newspipe_daily():
     @task(retries=0, multiple_outputs=False)
-    def plan(params=None, data_interval_start=None, data_interval_end=None) -> dict:
+    def plan(params=None, data_interval_start=None, data_interval_end=None, dag_run=None) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
         from pipeline.run.orchestration import PlanError, make_plan
         try:
-            plan = make_plan(dict(params or {}), data_interval_start, data_interval_end)
+            plan = make_plan(dict(params or {}), data_interval_start, data_interval_end,
+                             run_type=str(getattr(dag_run, "run_type", "") or "").split(".")[-1].lower())
         except PlanError as exc:
             raise AirflowFailException(f"bad run parameters: {exc}") from None
         print(f"window {plan['since']} .. {plan['until']}, {len(plan['outlets'])} outlet(s); {'; '.join(plan['notes'])}")

@@ -40,6 +40,16 @@ class RunEnvironment:
     archive_pool: str = "default_pool"
     archive_parallelism: int = 4
 
+    def outlet_names(self) -> list[str]:
+        """The registry's outlet names, for the trigger form (empty when the file cannot be read:
+        the plan task then says why)."""
+        try:
+            import yaml
+            data = yaml.safe_load(Path(self.sources).read_text(encoding="utf-8"))
+            return sorted(o["name"] for o in data["outlets"] if isinstance(o, dict) and isinstance(o.get("name"), str))
+        except (OSError, ValueError, TypeError, KeyError, yaml.YAMLError):
+            return []
+
     def task_defaults(self) -> dict:
         """The DAGs' ``default_args``: retries with exponential backoff, at most 30 minutes apart."""
         return {"retries": self.retries, "retry_delay": self.retry_delay, "retry_exponential_backoff": 2.0,

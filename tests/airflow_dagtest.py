@@ -29,7 +29,12 @@ def main() -> None:
     bag = DagBag(dag_folder=str(ROOT / "dags"))
     assert not bag.import_errors, bag.import_errors
     dag = bag.get_dag(os.environ.get("NEWSPIPE_DAG_ID", "newspipe_daily"))
-    run = dag.test(logical_date=datetime.fromisoformat(logical).replace(tzinfo=timezone.utc), run_conf=conf)
+    from airflow.exceptions import ParamValidationError
+    try:
+        run = dag.test(logical_date=datetime.fromisoformat(logical).replace(tzinfo=timezone.utc), run_conf=conf)
+    except ParamValidationError as exc:  # the trigger form's own check: no run is created
+        print("RESULT " + json.dumps({"state": "refused", "error": str(exc), "tasks": {}}))
+        return
     tasks = {f"{ti.task_id}[{ti.map_index}]" if ti.map_index >= 0 else ti.task_id: str(ti.state)
              for ti in run.get_task_instances()}
     print("RESULT " + json.dumps({"state": str(run.state), "tasks": tasks,

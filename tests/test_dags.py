@@ -30,6 +30,7 @@ heavy = sorted(m for m in set(sys.modules) - before if m.split('.')[0] in {HEAVY
 dag = bag.dags['newspipe_daily']
 print(json.dumps({{"errors": {{k: str(v) for k, v in bag.import_errors.items()}}, "heavy": heavy, "parse": parse,
                   "dags": sorted(bag.dags), "report_schedule": type(bag.dags['newspipe_report'].timetable).__name__,
+                  "outlets_param": dag.params.get_param('outlets').schema,
                   "tasks": sorted(dag.task_ids), "upstream": {{t: sorted(dag.get_task(t).upstream_task_ids)
                                                               for t in ("crawl", "publish")}}}}))
 """
@@ -40,6 +41,9 @@ print(json.dumps({{"errors": {{k: str(v) for k, v in bag.import_errors.items()}}
     assert info["errors"] == {}
     assert info["dags"] == ["newspipe_backfill", "newspipe_daily", "newspipe_report", "newspipe_sources_doctor"]
     assert "Asset" in info["report_schedule"], info["report_schedule"]   # rebuilt after each publish
+    # the trigger form: outlets optional (empty means all), offered by name from the registry
+    outlets = info["outlets_param"]
+    assert "null" in outlets["type"] and "reuters" in outlets["items"]["enum"] and len(outlets["items"]["enum"]) > 10
     assert info["heavy"] == [], "library modules must be imported inside tasks, not at parse time"
     assert {"plan", "crawl", "publish"} <= set(info["tasks"])
     assert "crawl" in info["upstream"]["publish"] and "plan" in info["upstream"]["publish"]
@@ -95,6 +99,10 @@ def test_daily_dag_publishes_the_day(replay, airflow_home, tmp_path):
 def test_bad_params_fail_before_crawling(replay, airflow_home, tmp_path, logical, conf, message):
     sources = write_sources(replay, tmp_path / "s.yaml")
     r = dag_test(airflow_home, f"{logical}T00:00:00", conf, sources, tmp_path / "data")
+    if r["state"] == "refused":  # refused by the params' schema before any run (the UI's form does the same)
+        assert str(next(iter(conf.values()))).strip("[]'") in r["error"], r["error"]
+        assert not (tmp_path / "data").exists()
+        return
     assert r["state"] == "failed"
     assert r["tasks"]["plan"] == "failed"
     assert not any(k.startswith("crawl[") and v == "success" for k, v in r["tasks"].items())

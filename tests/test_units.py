@@ -165,6 +165,17 @@ def test_plan_params_refetch():
         make_plan({"refetch": "yes"}, start, end)
 
 
+def test_a_backfill_takes_no_custom_window_and_empty_outlets_mean_all():
+    from pipeline.run.orchestration import PlanError, make_plan
+    start, end = "2020-10-01T00:00:00+00:00", "2020-10-02T00:00:00+00:00"
+    with pytest.raises(PlanError, match="every backfilled day process the same window"):
+        make_plan({"since": "2020-09-01"}, start, end, run_type="backfill")
+    plan = make_plan({"outlets": None, "since": None}, start, end, run_type="backfill")
+    assert plan["since"].startswith("2020-10-01") and len(plan["outlets"]) > 10
+    assert make_plan({"since": "2020-09-01", "until": "2020-09-02"}, start, end, run_type="manual")["since"].startswith(
+        "2020-09-01")
+
+
 @pytest.mark.parametrize("og_title,site,url,expected", [
     # the tail is not the site: 'co' (of .co.uk) must not match inside 'could'
     ("'We sell rail passes - a cheaper day could save you a lot'", "Daily Demo", "https://www.dailydemo.co.uk/n/1",

@@ -61,12 +61,12 @@ def _as_utc(value, name: str) -> datetime:
 
 
 def make_plan(params: dict | None, interval_start, interval_end, *, sources: str | None = None,
-              data: str | None = None) -> dict:
+              data: str | None = None, run_type: str | None = None) -> dict:
     """Validate run parameters against the registry and fix the window.
 
     ``params``: ``outlets`` (list, empty = all), ``since``/``until`` (override
     the data interval), ``reextract``, ``dry_run``, ``politeness``, ``refetch``,
-    ``repair``. The window is aligned to whole UTC days (a manual trigger at
+    ``repair``. A backfill's run (``run_type``) takes no custom window. The window is aligned to whole UTC days (a manual trigger at
     14:37 covers the two days it touches, each in full), and the plan's notes
     say so.
     """
@@ -78,6 +78,9 @@ def make_plan(params: dict | None, interval_start, interval_end, *, sources: str
     unknown = sorted(set(params) - known)
     if unknown:
         raise PlanError(f"unknown param(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    if run_type == "backfill" and (params.get("since") or params.get("until")):
+        raise PlanError("a backfill runs each of its days with that day's data interval; a custom since/until "
+                        "would make every backfilled day process the same window: leave them empty")
     since = _as_utc(params.get("since") or interval_start, "since")
     until = _as_utc(params.get("until") or interval_end, "until")
     try:
