@@ -21,12 +21,14 @@ from storage.layout import CLUSTERS_FILE
 from storage.load import load_articles
 from storage.schema import CLUSTERS
 
+# the child's own peak: VmHWM (ru_maxrss would count the parent's memory at the fork)
 _RUN = """
-import resource, sys, time
+import re, sys, time
 from pipeline.report.build import write_report
 t = time.perf_counter()
 write_report(sys.argv[1], sys.argv[2])
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+hwm = re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())
+print(time.perf_counter() - t, hwm[1] if hwm else 0)
 """
 
 
