@@ -65,3 +65,13 @@ def test_a_bad_amp_prefix_in_a_sources_file_names_the_outlet_and_field():
     with pytest.raises(SourcesError, match="field 'drop_params'"):
         outlet_from_dict({"name": "x1", "domains": ["x.org"], "languages": ["en"], "feeds": ["https://x.org/f"],
                           "drop_params": [3]})
+
+
+def test_the_backfills_host_test_is_a_suffix_match_on_the_repaired_host():
+    from pipeline.backfill.run import on_hosts
+    domains = {"bbc.com", "bbc.co.uk", "sana.sy"}
+    assert on_hosts("https://www.bbc.com/news/articles/x", domains)
+    assert on_hosts("http://http://www.bbc.com/news", domains) and on_hosts("https://sana.sy./en/?p=1", domains)
+    assert on_hosts("https://www-bbc-com.cdn.ampproject.org/c/s/www.bbc.com/news/x", domains)
+    assert not on_hosts("https://evilbbc.com/x", domains) and not on_hosts("https://bbc.com.evil.net/x", domains)
+    assert not on_hosts("http://[::1", domains)

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crawlers.archives.query import Endpoints, Query
 from crawlers.archives.records import Http
 from crawlers.archives.sources import SOURCES
 from crawlers.launcher import OutletCrawl
 from crawlers.registry import Outlet, load_sources, select_outlets
-from crawlers.urls import canonicalize
+from crawlers.urls import canonicalize, repair_url
 from pipeline.articles.build import Article
 from pipeline.backfill.collect import UnitResult, collect_unit
 from pipeline.progress import note, track
@@ -41,11 +42,23 @@ def make_query(sources: str | Path | None, since: datetime, until: datetime, sou
         raise WindowError("the warc source needs the WARC files (--warc PATH or URI, repeatable)")
     since, until = align_window(since, until)
     chosen = {o.name: o for o in select_outlets(load_sources(sources), outlets)}
-    q = Query(since, until, sorted({d for o in chosen.values() for d in o.domains}),
-              keep_url=lambda url: outlet_of(chosen, url) is not None, endpoints=Endpoints.read(),
+    domains = {d for o in chosen.values() for d in o.domains}
+    q = Query(since, until, sorted(domains), keep_url=lambda url: on_hosts(url, domains) and outlet_of(chosen, url)
+              is not None, endpoints=Endpoints.read(),
               http=Http(min_interval=min_interval), uris=list(uris or []),
               capture_slack=timedelta(days=capture_slack_days), any_domain=any_domain)
     return q, chosen
+
+
+def on_hosts(url: str, domains: set[str]) -> bool:
+    """Is the (repaired) URL's host one of ``domains`` or under one? The cheap test every archive
+    record takes first: most records are other sites', and each outlet's patterns cost more."""
+    try:
+        host = (urlsplit(repair_url(url)).hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in domains for i in range(len(labels)))
 
 
 def outlet_of(chosen: dict[str, Outlet], url: str) -> str | None:
