@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from crawlers.registry import DEFAULT_SOURCES, TITLE_SOURCES  # an outlet's choice, validated with the registry
+from crawlers.registry import DEFAULT_SOURCES, TITLE_SOURCES, SourcesError, load_sources  # an outlet's choice, validated with the registry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,10 +44,8 @@ class RunEnvironment:
         """The registry's outlet names, for the trigger form (empty when the file cannot be read:
         the plan task then says why)."""
         try:
-            import yaml
-            data = yaml.safe_load(Path(self.sources).read_text(encoding="utf-8"))
-            return sorted(o["name"] for o in data["outlets"] if isinstance(o, dict) and isinstance(o.get("name"), str))
-        except (OSError, ValueError, TypeError, KeyError, yaml.YAMLError):
+            return sorted(o.name for o in load_sources(self.sources))
+        except (OSError, SourcesError):
             return []
 
     def task_defaults(self) -> dict:

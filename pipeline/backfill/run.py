@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
+from functools import lru_cache, partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -74,12 +75,15 @@ def collect(source: str, q: Query, chosen: dict[str, Outlet], work: str | Path,
     note(f"backfill from {source}: {len(units)} unit(s), {q.since:%Y-%m-%d} .. {q.until:%Y-%m-%d}, "
          f"{len(chosen)} outlet(s)")
 
+    # each kept record asks for its outlet twice (owner, canonical): the patterns are matched once
+    name_of = lru_cache(maxsize=4096)(partial(outlet_of, chosen))
+
     def owner(url: str) -> str | None:
-        name = outlet_of(chosen, url)
+        name = name_of(url)
         return name or (url.split("/")[2].lower() if q.any_domain and "://" in url else None)
 
     def canonical(url: str) -> str:
-        name = outlet_of(chosen, url)
+        name = name_of(url)
         return chosen[name].canonical(url) if name else canonicalize(url)
 
     return [collect_unit(src, q, unit, work, owner, prefilter=prefilter, canonical=canonical)
