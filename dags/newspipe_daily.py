@@ -87,9 +87,18 @@ def newspipe_daily():
     # runs when every crawl is done, whatever became of it; not when the plan itself failed
     @task(trigger_rule="all_done_min_one_success", outlets=[ARTICLES], retries=1, multiple_outputs=False)
     def publish(plan: dict, crawls: list, run_id=None) -> dict:
-        from pipeline.run.orchestration import publish as publish_window
-        result = publish_window(plan, run_id=run_id)
-        print(result.pop("summary", ""))
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+        from pipeline.run.orchestration import NothingToPublish, publish as publish_window
+        try:
+            result = publish_window(plan, run_id=run_id)
+        except NothingToPublish as exc:
+            raise AirflowFailException(str(exc)) from None
+        print(result.pop("summary", ""), flush=True)
+        if result.get("dry_run") or not result.get("changed", True):
+            # skipped, not green: no asset event, so the report and other consumers do not run for nothing
+            raise AirflowSkipException("dry run: nothing published" if result.get("dry_run")
+                                       else "the window's articles are unchanged: no new data to announce")
         return result
 
     p = plan()

@@ -157,3 +157,11 @@ class DedupSettings:
     lead_words: int = 60            # the lead signature: catches heavily truncated copies
     max_cluster_size: int = 200     # larger clusters are reported
     strip_boilerplate: bool = True  # drop paragraphs an outlet repeats across its articles before shingling
+    # rewrites (pipeline.dedup.rewrites): a third LSH tier over shorter shingles, verified by sentences
+    rewrite_shingle_size: int = 3   # words per shingle of that tier: shorter survives more word changes
+    rewrite_lsh_threshold: float = 0.25  # its LSH threshold; 0 turns the tier off
+    rewrite_min_aligned: float = 0.7    # share of the shorter text's words in sentences found in the longer
+    rewrite_min_sentences: int = 3
+    sentence_match: float = 0.5     # word-set Jaccard at which two sentences are the same sentence
+    # digests (cluster.cluster_rows): a page containing two texts that share less than this is a roundup
+    digest_disjoint: float = 0.2

@@ -5,7 +5,7 @@ Layout (the root is a local directory or a filesystem URI, see ``storage.fs``)::
     DATA/articles/date=2020-10-01/part-0.parquet
     DATA/signatures/date=2020-10-01/part-0.parquet
     DATA/crawl_stats/date=2020-10-01/part-0.parquet
-    DATA/clusters/part-0.parquet          (one file: clusters span days)
+    DATA/clusters/date=YYYY-MM-DD/...     (each article's row in its article's day)
 
 A partition is one file. A run's partitions are replaced together: the new
 files are written (and synced) under hidden staging names, a journal listing
@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from storage.fs import Root, open_root, stale_seconds
 from storage.layout import PART_FILE, journal_steps, partition_day, partition_name
+from storage.locks import check_fences
 from storage.schema import SCHEMA_VERSION, TABLES
 
 ROW_GROUP_SIZE = 64 * 1024
@@ -263,6 +264,7 @@ def replace_partitions(root: str | Path | Root, name: str, tables: dict[date, pa
             live = [i.base_name for i in root.listdir(f"{table_dir}/{part}") if i.base_name != PART_FILE]
             steps.append({"part": part, "new": has_rows, "drop": live})
         _failpoint(name, "written")
+        check_fences()  # a writer whose day locks expired must not commit over a newer run's days
         journal = f"{table_dir}/.swap-{token}.json"
         tmp = f"{table_dir}/.tmp-{token}.json"
         root.write_bytes(tmp, json.dumps(steps).encode())

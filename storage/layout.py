@@ -2,8 +2,7 @@
 
 The published tables live under the data root (local or an object store)::
 
-    DATA/articles/date=YYYY-MM-DD/part-0.parquet     (also signatures, crawl_stats)
-    DATA/clusters/part-0.parquet
+    DATA/articles/date=YYYY-MM-DD/part-0.parquet     (also signatures, crawl_stats, clusters)
     DATA/reports/newspipe-report.html                 the coverage and copy report (newspipe_report DAG)
 
 The working files of the machine that crawls live in its work directory
@@ -18,6 +17,8 @@ The working files of the machine that crawls live in its work directory
     WORK/_state/locks/NAME.lock                      day and table locks
     WORK/_state/runs/RUN_ID.json                     run journals
     WORK/_state/boilerplate.json                     boilerplate learned per outlet
+    WORK/_state/boilerplate.sqlite                   pages and short paragraphs per outlet and day (memory)
+    WORK/_state/dedup-index.sqlite                   the persistent LSH index (pipeline.dedup.store)
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 PART_FILE = "part-0.parquet"         # the one file of a partition (or of the clusters table)
-CLUSTERS_FILE = f"clusters/{PART_FILE}"
+CLUSTERS_FILE = f"clusters/{PART_FILE}"  # the one-file clusters table of earlier versions (read, then replaced)
 REPORT_FILE = "reports/newspipe-report.html"  # the report the Airflow DAG keeps up to date
 STATE_DIR = "_state"
 RAW_DIR = "raw"
@@ -98,6 +99,14 @@ def lock_file(work: str | Path, name: str) -> Path:
 
 def runs_dir(work: str | Path) -> Path:
     return state_dir(work) / "runs"
+
+
+def dedup_index_file(work: str | Path) -> Path:
+    return state_dir(work) / "dedup-index.sqlite"
+
+
+def boilerplate_memory_file(work: str | Path) -> Path:
+    return state_dir(work) / "boilerplate.sqlite"
 
 
 def boilerplate_file(work: str | Path) -> Path:

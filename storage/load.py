@@ -108,14 +108,17 @@ CLUSTER_COLUMNS = ["article_id", "cluster_id", "is_origin", "relation", "cluster
 
 def load_clusters(data: str | Path | Root = "data", columns: list[str] | None = None) -> pd.DataFrame | None:
     """The ``clusters`` table (every stored article's cluster, relation and similarity), or None
-    when there is none or it cannot be read (then with a warning naming the file)."""
+    when there is none. A file that cannot be read is named in a warning and passed over.
+    A dataset of an earlier version has one file, ``clusters/part-0.parquet``: read as it is."""
     root = open_root(data)
-    path = root.path(CLUSTERS_FILE)
-    if not root.exists(path):
+    legacy = root.path(CLUSTERS_FILE)
+    if root.exists(legacy):
+        try:
+            return pq.read_table(legacy, filesystem=root.fs, columns=columns).to_pandas()
+        except (OSError, pa.ArrowInvalid) as exc:
+            warn(f"{root.display(legacy)}: unreadable clusters file, articles returned without clusters: "
+                 f"{str(exc).splitlines()[0]}")
+            return None
+    if not partition_files(root, "clusters"):
         return None
-    try:
-        return pq.read_table(path, filesystem=root.fs, columns=columns).to_pandas()
-    except (OSError, pa.ArrowInvalid) as exc:
-        warn(f"{root.display(path)}: unreadable clusters file, articles returned without clusters: "
-             f"{str(exc).splitlines()[0]}")
-        return None
+    return read_table(root, "clusters", columns).to_pandas()

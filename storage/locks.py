@@ -2,20 +2,23 @@
 
 A run holds one lock per day of its window for as long as it publishes, and
 a second run for any of those days is refused at once with a message naming
-the day and the holder; runs for other days go ahead in parallel. Reclustering
-the whole history is serialised with a blocking lock, so the last run to
-publish always reclusters with every published day in view.
+the day and the holder; runs for other days go ahead in parallel. Bringing the
+clusters up to date is serialised with a blocking lock, so the last run to
+publish always syncs with every published day in view.
 
 ``fcntl.flock`` locks are released by the kernel when a process dies, so a
-crashed run never leaves a stale lock behind.
+crashed run never leaves a stale lock behind. They hold on one machine only:
+for workers on several machines sharing a data root, ``NEWSPIPE_LOCKS``
+names a Redis server (``storage.locks_redis``: expiry and fencing).
 """
 from __future__ import annotations
 
 import fcntl
 import os
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from storage.layout import lock_file
 
@@ -24,14 +27,48 @@ class LockedError(RuntimeError):
     """Another run holds the lock; the message names the partition and the holder."""
 
 
+_FENCES: ContextVar[tuple[Callable[[], None], ...]] = ContextVar("newspipe_fences", default=())
+
+
+@contextmanager
+def fencing(check: Callable[[], None]) -> Iterator[None]:
+    """While held, ``check_fences`` (called at every commit point) runs ``check`` too."""
+    reset = _FENCES.set(_FENCES.get() + (check,))
+    try:
+        yield
+    finally:
+        _FENCES.reset(reset)
+
+
+def check_fences() -> None:
+    """Raise ``LockedError`` if a lock this writer relies on was lost (only with ``NEWSPIPE_LOCKS``)."""
+    for check in _FENCES.get():
+        check()
+
+
+def _remote(scope: str | None):
+    """The Redis lock backend when ``NEWSPIPE_LOCKS`` names one, else None (local files)."""
+    url = os.environ.get("NEWSPIPE_LOCKS", "")
+    if not url:
+        return None
+    from storage.locks_redis import RedisLocks
+    return RedisLocks(url, scope or "default")
+
+
 def _open(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     return open(path, "a+", encoding="utf-8")
 
 
 @contextmanager
-def partition_locks(data: Path, names: list[str], holder: str) -> Iterator[None]:
-    """Hold a non-blocking lock on each named partition, or raise ``LockedError``."""
+def partition_locks(data: Path, names: list[str], holder: str, scope: str | None = None) -> Iterator[None]:
+    """Hold a non-blocking lock on each named partition, or raise ``LockedError``. ``scope``:
+    the data root's URI, which names the locks in Redis (``NEWSPIPE_LOCKS``)."""
+    remote = _remote(scope or str(data))
+    if remote is not None:
+        with remote.partitions(names, holder):
+            yield
+        return
     handles = []
     try:
         for name in sorted(set(names)):
@@ -56,15 +93,20 @@ def partition_locks(data: Path, names: list[str], holder: str) -> Iterator[None]
             fh.close()
 
 
-def ensure_unlocked(data: Path, names: list[str]) -> None:
+def ensure_unlocked(data: Path, names: list[str], scope: str | None = None) -> None:
     """Raise ``LockedError`` if another run holds one of the named partition locks (checked, not kept)."""
-    with partition_locks(data, names, "a check"):
+    with partition_locks(data, names, "a check", scope):
         pass
 
 
 @contextmanager
-def exclusive(data: Path, name: str) -> Iterator[None]:
-    """A blocking lock, for work that must not run twice at once (reclustering)."""
+def exclusive(data: Path, name: str, scope: str | None = None) -> Iterator[None]:
+    """A blocking lock, for work that must not run twice at once (the clusters' sync)."""
+    remote = _remote(scope or str(data))
+    if remote is not None:
+        with remote.exclusive(name):
+            yield
+        return
     fh = _open(lock_file(data, name))
     try:
         fcntl.flock(fh, fcntl.LOCK_EX)

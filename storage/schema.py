@@ -50,6 +50,7 @@ CLUSTERS = pa.schema([
     ("similarity", pa.float32()),
     ("containment", pa.float32()),
     ("cluster_size", pa.int32()),
+    ("quotes", pa.list_(pa.string())),  # a digest's quoted articles (newer files; older read as null)
     ("outlet", DICT),
     ("published_at", TS),
 ])

@@ -123,6 +123,7 @@ def test_a_dead_outlet_fails_alone_and_reextract_and_dry_run(replay, tmp_path):
     crawls = {k: v for k, v in r["tasks"].items() if k.startswith("crawl[")}
     assert sorted(crawls.values()) == ["failed", "success", "success"], r["tasks"]
     assert r["tasks"]["publish"] == "success" and r["state"] == "success"
+    assert "levant-wire: ok" in r["log"] and "requests" in r["log"] and "All counters:" in r["log"], r["log"][-3000:]
     stats = pd.read_parquet(data / "crawl_stats")
     assert dict(zip(stats["outlet"], stats["status"]))["gone-outlet"] == "failed"
     first = pd.read_parquet(data / "articles")
@@ -131,11 +132,15 @@ def test_a_dead_outlet_fails_alone_and_reextract_and_dry_run(replay, tmp_path):
     for p in replay.sites.values():
         p.hits.clear()
     r = dag_test(airflow_home, "2020-10-03T00:00:00", dict(conf, reextract=True), sources, data)
-    assert r["tasks"]["publish"] == "success"
+    # the same articles again: published, but skipped rather than green, so no asset event fires downstream
+    assert r["tasks"]["publish"] == "skipped" and r["state"] == "success", r["tasks"]
     assert sum(sum(s.hits.values()) for s in replay.sites.values()) == 0
     again = pd.read_parquet(data / "articles")
     assert sorted(again["article_id"]) == sorted(first["article_id"])
-    # a dry run plans and writes nothing
+    # a dry run plans and writes nothing, and announces nothing
     r = dag_test(airflow_home, "2020-10-06T00:00:00", dict(conf, dry_run=True), sources, data)
-    assert r["state"] == "success"
+    assert r["state"] == "success" and r["tasks"]["publish"] == "skipped", r["tasks"]
     assert not (data / "articles" / "date=2020-10-05").exists()
+    # re-extracting a window never crawled here fails visibly instead of going green empty
+    r = dag_test(airflow_home, "2020-10-09T00:00:00", dict(conf, reextract=True), sources, data)
+    assert r["tasks"]["publish"] == "failed" and "never crawled here" in r["log"], r["tasks"]

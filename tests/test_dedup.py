@@ -191,15 +191,15 @@ def test_shared_redis_index_proposes_the_same_pairs_as_the_numpy_index():
             r.delete(key)
 
 
-def test_signatures_of_another_scheme_are_refused(demo_run, tmp_path):
+def test_an_index_of_other_settings_is_rebuilt_and_named(demo_run, tmp_path):
     import shutil
     from dataclasses import replace
 
-    from pipeline.run.stages import recluster
+    from pipeline.run.stages import update_clusters
     from pipeline.settings import DedupSettings
-    from storage.dataset import StorageError
     _, data = demo_run
     copy = tmp_path / "data"
     shutil.copytree(data, copy)
-    with pytest.raises(StorageError, match="signatures were made with .*num_perm=128.* cannot be mixed"):
-        recluster(copy, replace(DedupSettings(), num_perm=64))
+    result = update_clusters(copy, replace(DedupSettings(), num_perm=64))
+    assert any("built with other settings" in n and "rebuilt" in n for n in result.notes)
+    assert result.totals["articles"] == 61 and result.lsh_params["num_perm"] == 64

@@ -152,6 +152,6 @@ def test_two_demos_on_one_data_directory(tmp_path):
     assert any(code == 0 for code, _, _ in results)
     # long work says what it is doing, a line per stage and per outlet (#18)
     err = next(err for code, _, err in results if code == 0)
-    assert "crawling 7 outlet(s)" in err and "  levant-wire: ok" in err and "clustering the history" in err
+    assert "crawling 7 outlet(s)" in err and "  levant-wire: ok" in err and "clustering what changed" in err
     assert len(pd.read_parquet(tmp_path / "data" / "articles")) == 61
     assert not list((tmp_path / "data" / "_state").glob("replay-sources*"))  # each demo's own, removed

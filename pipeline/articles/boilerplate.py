@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from pipeline.articles.boilerplate_memory import BoilerplateMemory
 from pipeline.settings import BoilerplateSettings
 
 
@@ -36,19 +37,28 @@ def _keys(texts: list[str]) -> list[list[str]]:
             for text, irr in zip(texts, irregular.tolist())]
 
 
-def _learn(docs: list[tuple[str, list[str]]], settings: BoilerplateSettings | None,
-           known: dict[str, set[str]] | None) -> dict[str, set[str]]:
-    """From (outlet, paragraph keys) pairs, the keys each outlet repeats."""
+def _learn(docs: list[tuple[str, list[str], str]], settings: BoilerplateSettings | None,
+           known: dict[str, set[str]] | None, memory: BoilerplateMemory | None = None,
+           skip_days: set[str] = frozenset()) -> dict[str, set[str]]:
+    """From (outlet, paragraph keys, day) triples, the keys each outlet repeats: on at least
+    ``min_pages`` pages and ``min_share`` of its pages on the days the key appears, counting
+    the days ``memory`` remembers (other than ``skip_days``, the window's own)."""
     settings = settings or BoilerplateSettings()
-    per_outlet: dict[str, Counter] = defaultdict(Counter)
     pages: Counter = Counter()
-    for outlet, keys in docs:
-        pages[outlet] += 1
-        per_outlet[outlet].update({k for k in keys if 0 < len(k) <= settings.max_chars})
+    seen: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for outlet, keys, day in docs:
+        pages[outlet, day] += 1
+        for k in {k for k in keys if 0 < len(k) <= settings.max_chars}:
+            seen[outlet][k][day] += 1
     learned = {o: set(v) for o, v in (known or {}).items()}
-    for outlet, counts in per_outlet.items():
-        need = max(settings.min_pages, settings.min_share * pages[outlet])
-        learned.setdefault(outlet, set()).update(k for k, c in counts.items() if c >= need)
+    for outlet, by_key in seen.items():
+        earlier = memory.history(outlet, by_key, skip_days) if memory else {}
+        for k, days in by_key.items():
+            count, on_days = earlier.get(k, (0, 0))
+            count += sum(days.values())
+            on_days += sum(pages[outlet, d] for d in days)
+            if count >= settings.min_pages and count >= settings.min_share * on_days:
+                learned.setdefault(outlet, set()).add(k)
     return learned
 
 
@@ -62,15 +72,23 @@ def _strip(text: str, keys: list[str], boilerplate: set[str]) -> tuple[str, list
 
 
 def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings | None = None,
-                       known: dict[str, set[str]] | None = None
+                       known: dict[str, set[str]] | None = None, *, days: list[str] | None = None,
+                       memory: BoilerplateMemory | None = None, skip_days: set[str] = frozenset()
                        ) -> tuple[dict[str, set[str]], list[tuple[str, list[str]]]]:
     """Learn each outlet's boilerplate from (outlet, text) pairs and strip it from them:
     (what was learned, (text, removed paragraphs) per doc). Each paragraph is keyed once;
     paragraphs whose key is longer than ``max_chars`` are never boilerplate.
 
-    ``known`` carries what earlier runs learned, so a day with few pages of an
-    outlet still strips its boilerplate.
+    ``known`` carries what earlier runs learned; ``days`` (each doc's day) and ``memory``
+    count the pages of earlier days too, so a footer too rare in one day is learned over
+    several (``pipeline.articles.boilerplate_memory``).
     """
     keyed = list(zip((outlet for outlet, _ in docs), _keys([text for _, text in docs])))
-    learned = _learn(keyed, settings, known)
+    learned = _learn([(o, k, d) for (o, k), d in zip(keyed, days or [""] * len(docs))], settings, known, memory,
+                     skip_days)
     return learned, [_strip(text, k, learned.get(outlet, set())) for (outlet, k), (_, text) in zip(keyed, docs)]
+
+
+def paragraph_keys(texts: list[str]) -> list[list[str]]:
+    """The boilerplate key of every paragraph of each text (what the memory counts)."""
+    return _keys(texts)

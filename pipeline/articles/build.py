@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from crawlers.registry import Outlet
 from crawlers.urls import article_id, canonicalize
 from pipeline.articles.boilerplate import remove_boilerplate
+from pipeline.articles.boilerplate_memory import BoilerplateMemory
 from pipeline.dedup.cluster import content_hash
 from pipeline.extract.core import Document, extract
 from pipeline.articles.relevance import score_relevance
@@ -110,9 +111,12 @@ def build_articles(pages: list[dict], run_id: str, *, known_boilerplate: dict[st
                    extract_settings: ExtractSettings | None = None,
                    boilerplate_settings: BoilerplateSettings | None = None,
                    relevance_settings: RelevanceSettings | None = None,
-                   per_outlet: OutletSettings | None = None,
-                   workers: int | None = None) -> tuple[list[Article], list[Rejected], dict[str, set[str]]]:
-    """(articles, rejected pages, boilerplate learned per outlet) from raw page records."""
+                   per_outlet: OutletSettings | None = None, workers: int | None = None,
+                   boilerplate_memory: BoilerplateMemory | None = None, day_of=None,
+                   skip_days: set[str] = frozenset()) -> tuple[list[Article], list[Rejected], dict[str, set[str]]]:
+    """(articles, rejected pages, boilerplate learned per outlet) from raw page records.
+    ``boilerplate_memory``, ``day_of`` (publication time -> the day it is stored under) and
+    ``skip_days`` (the days being replaced): boilerplate counted over earlier days too."""
     docs = extract_pages(pages, extract_settings, workers, per_outlet)
     kept: list[tuple[dict, Document]] = []
     rejected: list[Rejected] = []
@@ -122,7 +126,8 @@ def build_articles(pages: list[dict], run_id: str, *, known_boilerplate: dict[st
         else:
             rejected.append(Rejected(page["outlet"], page["url"], doc.verdict, doc.reason))
     boiler, stripped = remove_boilerplate([(p["outlet"], d.text) for p, d in kept], boilerplate_settings,
-                                          known_boilerplate)
+                                          known_boilerplate, memory=boilerplate_memory, skip_days=skip_days,
+                                          days=[day_of(d.published_at) for _, d in kept] if day_of else None)
     by_id: dict[str, Article] = {}
     for (page, doc), (text, removed) in zip(kept, stripped):
         rel = score_relevance(text, doc.title, relevance_settings)

@@ -58,6 +58,8 @@ def airflow_env(home: Path, port: int, sources: str, data: str) -> dict[str, str
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port(8794)),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        # the LocalExecutor starts this many worker processes: 32 by default, idle on a 2-core machine
+        "AIRFLOW__CORE__PARALLELISM": env.get("AIRFLOW__CORE__PARALLELISM") or str(max(4, 2 * (os.cpu_count() or 2))),
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "pipeline.cli.airflow_local.SQLITE_CONNECT_ARGS",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": "pipeline.cli.airflow_local.SQLITE_CONNECT_ARGS",

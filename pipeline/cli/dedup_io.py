@@ -7,7 +7,6 @@ other columns are ignored. OUTPUT is Parquet, one row per article.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import timezone
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crawlers.dates import parse_date
-from pipeline.dedup.cluster import DedupDoc, DedupError, DedupResult, find_clusters
+from pipeline.dedup.cluster import ClusterRow, DedupDoc, DedupError, DedupResult, find_clusters, rows_table
 from pipeline.settings import DedupSettings
 
 REQUIRED = ("article_id", "url", "outlet", "title", "text", "published_at", "language")
@@ -99,8 +98,25 @@ def dedup_file(input_path: str | Path, output_path: str | Path, settings: DedupS
     df = read_input(input_path)
     docs = to_docs(df, str(input_path))
     result = find_clusters(docs, settings, outlet_names=outlet_names(docs, sources))
-    out = pa.Table.from_pylist([asdict(r) for r in result.rows])
+    from storage.schema import CLUSTERS
+    schema = pa.schema([CLUSTERS.field(f) for f in ClusterRow.__dataclass_fields__])
+    out = rows_table(result.rows, schema)
     Path(output_path).parent.mkdir(parents=True, exist_ok=True)
     meta = {b"newspipe.lsh": json.dumps(result.lsh_params).encode()}
     pq.write_table(out.replace_schema_metadata(meta), output_path, compression="zstd")
     return result
+
+
+def dedup_stored(data: str | Path, full: bool, settings: DedupSettings, sources: str | Path | None = None,
+                 index: str | None = None) -> str:
+    """``newspipe dedup rebuild|sync``: the stored clusters recomputed (all, or what changed); a summary line."""
+    import time
+
+    from crawlers.registry import load_sources
+    from pipeline.run.stages import update_clusters
+    started = time.perf_counter()
+    result = update_clusters(data, settings, {o.name: [o.title] for o in load_sources(sources)}, index, full=full)
+    t = result.totals
+    return (f"{'rebuilt' if full else 'synced'} {len(result.days)} day(s), {result.touched} article(s) clustered "
+            f"in {time.perf_counter() - started:.1f} s: {t['articles']} articles, {t['clusters']} duplicate clusters, "
+            f"{t['copies']} copies")

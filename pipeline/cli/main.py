@@ -62,7 +62,13 @@ def cmd_run(args) -> int:
 
 
 def cmd_dedup(args) -> int:
-    from pipeline.cli.dedup_io import dedup_file
+    from pipeline.cli.dedup_io import dedup_file, dedup_stored
+    if args.input in ("rebuild", "sync") and args.output is None:
+        print(dedup_stored(args.data, args.input == "rebuild", _settings(args), args.sources, args.index))
+        return EXIT_OK
+    if args.output is None:
+        print("error: give INPUT and OUTPUT, or 'rebuild' / 'sync' with --data", file=sys.stderr)
+        return EXIT_BAD_INPUT
     result = dedup_file(args.input, args.output, _settings(args), sources=args.sources)
     multi = {r.cluster_id for r in result.rows if r.cluster_size > 1}
     print(f"{len(result.rows)} articles, {len(multi)} duplicate clusters, "
@@ -238,9 +244,15 @@ def _add_report(sub) -> None:
 
 
 def _add_tools(sub) -> None:
-    p = sub.add_parser("dedup", help="cluster near-duplicates: INPUT (Parquet or JSONL) -> OUTPUT Parquet")
-    p.add_argument("input", help="articles: a Parquet file or directory, or a JSON-lines file")
-    p.add_argument("output", help="the clusters, a Parquet file")
+    p = sub.add_parser("dedup", help="cluster near-duplicates: INPUT (Parquet or JSONL) -> OUTPUT Parquet; "
+                                     "'dedup rebuild' / 'dedup sync' recompute the stored clusters of --data")
+    p.add_argument("input", help="articles: a Parquet file or directory, or a JSON-lines file; or 'rebuild' "
+                                 "(every stored article clustered again, the index made anew) or 'sync' (only "
+                                 "the days changed since the last run); a file named so: ./rebuild")
+    p.add_argument("output", nargs="?", default=None, help="the clusters, a Parquet file")
+    data_option(p)
+    p.add_argument("--index", default=None, help="for rebuild/sync: the persistent index, redis://HOST:PORT/DB "
+                                                 "(default: NEWSPIPE_DEDUP_INDEX, else SQLite in the work directory)")
     p.add_argument("--sources", default=None, help="the registry whose outlet names attributions are matched "
                                                    "against, as the pipeline does (default: the bundled one)")
     _dedup_options(p)

@@ -35,10 +35,13 @@ import numpy as np
 
 from pipeline.articles.attribution import credits_outlet, find_attributions
 from pipeline.articles.boilerplate import remove_boilerplate
-from pipeline.dedup.lsh import BandIndex, SharedIndex
+from pipeline.dedup.lsh import BandIndex, SharedIndex, pairs_sharing
 from pipeline.dedup.minhash import MinHasher
+from pipeline.dedup.digests import Para, Sources, as_para, digests, paragraph_keys
+from pipeline.dedup.tiers import rewrite_keys
+from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
-from pipeline.dedup.shingles import normalize, shingle_texts
+from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts
 
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)
 
@@ -66,11 +69,12 @@ class ClusterRow:
     cluster_id: str
     is_origin: bool
     origin_article_id: str
-    relation: str          # origin | exact | near | truncated | contained | singleton
+    relation: str          # origin | exact | near | truncated | contained | rewrite | singleton
     scope: str             # cross_post | same_outlet | "" (origin, singleton)
     similarity: float      # Jaccard of shingle sets with the origin (1.0 for the origin)
     containment: float     # share of the smaller text's shingles found in the larger
     cluster_size: int
+    quotes: tuple[str, ...] = ()  # a digest's quoted articles (a roundup of several stories), else empty
 
 
 @dataclass
@@ -78,6 +82,16 @@ class DedupResult:
     rows: list[ClusterRow]
     lsh_params: dict
     oversized_clusters: list[str]
+
+
+def rows_table(rows: list[ClusterRow], schema, extra: dict[str, list] | None = None):
+    """``rows`` as an Arrow table of ``schema`` (column by column: ``dataclasses.asdict`` per
+    row cost seconds on 20,000 rows); ``extra`` columns are given whole."""
+    import pyarrow as pa
+    cols = {name: [getattr(r, name) for r in rows] for name in ClusterRow.__dataclass_fields__}
+    cols.update(extra or {})
+    return pa.table({f.name: pa.array(cols[f.name], f.type) if f.name in cols else pa.nulls(len(rows), f.type)
+                     for f in schema}, schema=schema)
 
 
 def content_hash(text: str) -> str:
@@ -96,22 +110,37 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 class _Corpus:
     """Per-document shingles, hashes and outlet names, indexed by position in sorted order."""
 
-    def __init__(self, docs: list[DedupDoc], settings: DedupSettings, outlet_names: dict[str, list[str]]):
+    def __init__(self, docs: list[DedupDoc], settings: DedupSettings, outlet_names: dict[str, list[str]],
+                 strip: bool | None = None, batch: ShingleBatch | None = None):
+        """``batch``: the shingles of ``docs``' texts when the caller has them (then no strip)."""
         self.docs = docs
         self.settings = settings
-        self.texts = _without_boilerplate(docs) if settings.strip_boilerplate else [d.text for d in docs]
-        batch = shingle_texts(self.texts, settings.shingle_size, settings.char_shingle_size, settings.lead_words)
+        strip = settings.strip_boilerplate if strip is None else strip
+        self.texts = _without_boilerplate(docs) if strip and batch is None else [d.text for d in docs]
+        batch = batch or shingle_texts(self.texts, settings.shingle_size, settings.char_shingle_size,
+                                       settings.lead_words, settings.rewrite_shingle_size
+                                       if settings.rewrite_lsh_threshold else 0)
+        self.batch = batch
         self.hashes = batch.digests  # the exact layer: equal normalised texts
-        self.shingles, self.lead_shingles = batch.full, batch.lead
+        self.shingles, self.lead_shingles, self.short_shingles = batch.full, batch.lead, batch.short
         self.names = {o: [o, o.replace("-", " ")] + list(outlet_names.get(o, [])) for o in {d.outlet for d in docs}}
         self._attr: dict[int, list[str]] = {}
         self._verdicts: dict[tuple[int, int], tuple[bool, float, float]] = {}
+        self._sentences: dict[int, list[frozenset[str]]] = {}
+        self._paragraphs: dict[int, Para] = {}
+        self.rewrites: set[tuple[int, int]] = set()
 
     def attributions(self, i: int) -> list[str]:
         if i not in self._attr:
             d = self.docs[i]
             self._attr[i] = find_attributions(self.texts[i], d.authors)
         return self._attr[i]
+
+    def paragraphs(self, i: int) -> Para:
+        """(paragraph keys, lead key) of text ``i`` (``pipeline.dedup.digests``)."""
+        if i not in self._paragraphs:
+            self._paragraphs[i] = as_para(paragraph_keys(self.texts[i]))
+        return self._paragraphs[i]
 
     def duplicate(self, i: int, j: int) -> tuple[bool, float, float]:
         """Verified once per pair: edges, the split against the origin and the relation all ask."""
@@ -127,7 +156,23 @@ class _Corpus:
         if min(a.size, b.size) < self.settings.min_shingles:
             return False, 0.0, 0.0
         jac, con = _overlap(a, b)
-        return jac >= self.settings.jaccard_threshold or con >= self.settings.containment_threshold, jac, con
+        st = self.settings
+        if jac >= st.jaccard_threshold or con >= st.containment_threshold:
+            return True, jac, con
+        if st.rewrite_lsh_threshold and self._rewrite(i, j):
+            self.rewrites.add((i, j))
+            return True, jac, con
+        return False, jac, con
+
+    def _rewrite(self, i: int, j: int) -> bool:
+        """The shorter text's sentences found, one by one, in the longer (``pipeline.dedup.rewrites``)."""
+        for k in (i, j):
+            if k not in self._sentences:
+                self._sentences[k] = sentences(self.texts[k])
+        a, b = self._sentences[i], self._sentences[j]
+        short, long = (a, b) if sum(map(len, a)) <= sum(map(len, b)) else (b, a)
+        share, count = aligned(short, long, self.settings.sentence_match)
+        return share >= self.settings.rewrite_min_aligned and count >= self.settings.rewrite_min_sentences
 
 
 def _without_boilerplate(docs: list[DedupDoc]) -> list[str]:
@@ -207,7 +252,7 @@ def _relation(c: _Corpus, origin: int, m: int) -> tuple[str, float, float]:
     elif con >= c.settings.containment_threshold:
         rel = "truncated" if sm < so else "contained"
     else:
-        rel = "near"
+        rel = "rewrite" if (min(origin, m), max(origin, m)) in c.rewrites else "near"
     return rel, round(jac, 4), round(con, 4)
 
 
@@ -227,7 +272,8 @@ def check_unique_ids(docs: list[DedupDoc]) -> list[DedupDoc]:
 
 
 def _indexes(settings: DedupSettings, storage_config: dict | None):
-    """(full-text index, lead index): in memory, or shared through a datasketch storage backend."""
+    """(full-text index, lead index): in memory, or shared through a datasketch storage backend.
+    The rewrite tier's keys carry a date bucket (``pipeline.dedup.tiers``): always in memory."""
     if storage_config:
         return (SharedIndex(settings.lsh_threshold, settings.num_perm, settings.seed, storage_config, suffix=b"-full"),
                 SharedIndex(settings.lead_threshold, settings.num_perm, settings.seed, storage_config, suffix=b"-lead"))
@@ -246,6 +292,52 @@ def _no_cycle_collection():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def exact_pairs(c: _Corpus) -> np.ndarray:
+    """Pairs joining each group of equal normalised texts (a star around its first member)."""
+    by_hash: dict[int, list[int]] = defaultdict(list)
+    for i, h in enumerate(c.hashes):
+        if c.shingles[i].size:
+            by_hash[h].append(i)
+    found = [(g[0], k) for g in by_hash.values() if len(g) > 1 for k in g[1:]]
+    return np.array(found, dtype=np.int64).reshape(-1, 2)
+
+
+def cluster_rows(c: _Corpus, pairs: np.ndarray, sources: Sources | None = None
+                 ) -> tuple[list[ClusterRow], list[str], list[list[int]]]:
+    """(rows, oversized cluster ids, connected components) from candidate ``pairs``: each
+    pair verified, digests taken apart from what they quote, components split so every
+    member is a duplicate of its origin. The components returned are those before digests
+    are taken apart: what a later article can change (``pipeline.dedup.incremental``).
+    ``sources``: the texts sharing a paragraph with a text, when they are not all in ``c``."""
+    docs, ids, settings = c.docs, [d.article_id for d in c.docs], c.settings
+    edges = [(int(i), int(j)) for i, j in pairs if c.duplicate(int(i), int(j))[0]]
+    comps = _components(len(docs), edges)
+    quotes = digests(c, sources)
+    # a digest holds parts of other texts: it is a copy of none (another outlet may still run the same digest)
+    cut = {(i, j) for i, j in edges if (i in quotes or j in quotes) and c.duplicate(i, j)[1] < settings.jaccard_threshold
+           and c.hashes[i] != c.hashes[j]}
+    edges = [e for e in edges if e not in cut]
+    adj: dict[int, set[int]] = defaultdict(set)
+    for i, j in edges:
+        adj[i].add(j)
+        adj[j].add(i)
+    rows: list[ClusterRow] = []
+    oversized: list[str] = []
+    for comp in _components(len(docs), edges) if cut else comps:
+        for origin, members in _split(comp, adj, c):
+            cid = ids[origin]
+            if len(members) > settings.max_cluster_size:
+                oversized.append(cid)
+            for m in members:
+                rel, jac, con = _relation(c, origin, m)
+                if len(members) == 1:
+                    rel = "singleton"
+                scope = "" if m == origin else ("same_outlet" if docs[m].outlet == docs[origin].outlet else "cross_post")
+                rows.append(ClusterRow(ids[m], cid, m == origin, cid, rel, scope, jac, con, len(members),
+                                       tuple(quotes.get(m, ()))))
+    return rows, oversized, comps
 
 
 def find_clusters(docs: list[DedupDoc], settings: DedupSettings | None = None, *,
@@ -276,31 +368,13 @@ def _find_clusters(docs: list[DedupDoc], settings: DedupSettings, signatures: di
     eligible = np.array([i for i in range(len(docs)) if c.shingles[i].size >= settings.min_shingles], dtype=np.int64)
     keys = [ids[i] for i in eligible]
     full, heads = _indexes(settings, storage_config)
-    found = [eligible[full.pairs(keys, sig[eligible])], eligible[heads.pairs(keys, lead_sig[eligible])]]
-    by_hash: dict[str, list[int]] = defaultdict(list)
-    for i, h in enumerate(c.hashes):
-        if c.shingles[i].size:
-            by_hash[h].append(i)
-    found += [np.array([(g[0], k) for k in g[1:]], dtype=np.int64).reshape(-1, 2) for g in by_hash.values() if len(g) > 1]
-    pairs = np.unique(np.concatenate(found).reshape(-1, 2), axis=0) if found else np.empty((0, 2), dtype=np.int64)
-    edges = [(int(i), int(j)) for i, j in pairs if c.duplicate(int(i), int(j))[0]]
-    adj: dict[int, set[int]] = defaultdict(set)
-    for i, j in edges:
-        adj[i].add(j)
-        adj[j].add(i)
-    rows: list[ClusterRow] = []
-    oversized: list[str] = []
-    for comp in _components(len(docs), edges):
-        for origin, members in _split(comp, adj, c):
-            cid = ids[origin]
-            if len(members) > settings.max_cluster_size:
-                oversized.append(cid)
-            for m in members:
-                rel, jac, con = _relation(c, origin, m)
-                if len(members) == 1:
-                    rel = "singleton"
-                scope = "" if m == origin else ("same_outlet" if docs[m].outlet == docs[origin].outlet else "cross_post")
-                rows.append(ClusterRow(ids[m], cid, m == origin, cid, rel, scope, jac, con, len(members)))
+    found = [eligible[full.pairs(keys, sig[eligible])], eligible[heads.pairs(keys, lead_sig[eligible])],
+             exact_pairs(c)]
+    if settings.rewrite_lsh_threshold and eligible.size:
+        when = [docs[i].published_at for i in eligible]
+        found.append(eligible[pairs_sharing(rewrite_keys([c.short_shingles[i] for i in eligible], when, settings))])
+    pairs = np.unique(np.concatenate(found).reshape(-1, 2), axis=0)
+    rows, oversized, _ = cluster_rows(c, pairs)
     rows.sort(key=lambda r: r.article_id)
     return DedupResult(rows, {"bands": full.params[0], "rows": full.params[1], "lead_bands": heads.params[0],
                               "lead_rows": heads.params[1], "num_perm": settings.num_perm}, oversized)

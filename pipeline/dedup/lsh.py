@@ -69,6 +69,37 @@ def _pairs_from_groups(codes: np.ndarray, max_bucket: int) -> np.ndarray:
     return np.concatenate(out)
 
 
+def band_keys(sigs: np.ndarray, params: tuple[int, int], salt: int) -> np.ndarray:
+    """(n, bands) int64 keys of a persistent index: each band's hash mixed with its band
+    number and ``salt`` (one per index kind), so that one key column holds every band of
+    every kind and equal keys mean the same band of the same kind (or a 2^-64 collision,
+    which verification removes)."""
+    bands, rows = params
+    h = _band_hashes(sigs, bands, rows)
+    tag = (np.arange(bands, dtype=np.uint64) + np.uint64(salt << 16)) * _MIX[3]
+    with np.errstate(over="ignore"):
+        h = (h ^ tag) * _MIX[4]
+        h ^= h >> np.uint64(31)
+    return (h & ~np.uint64(1)).view(np.int64)  # lowest bit 0: never equal to a paragraph key
+
+
+def pairs_sharing(keys: np.ndarray) -> np.ndarray:
+    """(m, 2) pairs ``i < j`` of rows of ``keys`` (n, k) that share at least one key: the
+    candidate relation of the persistent index, with no cap on a bucket's size."""
+    n, k = keys.shape
+    if n < 2 or k == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    rows = np.repeat(np.arange(n, dtype=np.int64), k)
+    found = _pairs_from_groups(keys.ravel(), max_bucket=n + 1)
+    if not len(found):
+        return np.empty((0, 2), dtype=np.int64)
+    a, b = rows[found[:, 0]], rows[found[:, 1]]
+    keep = a != b
+    lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
+    codes = np.unique(lo * np.int64(n) + hi)
+    return np.column_stack([codes // n, codes % n])
+
+
 class BandIndex:
     """In-memory LSH over a batch of signatures.
 

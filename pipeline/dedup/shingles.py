@@ -85,12 +85,14 @@ class ShingleBatch:
     ``digests``: equal for texts whose normalised forms are equal (128-bit
     hashes of the token sequence, or of the text for character shingles);
     ``full``: sorted unique shingle hashes of the text; ``lead``: those of
-    its first ``lead_words`` words (what a truncated copy keeps).
+    its first ``lead_words`` words (what a truncated copy keeps); ``short``: shorter
+    shingles of the text (``short_size``), which survive a rewrite's word changes.
     """
 
     digests: list[int]
     full: list[np.ndarray]
     lead: list[np.ndarray]
+    short: list[np.ndarray] | None = None
 
 
 def _split(flat: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
@@ -99,9 +101,11 @@ def _split(flat: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
     return [flat[b[i]:b[i + 1]] for i in range(len(b) - 1)]
 
 
-def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_words: int = 60) -> ShingleBatch:
+def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_words: int = 60,
+                  short_size: int = 0) -> ShingleBatch:
     """Word ``size``-grams (character ``char_size``-grams for texts in scripts without
-    spaces) of every text and of its lead. A text shorter than one shingle yields
+    spaces) of every text and of its lead, and word ``short_size``-grams when asked (the
+    same tokens: the text is normalised once). A text shorter than one shingle yields
     one shingle of all its words; an empty text none."""
     from pipeline.dedup import kernels  # numba loads on first use, not with every import of the package
 
@@ -110,6 +114,13 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
     for i, text in enumerate(texts):
         if text.isascii():
             parts.append(text.encode("ascii"))
+            continue
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        if _NO_SPACE_SCRIPTS.search(text) is None:
+            # the kernel folds ASCII case and punctuation and splits on runs of spaces itself:
+            # the same tokens as ``normalize`` gives, without its byte-level passes
+            parts.append(_utf8(_UNICODE_PUNCT.sub(" ", text).lower()))
             continue
         norm = normalize(text)
         if uses_char_shingles(norm):
@@ -120,10 +131,15 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
     tok, tok_b, digests = kernels.tokenize(*kernels.pack(parts), kernels.FOLD)
     full, full_b, lead, lead_b = kernels.word_shingles(tok, tok_b, size, lead_words)
     batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], _split(full, full_b), _split(lead, lead_b))
+    if short_size:
+        short, short_b, _, _ = kernels.word_shingles(tok, tok_b, short_size, 0)
+        batch.short = _split(short, short_b)
     for i, norm in chars.items():
         batch.digests[i] = int.from_bytes(hashlib.blake2b(_utf8(norm), digest_size=16).digest(), "big")
         batch.full[i] = _char_shingles(norm, char_size)
         batch.lead[i] = _char_shingles(norm.replace(" ", "")[: lead_words * 2], char_size)
+        if short_size:
+            batch.short[i] = _char_shingles(norm, max(2, char_size - size + short_size))
     return batch
 
 

@@ -13,6 +13,9 @@
   defaults, on one core and on two (goal: within 20% of trafilatura, and
   scaling with cores); skipped where ``../shared`` is absent;
 - storage: see ``pipeline.eval.bench_storage`` (and the report of that history, ``bench_report``).
+- history: a daily run's dedup against stored histories of 10k, 100k and 1M articles
+  (``pipeline.eval.bench_history``); command: ``newspipe dedup`` on 20,000 articles of
+  real sentences and of ASCII words against datasketch (``pipeline.eval.bench_command``).
 - archive: see ``pipeline.eval.bench_archive``.
 
 The machines are small and noisy: every figure is the median of ``--repeat``
@@ -146,17 +149,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--signatures", type=int, default=1_000_000)
     ap.add_argument("--crawl-pages", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", choices=["dedup", "crawl", "extraction", "storage", "archive"], default=None)
+    ap.add_argument("--only", choices=["dedup", "crawl", "extraction", "storage", "archive", "history", "command"],
+                    default=None)
     ap.add_argument("--archive-records", type=int, default=50_000)
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     show_notes()
     from pipeline.eval.bench_archive import bench_archive
+    from pipeline.eval.bench_command import bench_command
+    from pipeline.eval.bench_history import bench_history
     from pipeline.eval.bench_storage import bench_storage
     parts = {"crawl": lambda: bench_crawl(args.crawl_pages, args.repeat),  # first: the crawl child's peak RSS
              "dedup": lambda: bench_dedup(args.docs, args.repeat) + bench_index_memory(args.signatures),
              "extraction": lambda: bench_extraction(args.repeat), "storage": bench_storage,
-             "archive": lambda: bench_archive(args.archive_records, args.repeat)}
+             "archive": lambda: bench_archive(args.archive_records, args.repeat),
+             "history": lambda: bench_history(repeat=args.repeat), "command": lambda: bench_command(args.docs)}
     chosen = [p for p in parts if args.only in (None, p)]
     for part in track(chosen, "make bench"):
         note(f"bench: {part} ...")

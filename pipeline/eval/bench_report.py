@@ -59,6 +59,7 @@ def write_clusters(data: Path, copy_share: float = 0.1, seed: int = 2) -> int:
     path = data / CLUSTERS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     table["origin_article_id"] = table["cluster_id"]
+    table["quotes"] = [[] for _ in range(len(table))]
     pq.write_table(pa.Table.from_pandas(table, schema=CLUSTERS, preserve_index=False), path)
     return len(sizes)
 

@@ -31,6 +31,7 @@ from pipeline.settings import DedupSettings
 
 T0 = datetime(2020, 10, 1, tzinfo=timezone.utc)
 OUTLETS = [f"outlet-{c}" for c in "abcdefghij"]
+AGGREGATORS = ["roundup-x", "roundup-y"]
 FOOTER_WORDS = ("independent reporting readers support newsletter subscribe rights reserved reproduction permission "
                 "editorial standards contact corrections privacy policy cookies terms advertising partners donate "
                 "journalism region coverage since founded team network").split()
@@ -41,6 +42,34 @@ class LabelledDoc:
     doc: DedupDoc
     label: str          # the story: copies share their original's label
     is_origin: bool
+    kind: str = "original"  # original | copy | rewrite | follow-up | digest
+
+
+_SENT = re.compile(r"(?<=[.!?])\s+")
+SYNONYMS = ("said stated reported noted announced added told claimed confirmed explained "
+            "people residents civilians forces troops fighters officials sources town city area region").split()
+
+
+def _rewrite(paras: list[str], rng: random.Random) -> list[str]:
+    """An outlet retyping a story: one sentence per paragraph dropped, sentences reordered,
+    about 12% of the words changed."""
+    out = []
+    for p in paras:
+        sents = _SENT.split(p)
+        if len(sents) >= 2:
+            del sents[rng.randrange(len(sents))]
+        if len(sents) >= 2:
+            i = rng.randrange(len(sents) - 1)
+            sents[i], sents[i + 1] = sents[i + 1], sents[i]
+        words = " ".join(sents).split(" ")
+        for k in range(len(words)):
+            if rng.random() < 0.12:
+                words[k] = rng.choice(SYNONYMS)
+        out.append(" ".join(words))
+    if len(out) >= 4:
+        i = rng.randrange(1, len(out) - 1)
+        out[i], out[i + 1] = out[i + 1], out[i]
+    return out
 
 
 def load_texts(shared: Path, min_words: int = 150) -> list[str]:
@@ -108,7 +137,7 @@ def _copy(paras: list[str], rng: random.Random, origin_name: str) -> tuple[list[
 def build_set(texts: list[str], seed: int = 7) -> list[LabelledDoc]:
     rng = random.Random(seed)
     # some outlets append a long footer (a mission statement, a disclaimer) to every article
-    footers = {o: _footer(rng, 160 if k % 3 == 0 else 45) for k, o in enumerate(OUTLETS)}
+    footers = {o: _footer(rng, 160 if k % 3 == 0 else 45) for k, o in enumerate(OUTLETS + AGGREGATORS)}
     docs: list[LabelledDoc] = []
     pool = list(range(len(texts)))
     rng.shuffle(pool)
@@ -116,12 +145,12 @@ def build_set(texts: list[str], seed: int = 7) -> list[LabelledDoc]:
     pool = pool[len(pool) // 6:]
     n = 0
 
-    def add(outlet: str, paras: list[str], label: str, hours: float, origin: bool) -> None:
+    def add(outlet: str, paras: list[str], label: str, hours: float, origin: bool, kind: str = "original") -> None:
         nonlocal n
         n += 1
         text = "\n".join(paras + [footers[outlet]])
         docs.append(LabelledDoc(DedupDoc(f"d{n:05d}", outlet, text, T0 + timedelta(hours=hours), f"http://{outlet}.test/{n}"),
-                                label, origin))
+                                label, origin, kind))
 
     for rank, idx in enumerate(pool):
         paras = texts[idx].split("\n")
@@ -137,11 +166,26 @@ def build_set(texts: list[str], seed: int = 7) -> list[LabelledDoc]:
             for o in others:
                 copy, ops = _copy(paras, rng, outlet)
                 early = "attribution" in ops and rng.random() < 0.3  # an aggregator ran it first, crediting it
-                add(o, copy, label, t - 2 if early else t + rng.uniform(0.5, 48), False)
+                add(o, copy, label, t - 2 if early else t + rng.uniform(0.5, 48), False, "copy")
         elif kind == 3 and len(paras) >= 3 and fillers:  # a follow-up: the same lead, then another story
             other = texts[fillers.pop()].split("\n")
-            add(outlet, paras[:1] + other[1:] + ["Updated with new details."], f"f{idx}", t + 30, True)
+            add(outlet, paras[:1] + other[1:] + ["Updated with new details."], f"f{idx}", t + 30, True, "follow-up")
+        elif kind == 4 and len(paras) >= 3:  # retyped by one or two outlets
+            for o in rng.sample([o for o in OUTLETS if o != outlet], k=rng.randint(1, 2)):
+                add(o, _rewrite(paras, rng), label, t + rng.uniform(1, 24), False, "rewrite")
+    _add_digests(docs, rng, add)
     return docs
+
+
+def _add_digests(docs: list[LabelledDoc], rng: random.Random, add) -> None:
+    """Roundups by aggregators: the lead paragraphs of four different stories on one page
+    (negatives: a digest must neither join those stories nor count as a copy of any)."""
+    originals = [d for d in docs if d.is_origin and d.kind == "original"]
+    for k in range(0, len(originals) - 3, 12):
+        quoted = originals[k:k + 4]
+        paras = [p for d in quoted for p in d.doc.text.split("\n")[:2]]
+        hours = max((d.doc.published_at - T0).total_seconds() / 3600 for d in quoted) + 6
+        add(rng.choice(AGGREGATORS), paras, f"g{k}", hours, True, "digest")
 
 
 # -- metrics ----------------------------------------------------------------------------------------
@@ -188,7 +232,24 @@ def score(docs: list[LabelledDoc], pred: dict[str, str], origins: dict[str, bool
                 total += 1
                 right += bool(origins.get(d.doc.article_id))
         out["origin_accuracy"] = right / total if total else 1.0
+    out.update(_per_kind(docs, pred))
     return out
+
+
+def _per_kind(docs: list[LabelledDoc], pred: dict[str, str]) -> dict[str, float]:
+    """Recall of each kind of copy (found with its original), and the share of each kind of
+    negative kept apart (in a cluster of no other story's article)."""
+    origin = {d.label: d.doc.article_id for d in docs if d.is_origin}
+    members: dict[str, set[str]] = defaultdict(set)
+    for d in docs:
+        members[pred[d.doc.article_id]].add(d.label)
+    found: dict[str, list[bool]] = defaultdict(list)
+    for d in docs:
+        if d.kind in ("copy", "rewrite"):
+            found[f"recall_{d.kind}"].append(pred[d.doc.article_id] == pred[origin[d.label]])
+        elif d.kind in ("follow-up", "digest"):
+            found[f"apart_{d.kind}"].append(members[pred[d.doc.article_id]] == {d.label})
+    return {k: sum(v) / len(v) for k, v in sorted(found.items())}
 
 
 def naive_baseline(docs: list[DedupDoc], threshold: float = 0.5, num_perm: int = 128) -> dict[str, str]:
@@ -224,7 +285,7 @@ def evaluate(shared: Path, seed: int = 7, settings: DedupSettings | None = None)
     base = naive_baseline(plain)
     t_base = time.perf_counter() - t
     t = time.perf_counter()
-    result = find_clusters(plain, settings, outlet_names={o: [o] for o in OUTLETS})
+    result = find_clusters(plain, settings, outlet_names={o: [o] for o in OUTLETS + AGGREGATORS})
     t_ours = time.perf_counter() - t
     pred = {r.article_id: r.cluster_id for r in result.rows}
     origins = {r.article_id: r.is_origin for r in result.rows}

@@ -112,15 +112,36 @@ def make_plan(params: dict | None, interval_start, interval_end, *, sources: str
     return asdict(plan)
 
 
+class NothingToPublish(RuntimeError):
+    """A re-extraction of a window no crawl stored pages for: it must not go green empty-handed."""
+
+
+_COUNTERS = (("requests", "downloader/request_count"), ("304s", "newspipe/conditional/not_modified"),
+             ("out of window", "newspipe/skipped/out_of_window"), ("robots refusals", "robotstxt/forbidden"),
+             ("errors", "newspipe/errors"))
+
+
+def crawl_line(res, stats_path: str) -> str:
+    """One line for the crawl task's log: the counters an operator looks for, and where the rest are."""
+    stats = res.stats or {}
+    errors = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith(("newspipe/errors/", "downloader/exception_type"))}
+    figures = [f"{name} {stats.get(key, 0)}" for name, key in _COUNTERS if name != "errors"]
+    figures.append("errors " + (", ".join(f"{k} {v}" for k, v in sorted(errors.items())) or "none"))
+    return (f"{res.outlet}: {res.status}, {res.articles_fetched} fetched, {res.articles_known} known; "
+            f"{'; '.join(figures)}. All counters: {stats_path}")
+
+
 def crawl_outlet(plan: dict, outlet: str) -> dict:
     """Crawl one outlet of the plan in a child process; raise ``OutletFailed`` if nothing could be fetched."""
-    from pipeline.run.stages import check_days_free, crawl_stage
+    from pipeline.run.stages import check_days_free, crawl_stage, raw_dir_for
+    from storage.layout import stats_dir
     p = Plan(**plan)
     if p.dry_run or p.reextract:
         return {"outlet": outlet, "status": "skipped", "reason": "dry run" if p.dry_run else "re-extraction"}
     since, until = p.window()
     check_days_free(p.data, since, until)  # another run publishing these days: refused before crawling
     [res] = crawl_stage(p.sources, since, until, p.data, [outlet], p.politeness, refetch=p.refetch)
+    print(crawl_line(res, str(stats_dir(raw_dir_for(p.data, since, until)) / f"{outlet}.json")), flush=True)
     if res.status == "failed":
         raise OutletFailed(res.message)
     return {"outlet": outlet, "status": res.status, "articles_fetched": res.articles_fetched,
@@ -135,6 +156,13 @@ def publish(plan: dict, run_id: str | None = None) -> dict:
     if p.dry_run:
         return {"dry_run": True, "plan": plan}
     since, until = p.window()
+    if p.reextract:
+        from pipeline.run.stages import read_crawls
+        records = read_crawls(p.data, since, until, p.outlets)
+        if all(c.status == "failed" and "no crawl record" in c.message for c in records):
+            raise NothingToPublish(f"re-extraction of {since:%Y-%m-%d} .. {until:%Y-%m-%d}: no outlet of the plan "
+                                   "has a crawl record for this window (it was never crawled here); nothing was "
+                                   "published. Run it without 'reextract' to crawl it.")
     all_outlets = len(p.outlets) == len(load_sources(p.sources))
     report = publish_stage(p.sources, since, until, p.data, outlets=None if all_outlets else p.outlets, run_id=run_id,
                            repair=p.repair)
@@ -142,4 +170,5 @@ def publish(plan: dict, run_id: str | None = None) -> dict:
             "relevant": sum(report.relevant.values()), "clusters": report.clusters,
             "failed_outlets": [c.outlet for c in report.crawls if c.status == "failed"],
             "degraded_outlets": [c.outlet for c in report.crawls if c.status == "degraded"],
+            "changed": report.changed,
             "summary": summary(report)}

@@ -29,6 +29,7 @@ class RunReport:
     lsh: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)  # what a source did (a backfill's requests and bytes)
+    changed: bool = True    # the window's published rows differ from what it held (else no asset event)
 
     @property
     def ok(self) -> bool:

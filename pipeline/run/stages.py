@@ -5,9 +5,10 @@ those partitions of ``articles``, ``signatures`` and ``crawl_stats`` and
 leaves every other day alone, so a rerun or a backfill is idempotent. A
 window is always whole UTC days (``pipeline.run.window``): a run that
 collected only part of a day must not replace that day with the part.
-Clusters span days, so they are recomputed over the whole history after
-every run (from stored signatures, so old articles are not signed again)
-and the result does not depend on the order in which days were run.
+Clusters span days: after every run they are brought up to date with the
+days that changed, against the persistent index of the history
+(``pipeline.dedup.incremental``), and equal a full recompute, whatever the
+order in which days were run.
 
 ``crawl_stage`` and ``publish_stage`` are what the scheduler runs as
 separate tasks (``pipeline.run.orchestration``); ``run`` chains them for
@@ -24,16 +25,19 @@ from pathlib import Path
 from crawlers.archives.records import ARCHIVE_PREFIX
 from crawlers.launcher import OutletCrawl, run_crawl
 from crawlers.registry import DEFAULT_SOURCES, load_sources, select_outlets
+from pipeline.articles.boilerplate import paragraph_keys
+from pipeline.articles.boilerplate_memory import BoilerplateMemory
 from pipeline.articles.build import Article, build_articles, extract_settings_by_outlet
-from pipeline.dedup.cluster import DedupDoc, DedupResult, find_clusters
-from pipeline.dedup.signatures import scheme_of, signature_table, stored_signatures
+from pipeline.dedup.incremental import SyncResult, rebuild, sync
+from pipeline.dedup.signatures import scheme_of, signature_table
+from pipeline.dedup.store import DAMAGED, SqliteStore, open_store, replace_damaged
 from pipeline.progress import note
 from pipeline.run.report import RunReport, new_run_id
 from pipeline.run.window import WindowError, align_window, day_locks, day_of, window_days, window_note
 from pipeline.settings import DedupSettings
-from storage.dataset import StorageError, read_table, replace_partitions, to_table, write_file
+from storage.dataset import StorageError, read_table, replace_partitions, to_table
 from storage.fs import Root, open_root, work_dir, write_atomic
-from storage.layout import CLUSTERS_FILE, boilerplate_file, raw_window_dir, runs_dir, stats_dir
+from storage.layout import boilerplate_file, boilerplate_memory_file, raw_window_dir, runs_dir, stats_dir
 from storage.locks import ensure_unlocked, exclusive, partition_locks
 from storage.raw import read_raw_pages
 
@@ -57,6 +61,14 @@ def save_boilerplate(work: Path, learned: dict[str, set[str]]) -> None:
     _save_json(boilerplate_file(work), {k: sorted(v) for k, v in learned.items()})
 
 
+def remember_pages(memory: BoilerplateMemory, rows: list[Article], since: datetime, until: datetime) -> None:
+    """The window's published pages counted into the boilerplate memory (their paragraphs
+    before stripping: the text and the removed boilerplate), replacing its days' counts."""
+    keys = paragraph_keys(["\n".join([a.text, *a.boilerplate]) for a in rows])
+    memory.record([d.isoformat() for d in window_days(since, until)],
+                  [(a.outlet, day_of(a.published_at, since, until).isoformat(), k) for a, k in zip(rows, keys)])
+
+
 def publish_articles(data: str | Path | Root, articles: list[Article], since: datetime, until: datetime,
                      settings: DedupSettings) -> None:
     """Replace the window's days of ``articles`` and ``signatures`` with ``articles``. The window
@@ -74,25 +86,33 @@ def publish_articles(data: str | Path | Root, articles: list[Article], since: da
     replace_partitions(data, "signatures", sig_tables, days, scheme_of(settings).as_metadata())
 
 
-def recluster(data: str | Path | Root, settings: DedupSettings | None = None,
-              outlet_names: dict[str, list[str]] | None = None, storage_config: dict | None = None) -> DedupResult:
-    """Cluster the whole history and replace the ``clusters`` table."""
-    settings = settings or DedupSettings()
-    data = open_root(data)
-    t = read_table(data, "articles", ["article_id", "url", "outlet", "title", "text", "published_at", "authors",
-                                      "content_hash"])
-    rows = t.to_pylist()
-    stored = stored_signatures(data, scheme_of(settings))
-    sigs = {r["article_id"]: stored[(r["article_id"], r["content_hash"])] for r in rows
-            if (r["article_id"], r["content_hash"]) in stored}
-    docs = [DedupDoc(r["article_id"], r["outlet"], r["text"] or "", r["published_at"], r["url"] or "",
-                     title=r["title"] or "", authors=r["authors"] or []) for r in rows]
-    result = find_clusters(docs, settings, signatures=sigs, outlet_names=outlet_names, storage_config=storage_config)
-    meta = {r["article_id"]: r for r in rows}
-    table = to_table("clusters", [dict(asdict(c), outlet=meta[c.article_id]["outlet"],
-                                       published_at=meta[c.article_id]["published_at"]) for c in result.rows])
-    write_file(data, CLUSTERS_FILE, table, {"newspipe.lsh": json.dumps(result.lsh_params)})
+def update_clusters(data: str | Path | Root, settings: DedupSettings | None = None,
+                    outlet_names: dict[str, list[str]] | None = None, index: str | None = None,
+                    full: bool = False) -> SyncResult:
+    """Bring the ``clusters`` table up to date with the articles: only what changed since the
+    last sync (``pipeline.dedup.incremental``), or everything again when ``full``. ``index``:
+    the persistent index's URL (default: ``NEWSPIPE_DEDUP_INDEX``, else SQLite in the work dir)."""
+    root = open_root(data)
+    store = open_store(work_dir(root), index)
+    try:
+        result = (rebuild if full else sync)(root, store, settings, outlet_names)
+    except DAMAGED as exc:  # found damaged in use: the file is replaced and the clusters rebuilt
+        if not isinstance(store, SqliteStore):
+            raise
+        store.close()
+        store = replace_damaged(store.path, str(exc))
+        result = rebuild(root, store, settings, outlet_names)
+    finally:
+        store.close()
+    for n in result.notes:
+        note(n)
     return result
+
+
+def recluster(data: str | Path | Root, settings: DedupSettings | None = None,
+              outlet_names: dict[str, list[str]] | None = None, index: str | None = None) -> SyncResult:
+    """Cluster the whole history again (``newspipe dedup rebuild``)."""
+    return update_clusters(data, settings, outlet_names, index, full=True)
 
 
 def raw_dir_for(data: str | Path | Root, since: datetime, until: datetime) -> Path:
@@ -129,7 +149,7 @@ def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: lis
 
 def publish_stage(sources: str | Path | None, since: datetime, until: datetime, data: str | Path | Root, *,
                   outlets: list[str] | None = None, run_id: str | None = None, workers: int | None = None,
-                  settings: DedupSettings | None = None, storage_config: dict | None = None,
+                  settings: DedupSettings | None = None, index: str | None = None,
                   repair: bool = False, locked: bool = False) -> RunReport:
     """Extract the window's raw pages, publish its days and recluster the history.
 
@@ -151,12 +171,12 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
     raw = raw_dir_for(data, since, until)
     pages = [p for name in chosen for p in read_raw_pages(raw / name, work)]
     return publish_pages(report, pages, registry, data, crawled_rows, settings=settings, workers=workers,
-                         storage_config=storage_config, repair=repair, locked=locked)
+                         index=index, repair=repair, locked=locked)
 
 
 def publish_pages(report: RunReport, pages: list[dict], registry: list, data: str | Path | Root, select, *,
                   settings: DedupSettings | None = None, workers: int | None = None,
-                  storage_config: dict | None = None, repair: bool = False, locked: bool = False) -> RunReport:
+                  index: str | None = None, repair: bool = False, locked: bool = False) -> RunReport:
     """Extract ``pages``, publish the report's window and recluster the history. ``select(report,
     old, new)`` gives the window's rows to publish from its published rows and the new articles
     (a crawl replaces its outlets' rows; a backfill adds to them)."""
@@ -164,29 +184,45 @@ def publish_pages(report: RunReport, pages: list[dict], registry: list, data: st
     root, work = open_root(data), work_dir(data)
     settings = settings or DedupSettings()
     note(f"extracting {len(pages)} page(s) of {len({p['outlet'] for p in pages})} outlet(s)")
-    articles, rejected, learned = build_articles(pages, report.run_id, known_boilerplate=load_boilerplate(work),
-                                                 per_outlet=extract_settings_by_outlet(registry), workers=workers)
+    memory = BoilerplateMemory(boilerplate_memory_file(work))
+    window = {d.isoformat() for d in window_days(since, until)}
+    articles, rejected, learned = build_articles(
+        pages, report.run_id, known_boilerplate=load_boilerplate(work), per_outlet=extract_settings_by_outlet(registry),
+        workers=workers, boilerplate_memory=memory, day_of=lambda t: day_of(t, since, until).isoformat(),
+        skip_days=window)
     report.kept = dict(Counter(a.outlet for a in articles))
     report.relevant = dict(Counter(a.outlet for a in articles if a.relevant))
     report.rejected = dict(Counter(r.outlet for r in rejected))
-    with partition_locks(work, [] if locked else day_locks(since, until), f"run {report.run_id}"):
+    with partition_locks(work, [] if locked else day_locks(since, until), f"run {report.run_id}", root.uri):
         note(f"publishing {len(window_days(since, until))} day(s)")
         old = _published(root, since, until, repair)
-        publish_articles(root, select(report, old, articles), since, until, settings)
+        rows = select(report, old, articles)
+        report.changed = _fingerprint(rows) != _fingerprint(old)
+        publish_articles(root, rows, since, until, settings)
         _write_crawl_stats(root, report)
+        remember_pages(memory, rows, since, until)
+    memory.close()
     with exclusive(work, "state"):
         save_boilerplate(work, {o: keys | load_boilerplate(work).get(o, set()) for o, keys in learned.items()})
-    note("clustering the history")
-    with exclusive(work, "clusters"):
-        result = recluster(root, settings, {o.name: [o.title] for o in registry}, storage_config)
-    report.articles_total = len(result.rows)
-    multi = [r for r in result.rows if r.cluster_size > 1]
-    report.clusters = len({r.cluster_id for r in multi})
-    report.duplicates = sum(1 for r in multi if not r.is_origin)
-    report.cross_posts = sum(1 for r in multi if r.scope == "cross_post")
-    report.lsh = result.lsh_params
+    note("clustering what changed against the history")
+    with exclusive(work, "clusters", root.uri):
+        result = update_clusters(root, settings, {o.name: [o.title] for o in registry}, index)
+    note(f"clusters: {len(result.days)} day(s) re-indexed, {result.touched} article(s) clustered again")
+    _count_clusters(report, result)
     _save_json(runs_dir(work) / f"{report.run_id}.json", report.to_dict())
     return report
+
+
+def _fingerprint(rows: list[Article]) -> set[tuple]:
+    """What analysts would see change: the articles, their texts, titles, dates and relevance."""
+    return {(a.article_id, a.content_hash, a.title, a.published_at, a.relevant) for a in rows}
+
+
+def _count_clusters(report: RunReport, result: SyncResult) -> None:
+    t = result.totals
+    report.articles_total, report.clusters = t["articles"], t["clusters"]
+    report.duplicates, report.cross_posts = t["copies"], t["cross_posts"]
+    report.lsh = result.lsh_params
 
 
 def crawled_rows(report: RunReport, old: list[Article], new: list[Article]) -> list[Article]:
@@ -239,7 +275,7 @@ def run(sources: str | Path | None, since: datetime, until: datetime, data: str 
     chosen = [o.name for o in select_outlets(load_sources(sources), outlets)]
     days = day_locks(*align_window(since, until))
     run_id = run_id or new_run_id()
-    with partition_locks(work_dir(data), days, f"run {run_id}"):
+    with partition_locks(work_dir(data), days, f"run {run_id}", open_root(data).uri):
         crawl_stage(sources, since, until, data, chosen, politeness, timeout, refetch, crawl_processes)
         return publish_stage(sources, since, until, data, outlets=outlets, run_id=run_id, workers=workers,
                              settings=settings, repair=repair, locked=True)
@@ -248,7 +284,7 @@ def run(sources: str | Path | None, since: datetime, until: datetime, data: str 
 def check_days_free(data: str | Path, since: datetime, until: datetime) -> None:
     """Raise ``LockedError`` now if another run is writing one of the window's days, so that
     a crawl is not done for nothing (the scheduler's crawl tasks call it first)."""
-    ensure_unlocked(work_dir(data), day_locks(*align_window(since, until)))
+    ensure_unlocked(work_dir(data), day_locks(*align_window(since, until)), open_root(data).uri)
 
 
 def _write_crawl_stats(data: Root, report: RunReport) -> None:

@@ -74,7 +74,7 @@ def compact(data: str | Path | Root, tables: list[str] | None = None,
                 continue
             day = partition_day(part)
             try:
-                with partition_locks(work_dir(root), [part], f"compaction of {name}"):
+                with partition_locks(work_dir(root), [part], f"compaction of {name}", root.uri):
                     replace_partitions(root, name, {day: table}, [day], meta)
             except LockedError as exc:
                 report.append(f"{name}/{part}: skipped: {exc}")

@@ -1,0 +1,93 @@
+"""Digests and roundups: a page holding the lead paragraphs of several stories.
+
+Its sentences are in each story, so containment or sentence alignment would
+call it a copy of one of them and, through it, join stories that have
+nothing in common. A page is a digest when other outlets' texts each hold a
+part of its paragraphs, none of them half of it, and two of those texts share
+no paragraph at all (two different stories). It then keeps its own cluster
+and lists what it quotes (``ClusterRow.quotes``).
+
+Paragraph keys are 64-bit hashes of a paragraph's words folded to lower case
+(no punctuation folding: a digest quotes verbatim), with the lowest bit set
+so that they never equal a band key (``lsh.band_keys`` clears it) in the
+one key column of the persistent index. An outlet's own roundup of its own
+stories is not recognised: its footers and standard lines repeat across its
+pages, and looking within one outlet would tie every page to every other.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from itertools import combinations
+from typing import Callable
+
+import numpy as np
+
+MIN_WORDS = 8  # shorter paragraphs (datelines, bylines, "Read more") are not evidence
+
+
+def paragraph_keys(text: str) -> np.ndarray:
+    """int64 keys (lowest bit 1) of the paragraphs of at least ``MIN_WORDS`` words: the
+    lead's first, then the others sorted (a digest quotes a story's lead)."""
+    keys: list[int] = []
+    for p in text.split("\n"):
+        low = p.lower()
+        if not (low.isprintable() and "  " not in low and low[:1] != " " and low[-1:] != " "):
+            low = " ".join(low.split())  # spacing folded only where there is any to fold
+        if low.count(" ") + 1 >= MIN_WORDS:
+            h = int.from_bytes(hashlib.blake2b(low.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                               "big", signed=True)
+            keys.append(h | 1)
+    if not keys:
+        return np.empty(0, dtype=np.int64)
+    return np.array([keys[0]] + sorted(set(keys) - {keys[0]}), dtype=np.int64)
+
+
+Para = tuple[frozenset[int], int]  # (paragraph keys, the lead's key or 0)
+
+
+def as_para(keys: np.ndarray) -> Para:
+    return frozenset(keys.tolist()), (int(keys[0]) if keys.size else 0)
+
+
+def quoted(own: frozenset[int], outlet: str, sources: list[tuple[str, str, Para]]) -> list[str]:
+    """The ids a digest quotes, or [] when the page is not a digest. ``own``: its paragraph
+    keys; ``sources``: (id, outlet, (paragraph keys, lead key)) of the texts sharing one
+    with it. Only texts whose lead the page holds count as quoted."""
+    shared = [(sid, own & p, p) for sid, o, (p, lead) in sources if o != outlet and lead in own]
+    if len(own) < 3 or len(shared) < 2 or any(2 * len(s) >= len(own) for _, s, _ in shared):
+        return []
+    for (_, sa, pa), (_, sb, pb) in combinations(shared, 2):
+        if not (sa & sb) and not (pa & pb):
+            return sorted(sid for sid, _, _ in shared)
+    return []
+
+
+Sources = Callable[[int], list[tuple[str, str, Para]]]  # text -> (id, outlet, paragraphs) sharing one
+
+
+def local_sources(c) -> Sources:
+    """(id, outlet, paragraph keys) of the corpus' texts sharing a paragraph with text ``i``."""
+    where: dict[int, list[int]] = defaultdict(list)
+    for k in range(len(c.docs)):
+        for key in c.paragraphs(k)[0]:
+            where[key].append(k)
+
+    def sources(i: int) -> list[tuple[str, str, Para]]:
+        near = sorted({k for key in c.paragraphs(i)[0] for k in where[key] if k != i})
+        return [(c.docs[k].article_id, c.docs[k].outlet, c.paragraphs(k)) for k in near]
+    return sources
+
+
+def digests(c, sources: Sources | None = None) -> dict[int, list[str]]:
+    """{digest: the ids it quotes} among the texts of corpus ``c``. ``sources``: default, the
+    texts of ``c``; the incremental sync adds the index's others."""
+    sources = sources or local_sources(c)
+    out = {}
+    for k in range(len(c.docs)):
+        own = c.paragraphs(k)[0]
+        if len(own) >= 3:
+            q = quoted(own, c.docs[k].outlet, sources(k))
+            if q:
+                out[k] = q
+    return out

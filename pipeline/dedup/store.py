@@ -1,0 +1,255 @@
+"""The persistent LSH index beside the data: what a run needs to cluster its window
+against the whole history without reading the history.
+
+It holds, per stored article: its day, the digest of its normalised text
+(the exact layer), its band keys (``lsh.band_keys``: full text and lead) and
+its connected component; per day: the version of the ``articles`` partition
+it was built from. ``pipeline.dedup.incremental`` compares those versions
+with the table, so a day published, rerun, deleted or left half-done by a
+crash is found and re-indexed, whichever run did it.
+
+Two backends with one interface (``IndexStore``):
+
+- ``SqliteStore``: one SQLite file in the work directory, no server. A
+  run's whole change is one transaction, so a killed run leaves the index
+  as it was before the run (and the changed days are found again).
+- ``RedisStore`` (``pipeline.dedup.store_redis``): for workers on several
+  machines; a run's change is one MULTI/EXEC.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Protocol
+
+import numpy as np
+
+FORMAT = "3"  # bump when what is stored changes (2: rewrites, digests; 3: clusters by day, totals)
+
+
+class StoreError(RuntimeError):
+    """An index that cannot be used (damaged, of another format); the message names it."""
+
+
+@dataclass
+class Added:
+    """One article entering the index. ``keys``: its band keys (none for a text too short
+    for LSH) and paragraph keys, all looked up alike; ``paras``: its paragraph keys in the
+    order ``digests.paragraph_keys`` gives (the lead first)."""
+
+    article_id: str
+    day: str
+    digest: str
+    keys: np.ndarray
+    outlet: str = ""
+    paras: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+
+@dataclass
+class IndexChange:
+    """Everything one sync changes, applied at once."""
+
+    removed: list[str] = field(default_factory=list)
+    added: list[Added] = field(default_factory=list)
+    components: dict[str, str] = field(default_factory=dict)   # article id -> component (for kept articles)
+    days: dict[str, str | None] = field(default_factory=dict)  # day -> version (None: the day is gone)
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+class IndexStore(Protocol):
+    def meta(self) -> dict[str, str]: ...
+    def day_versions(self) -> dict[str, str]: ...
+    def docs_of_days(self, days: Iterable[str]) -> dict[str, str]: ...
+    def days_of(self, ids: Iterable[str]) -> dict[str, str]: ...
+    def lookup(self, keys: np.ndarray) -> set[str]: ...
+    def holders(self, keys: Iterable[int]) -> dict[int, set[str]]: ...
+    def paragraphs(self, ids: Iterable[str]) -> dict[str, tuple[str, np.ndarray]]: ...
+    def by_digest(self, digests: Iterable[str]) -> set[str]: ...
+    def components_of(self, ids: Iterable[str]) -> set[str]: ...
+    def members(self, components: Iterable[str]) -> dict[str, str]: ...
+    def apply(self, change: IndexChange) -> None: ...
+    def clear(self) -> None: ...
+    def describe(self) -> str: ...
+    def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
+CREATE TABLE IF NOT EXISTS days (day TEXT PRIMARY KEY, version TEXT);
+CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, article_id TEXT UNIQUE NOT NULL, day TEXT NOT NULL,
+                                 digest TEXT NOT NULL, component TEXT NOT NULL, keys BLOB,
+                                 outlet TEXT NOT NULL DEFAULT '', paras BLOB);
+CREATE INDEX IF NOT EXISTS docs_day ON docs(day);
+CREATE INDEX IF NOT EXISTS docs_digest ON docs(digest);
+CREATE INDEX IF NOT EXISTS docs_component ON docs(component);
+CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+"""
+_CHUNK = 900  # below SQLite's limit of bound parameters per statement
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class SqliteStore:
+    """The embedded backend: one file, opened per run (see the module's docstring)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                  "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;" + _SCHEMA)
+            self.db.execute("SELECT count(*) FROM days").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(str(exc)) from None
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _ids(self, sql: str, params: Iterable) -> set[str]:
+        out: set[str] = set()
+        for chunk in _chunks(list(params)):
+            out.update(r[0] for r in self.db.execute(sql.format(",".join("?" * len(chunk))), chunk))
+        return out
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT k, v FROM meta"))
+
+    def day_versions(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT day, version FROM days"))
+
+    def docs_of_days(self, days: Iterable[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(days)):
+            out.update(self.db.execute(f"SELECT article_id, day FROM docs WHERE day IN ({','.join('?' * len(chunk))})",
+                                       chunk))
+        return out
+
+    def days_of(self, ids: Iterable[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(set(ids))):
+            out.update(self.db.execute(
+                f"SELECT article_id, day FROM docs WHERE article_id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def lookup(self, keys: np.ndarray) -> set[str]:
+        """Articles holding any of ``keys`` (a join with a temporary table: one pass, any size)."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS q (key INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM q")
+        self.db.executemany("INSERT OR IGNORE INTO q VALUES (?)", ((int(k),) for k in np.unique(keys)))
+        return {r[0] for r in self.db.execute(
+            "SELECT DISTINCT d.article_id FROM q JOIN bands b ON b.key = q.key JOIN docs d ON d.id = b.doc")}
+
+    def holders(self, keys: Iterable[int]) -> dict[int, set[str]]:
+        """For each key, the articles holding it (paragraph keys: who quotes what)."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS q (key INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM q")
+        self.db.executemany("INSERT OR IGNORE INTO q VALUES (?)", ((int(k),) for k in set(keys)))
+        out: dict[int, set[str]] = {}
+        for k, a in self.db.execute("SELECT q.key, d.article_id FROM q JOIN bands b ON b.key = q.key "
+                                    "JOIN docs d ON d.id = b.doc"):
+            out.setdefault(k, set()).add(a)
+        return out
+
+    def paragraphs(self, ids: Iterable[str]) -> dict[str, tuple[str, np.ndarray]]:
+        """(outlet, paragraph keys) of each of ``ids`` in the index."""
+        out: dict[str, tuple[str, np.ndarray]] = {}
+        for chunk in _chunks(list(set(ids))):
+            for a, o, p in self.db.execute(
+                    f"SELECT article_id, outlet, paras FROM docs WHERE article_id IN ({','.join('?' * len(chunk))})", chunk):
+                out[a] = (o, np.frombuffer(p or b"", dtype=np.int64))
+        return out
+
+    def by_digest(self, digests: Iterable[str]) -> set[str]:
+        return self._ids("SELECT article_id FROM docs WHERE digest IN ({})", set(digests))
+
+    def components_of(self, ids: Iterable[str]) -> set[str]:
+        return self._ids("SELECT component FROM docs WHERE article_id IN ({})", set(ids))
+
+    def members(self, components: Iterable[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(set(components))):
+            out.update(self.db.execute(
+                f"SELECT article_id, day FROM docs WHERE component IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def apply(self, change: IndexChange) -> None:
+        from storage.locks import check_fences
+        check_fences()  # a sync whose lock expired must not overwrite a newer one's index
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for chunk in _chunks(change.removed):
+                marks = ",".join("?" * len(chunk))
+                for doc, keys in db.execute(f"SELECT id, keys FROM docs WHERE article_id IN ({marks})", chunk).fetchall():
+                    db.executemany("DELETE FROM bands WHERE key = ? AND doc = ?",
+                                   ((int(k), doc) for k in np.frombuffer(keys or b"", dtype=np.int64)))
+                db.execute(f"DELETE FROM docs WHERE article_id IN ({marks})", chunk)
+            docs, keys = [], []
+            for a in change.added:
+                k = np.unique(a.keys.astype(np.int64))
+                cur = db.execute("INSERT INTO docs (article_id, day, digest, component, keys, outlet, paras) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 (a.article_id, a.day, a.digest, change.components.get(a.article_id, a.article_id),
+                                  k.tobytes(), a.outlet, a.paras.astype(np.int64).tobytes()))
+                keys.append(k)
+                docs.append(np.full(k.size, cur.lastrowid, dtype=np.int64))
+            if keys:  # in key order: each B-tree page is visited once, not once per article
+                k, d = np.concatenate(keys), np.concatenate(docs)
+                order = np.argsort(k, kind="stable")
+                db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", zip(k[order].tolist(), d[order].tolist()))
+            db.executemany("UPDATE docs SET component = ? WHERE article_id = ?",
+                           ((c, a) for a, c in change.components.items()))
+            db.executemany("INSERT OR REPLACE INTO days VALUES (?, ?)",
+                           ((d, v) for d, v in change.days.items() if v is not None))
+            db.executemany("DELETE FROM days WHERE day = ?", ((d,) for d, v in change.days.items() if v is None))
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", change.meta.items())
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def clear(self) -> None:
+        self.db.executescript("BEGIN; DELETE FROM bands; DELETE FROM docs; DELETE FROM days; DELETE FROM meta; COMMIT;")
+
+
+def open_store(work: str | Path, url: str | None = None) -> IndexStore:
+    """The index named by ``url`` or ``NEWSPIPE_DEDUP_INDEX`` (``redis://host:port/db``, for
+    workers on several machines), else the SQLite file in ``work``. A damaged file is moved
+    aside with a warning and an empty index takes its place (the next sync rebuilds it)."""
+    from storage.layout import dedup_index_file
+
+    url = url if url is not None else os.environ.get("NEWSPIPE_DEDUP_INDEX", "")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from pipeline.dedup.store_redis import RedisStore
+        return RedisStore(url)
+    path = Path(url) if url else dedup_index_file(work)
+    try:
+        return SqliteStore(path)
+    except StoreError as exc:
+        return replace_damaged(path, str(exc))
+
+
+DAMAGED = (StoreError, sqlite3.DatabaseError)  # what a damaged index raises, at opening or in use
+
+
+def replace_damaged(path: str | Path, why: str) -> SqliteStore:
+    """Move a damaged index file aside (named in a warning) and open an empty one in its place."""
+    from storage.dataset import warn
+
+    path = Path(path)
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{path}{suffix}").exists():
+            os.replace(f"{path}{suffix}", f"{aside}{suffix}")
+    warn(f"{path}: damaged dedup index ({why}); moved to {aside.name}, rebuilt from the articles")
+    return SqliteStore(path)

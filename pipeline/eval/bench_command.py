@@ -1,0 +1,154 @@
+"""``newspipe dedup`` as a command on text like ours, against datasketch on the same file.
+
+Documents are recombined from real sentences of ``../shared/corpora`` (English,
+French, Turkish, Russian, Arabic and the other languages there): about 5 KB
+each in paragraphs of four sentences, one in five a lightly edited copy of an
+earlier one (a paragraph dropped, two words changed). The same count of ASCII
+documents (``bench.synthetic_docs``) is measured beside them. Each side runs
+as its own process pinned to one core (``taskset``): ``newspipe dedup IN OUT``,
+a script doing what a datasketch user writes (``MinHash.update_batch`` on
+word 5-grams, ``MinHashLSH`` insert and query), and the same with rensa (Rust
+MinHash and LSH, shingles made in Python; skipped where it is not installed).
+The split of our time comes from the same stages run in this process.
+"""
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from importlib.util import find_spec
+from pathlib import Path
+
+import pandas as pd
+
+_SENTENCE = re.compile(r"(?<=[.!?\u061f\u3002])\s+")
+_DATASKETCH = """
+import sys, pandas as pd
+from datasketch import MinHash, MinHashLSH
+df = pd.read_parquet(sys.argv[1], columns=["article_id", "text"])
+lsh, sigs = MinHashLSH(threshold=0.5, num_perm=128), []
+for a, t in zip(df.article_id, df.text):
+    w = t.lower().split()
+    m = MinHash(num_perm=128)
+    m.update_batch([" ".join(w[i:i + 5]).encode() for i in range(max(1, len(w) - 4))])
+    lsh.insert(a, m)
+    sigs.append(m)
+print(sum(len(lsh.query(m)) for m in sigs))
+"""
+_RENSA = """
+import sys, pandas as pd
+from rensa import RMinHash, RMinHashLSH
+df = pd.read_parquet(sys.argv[1], columns=["article_id", "text"])
+lsh, sigs = RMinHashLSH(threshold=0.5, num_perm=128, num_bands=16), []
+for k, t in enumerate(df.text):
+    w = t.lower().split()
+    m = RMinHash(num_perm=128, seed=1)
+    m.update([" ".join(w[i:i + 5]) for i in range(max(1, len(w) - 4))])
+    lsh.insert(k, m)
+    sigs.append(m)
+print(sum(len(lsh.query(m)) for m in sigs))
+"""
+
+
+def sentence_docs(n: int, shared: Path, seed: int = 1) -> pd.DataFrame | None:
+    """``n`` articles recombined from the shared corpora's sentences (None where they are absent)."""
+    from pipeline.eval.dedup import load_texts
+    texts = load_texts(shared, min_words=40) if shared.exists() else []
+    sents = [s for t in texts for p in t.split("\n") for s in _SENTENCE.split(p) if len(s.split()) >= 5]
+    if len(sents) < 1000:
+        return None
+    rng = random.Random(seed)
+    out: list[str] = []
+    for _ in range(n):
+        if out and rng.random() < 0.2:
+            paras = rng.choice(out).split("\n")
+            del paras[rng.randrange(len(paras))]
+            words = "\n".join(paras).split(" ")
+            for k in rng.sample(range(len(words)), 2):
+                words[k] = words[k][::-1]
+            out.append(" ".join(words))
+            continue
+        paras, size = [], 0
+        while size < 5000:
+            p = " ".join(rng.choice(sents) for _ in range(4))
+            paras.append(p)
+            size += len(p.encode())
+        out.append("\n".join(paras))
+    return _frame(out)
+
+
+def _frame(texts: list[str]) -> pd.DataFrame:
+    t0 = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    return pd.DataFrame({"article_id": [f"a{i:06d}" for i in range(len(texts))],
+                         "url": [f"http://outlet{i % 25}.test/{i}" for i in range(len(texts))],
+                         "outlet": [f"outlet{i % 25}" for i in range(len(texts))],
+                         "title": [t[:60] for t in texts], "text": texts,
+                         "published_at": [t0 + timedelta(minutes=i) for i in range(len(texts))],
+                         "language": [""] * len(texts)})
+
+
+def _pinned(args: list[str]) -> float:
+    prefix = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+    t = time.perf_counter()
+    subprocess.run(prefix + args, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def _split(path: Path) -> dict[str, float]:
+    """Seconds of each stage of ``newspipe dedup`` on ``path``, in this process."""
+    import numpy as np
+
+    from pipeline.cli.dedup_io import read_input, to_docs
+    from pipeline.dedup.cluster import _Corpus, check_unique_ids, cluster_rows, exact_pairs
+    from pipeline.dedup.incremental import _keys
+    from pipeline.dedup.lsh import pairs_sharing
+    from pipeline.settings import DedupSettings
+    out, t = {}, time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        out[name], t = now - t, now
+    settings = DedupSettings()
+    docs = check_unique_ids(to_docs(read_input(path), str(path)))
+    lap("reading")
+    c = _Corpus(docs, settings, {})
+    lap("boilerplate, normalising and shingling")
+    pos, keys = _keys(c, settings)
+    lap("signatures (three tiers)")
+    pairs = np.unique(np.concatenate([pos[pairs_sharing(keys)], exact_pairs(c)]).reshape(-1, 2), axis=0)
+    lap("LSH candidates")
+    cluster_rows(c, pairs)
+    lap("verification and clustering")
+    return out
+
+
+def bench_command(n: int = 20_000, shared: Path | None = None) -> list[str]:
+    from pipeline.eval.bench import synthetic_docs
+    from pipeline.eval.extraction import DEFAULT_SHARED
+    lines = [f"dedup as a command: {n} articles, each side one process on one core"]
+    sets = {"ASCII words": _frame([d.text for d in synthetic_docs(n)])}
+    ours = sentence_docs(n, shared or DEFAULT_SHARED)
+    if ours is None:
+        lines.append("  sentences of ../shared: skipped (absent)")
+    else:
+        sets["sentences of ../shared (ar, tr, ru, fr, en, ...)"] = ours
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, df in sets.items():
+            path = Path(tmp) / "in.parquet"
+            df.to_parquet(path)
+            start = _pinned([sys.executable, "-c", "import pipeline.cli.main"])
+            mine = _pinned([sys.executable, "-m", "pipeline.cli", "dedup", str(path), str(Path(tmp) / "out.parquet")])
+            base = _pinned([sys.executable, "-c", _DATASKETCH, str(path)])
+            rensa = _pinned([sys.executable, "-c", _RENSA, str(path)]) if find_spec("rensa") else None
+            split = _split(path)
+            lines.append(f"  {name}: {df.text.str.len().mean() / 1024:.1f} KB a text; newspipe dedup {mine:.1f} s, "
+                         f"datasketch {base:.1f} s -> {base / mine:.1f}x"
+                         + (f", rensa {rensa:.1f} s -> {rensa / mine:.2f}x" if rensa else "")
+                         + f"; start-up {start:.1f} s; split: " + ", ".join(f"{k} {v:.1f} s" for k, v in split.items()))
+    return lines
