@@ -242,3 +242,25 @@ def test_rewrites_and_digests_incrementally_equal_a_rebuild(tmp_path, index):
                      since, until, SETTINGS)
     update_clusters(root, SETTINGS, NAMES, index)
     pd.testing.assert_frame_equal(_table(root), _rebuilt(root, tmp_path))
+
+
+def test_index_lookups_probe_the_keys_never_scan_the_index(tmp_path):
+    """A lookup must seek each key (its cost the window's), not scan every stored band (the history's)."""
+    from pipeline.dedup.store import HOLDERS, LOOKUP
+    store = SqliteStore(tmp_path / "index.sqlite")
+    store._probe([1, 3, 5])
+    for sql in (LOOKUP, HOLDERS):
+        plan = " ".join(r[-1] for r in store.db.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "SCAN b" not in plan and "SEARCH b" in plan, plan
+    store.close()
+
+
+def test_a_rebuild_in_steps_of_days_equals_one_in_one_step(demo_run, tmp_path, monkeypatch):
+    """A rebuild of years is taken a month at a time (bounded memory): each step is exact."""
+    from pipeline.dedup import incremental
+    root = tmp_path / "data"
+    shutil.copytree(demo_run[1] / "articles", root / "articles")
+    monkeypatch.setattr(incremental, "SYNC_DAYS", 2)
+    result = recluster(root, SETTINGS, NAMES)
+    assert len(result.days) == 7 and result.totals["articles"] == 61
+    pd.testing.assert_frame_equal(_table(root), _table(demo_run[1]))

@@ -3,15 +3,19 @@
 Layers, each cheap enough to run over the whole history:
 
 1. exact: the same normalised text (or the same article id) is one story;
-2. candidates: MinHash-LSH over word shingles of the full text, and a second
+2. candidates: MinHash-LSH over word shingles of the full text, a second
    LSH over the lead (the first ``lead_words`` words) so that a copy cut down
-   to its first paragraphs is still proposed;
+   to its first paragraphs is still proposed, and a third over shorter
+   shingles between texts published within weeks (rewrites; ``tiers``);
 3. verification: every candidate pair is checked with exact Jaccard and
    containment of the two shingle sets. A pair is a duplicate when Jaccard
    reaches ``jaccard_threshold`` or the smaller text is contained in the larger
-   one to ``containment_threshold`` (a truncated copy). A follow-up that
-   reuses only the lead fails both and stays apart;
-4. clustering: connected components of verified pairs, then every member is
+   one to ``containment_threshold`` (a truncated copy), or when the shorter
+   text's sentences are found one by one in the longer (a rewrite; ``rewrites``).
+   A follow-up that reuses only the lead fails all three and stays apart;
+4. digests: a roundup of several stories' leads joins none of them and lists
+   what it quotes (``digests``);
+5. clustering: connected components of verified pairs, then every member is
    checked against the cluster's origin; members that fail are split off and
    clustered again, so a chain A~B~C never joins A and C through B alone.
 

@@ -16,6 +16,9 @@ those days only:
    components written back, and the ``clusters`` rows of its members
    replaced: the rows of every untouched component stay as they were.
 
+Many changed days (a rebuild, a first sync) are taken ``SYNC_DAYS`` at a
+time, each step exact, so memory holds a month of articles, not the history.
+
 A component is closed under verified edges: an article outside it that
 matched a member would be a candidate of that member, so nothing outside the
 set can change. The result equals ``rebuild`` (an empty index, every day
@@ -50,6 +53,9 @@ from storage.fs import Root, open_root
 from storage.versions import partition_versions
 
 COLUMNS = ["article_id", "url", "outlet", "title", "text", "published_at", "authors"]
+# days read per step: a rebuild of years, or a first sync of an existing dataset, holds a month's
+# articles (and the stories they join) in memory at a time, not the history
+SYNC_DAYS = 31
 
 
 @dataclass
@@ -179,8 +185,17 @@ def _sync(root: Root, store: IndexStore, settings: DedupSettings, names: dict[st
     notes: list[str] = []
     _trusted(store, settings, notes)
     changed, _ = _changed_days(root, store)
-    if not changed:
-        return SyncResult(_totals(store), lsh_params=_lsh(settings), notes=notes)
+    result = SyncResult(_totals(store), lsh_params=_lsh(settings), notes=notes)
+    for start in range(0, len(changed), SYNC_DAYS):  # a rebuild too: in steps, each as exact as the whole
+        step = _retrying(root, store, settings, names, changed[start:start + SYNC_DAYS], notes)
+        result.totals, result.days = step.totals, result.days + step.days
+        result.touched += step.touched
+        result.oversized += step.oversized
+    return result
+
+
+def _retrying(root: Root, store: IndexStore, settings: DedupSettings, names: dict[str, list[str]],
+              changed: list[str], notes: list[str]) -> SyncResult:
     for _ in range(3):
         try:
             return _update(root, store, settings, names, changed, notes)

@@ -25,6 +25,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 _SENTENCE = re.compile(r"(?<=[.!?\u061f\u3002])\s+")
 _DATASKETCH = """
@@ -123,8 +124,14 @@ def _split(path: Path) -> dict[str, float]:
     lap("signatures (three tiers)")
     pairs = np.unique(np.concatenate([pos[pairs_sharing(keys)], exact_pairs(c)]).reshape(-1, 2), axis=0)
     lap("LSH candidates")
-    cluster_rows(c, pairs)
+    rows, _, _ = cluster_rows(c, pairs)
     lap("verification and clustering")
+    from pipeline.dedup.cluster import ClusterRow, rows_table
+    from storage.schema import CLUSTERS
+    import pyarrow.parquet as pq
+    table = rows_table(rows, pa.schema([CLUSTERS.field(f) for f in ClusterRow.__dataclass_fields__]))
+    pq.write_table(table, str(path) + ".out.parquet", compression="zstd")
+    lap("writing")
     return out
 
 

@@ -114,10 +114,11 @@ def history(size: int) -> Path:
     return data
 
 
-def _daily(data: Path, size: int) -> tuple[date, pa.Table]:
-    """The daily run's day: 1,600 new ~5 KB articles and 400 edited copies of stored ones."""
+def _daily(data: Path, size: int, seed: int = 99) -> tuple[date, pa.Table]:
+    """The daily run's day: 1,600 new ~5 KB articles and 400 edited copies of stored ones
+    (another ``seed`` for each repeat: a new day's texts, not ones the index saw before)."""
     from storage.dataset import read_table
-    rng = np.random.default_rng(99)
+    rng = np.random.default_rng(seed)
     vocab = _vocab(np.random.default_rng(7))
     day = START + timedelta(days=size // PER_DAY)
     src_days = [START + timedelta(days=int(d)) for d in rng.integers(0, size // PER_DAY, 20)]
@@ -133,11 +134,11 @@ def _vm_hwm_mb() -> float:
     return float("nan")
 
 
-def _child(data: str, size: int, mode: str, out) -> None:
+def _child(data: str, size: int, mode: str, seed: int, out) -> None:
     from pipeline.run.stages import update_clusters
     from storage.dataset import replace_partitions
     if mode == "daily":
-        day, table = _daily(Path(data), size)
+        day, table = _daily(Path(data), size, seed)
         replace_partitions(data, "articles", {day: table}, [day])
     base = _vm_hwm_mb()
     t = time.perf_counter()
@@ -146,10 +147,10 @@ def _child(data: str, size: int, mode: str, out) -> None:
               "copies": result.totals["copies"]})
 
 
-def _measure(data: Path, size: int, mode: str) -> dict:
+def _measure(data: Path, size: int, mode: str, seed: int = 99) -> dict:
     ctx = mp.get_context("spawn")  # a fresh process: its peak memory is this work's alone
     recv, send = ctx.Pipe(duplex=False)
-    p = ctx.Process(target=_child, args=(str(data), size, mode, send))
+    p = ctx.Process(target=_child, args=(str(data), size, mode, seed, send))
     p.start()
     res = recv.recv()
     p.join()
@@ -169,7 +170,7 @@ def bench_history(sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000), repeat:
     first = None
     for size in sizes:
         data = history(size)
-        runs = [_measure(data, size, "daily") for _ in range(repeat)]
+        runs = [_measure(data, size, "daily", 99 + k) for k in range(repeat)]
         s = statistics.median(r["s"] for r in runs)
         first = first or s
         built = json.loads((data / "READY").read_text())
