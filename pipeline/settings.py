@@ -160,6 +160,7 @@ class DedupSettings:
     # rewrites (pipeline.dedup.rewrites): a third LSH tier over shorter shingles, verified by sentences
     rewrite_shingle_size: int = 3   # words per shingle of that tier: shorter survives more word changes
     rewrite_lsh_threshold: float = 0.25  # its LSH threshold; 0 turns the tier off
+    rewrite_min_overlap: float = 0.3    # short-shingle containment below which sentences are not compared
     rewrite_min_aligned: float = 0.7    # share of the shorter text's words in sentences found in the longer
     rewrite_min_sentences: int = 3
     sentence_match: float = 0.5     # word-set Jaccard at which two sentences are the same sentence

@@ -249,7 +249,7 @@ def test_index_lookups_probe_the_keys_never_scan_the_index(tmp_path):
     from pipeline.dedup.store import HOLDERS, LOOKUP
     store = SqliteStore(tmp_path / "index.sqlite")
     store._probe([1, 3, 5])
-    for sql in (LOOKUP, HOLDERS):
+    for sql in (LOOKUP.format("bands"), HOLDERS.format("bands"), LOOKUP.format("recent")):
         plan = " ".join(r[-1] for r in store.db.execute("EXPLAIN QUERY PLAN " + sql))
         assert "SCAN b" not in plan and "SEARCH b" in plan, plan
     store.close()
@@ -263,4 +263,20 @@ def test_a_rebuild_in_steps_of_days_equals_one_in_one_step(demo_run, tmp_path, m
     monkeypatch.setattr(incremental, "SYNC_DAYS", 2)
     result = recluster(root, SETTINGS, NAMES)
     assert len(result.days) == 7 and result.totals["articles"] == 61
+    pd.testing.assert_frame_equal(_table(root), _table(demo_run[1]))
+
+
+def test_new_keys_merged_into_the_main_table_change_nothing(demo_run, demo_articles, tmp_path, monkeypatch):
+    """Keys land in the small ``recent`` table and are merged into ``bands`` in key order."""
+    from pipeline.dedup import store as store_module
+    monkeypatch.setattr(store_module, "MERGE_ROWS", 300)
+    arts, days = demo_articles
+    root = tmp_path / "data"
+    for day in days:
+        _publish(root, arts, day)
+        update_clusters(root, SETTINGS, NAMES)
+    s = SqliteStore(dedup_index_file(root))
+    main, recent = (s.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("bands", "recent"))
+    s.close()
+    assert main > 0 and recent < 300
     pd.testing.assert_frame_equal(_table(root), _table(demo_run[1]))

@@ -163,10 +163,14 @@ class _Corpus:
         st = self.settings
         if jac >= st.jaccard_threshold or con >= st.containment_threshold:
             return True, jac, con
-        if st.rewrite_lsh_threshold and self._rewrite(i, j):
+        if st.rewrite_lsh_threshold and self._short_overlap(i, j) >= st.rewrite_min_overlap and self._rewrite(i, j):
             self.rewrites.add((i, j))
             return True, jac, con
         return False, jac, con
+
+    def _short_overlap(self, i: int, j: int) -> float:
+        """Containment of the shorter text's short shingles: a cheap gate before sentence alignment."""
+        return _overlap(self.short_shingles[i], self.short_shingles[j])[1]
 
     def _rewrite(self, i: int, j: int) -> bool:
         """The shorter text's sentences found, one by one, in the longer (``pipeline.dedup.rewrites``)."""
