@@ -151,7 +151,7 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
                   outlets: list[str] | None = None, run_id: str | None = None, workers: int | None = None,
                   settings: DedupSettings | None = None, index: str | None = None,
                   repair: bool = False, locked: bool = False) -> RunReport:
-    """Extract the window's raw pages, publish its days and recluster the history.
+    """Extract the window's raw pages, publish its days and bring the clusters up to date.
 
     Reads only what the crawl stage stored, so it also re-extracts a window
     without refetching anything. ``data`` is a directory or a filesystem URI;
@@ -177,7 +177,7 @@ def publish_stage(sources: str | Path | None, since: datetime, until: datetime, 
 def publish_pages(report: RunReport, pages: list[dict], registry: list, data: str | Path | Root, select, *,
                   settings: DedupSettings | None = None, workers: int | None = None,
                   index: str | None = None, repair: bool = False, locked: bool = False) -> RunReport:
-    """Extract ``pages``, publish the report's window and recluster the history. ``select(report,
+    """Extract ``pages``, publish the report's window and bring the clusters up to date. ``select(report,
     old, new)`` gives the window's rows to publish from its published rows and the new articles
     (a crawl replaces its outlets' rows; a backfill adds to them)."""
     since, until = report.since, report.until
