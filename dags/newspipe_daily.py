@@ -80,8 +80,8 @@ def newspipe_daily():
     def crawl(outlet: str, plan: dict) -> dict:
         from airflow.sdk import get_current_context
 
-        from pipeline.run.orchestration import crawl_outlet
-        get_current_context()["outlet_name"] = outlet
+        from pipeline.run.orchestration import crawl_outlet, window_label
+        get_current_context()["outlet_name"] = f"{outlet} {window_label(plan)}"  # the days, where the grid shows
         return crawl_outlet(plan, outlet)
 
     # runs when every crawl is done, whatever became of it; not when the plan itself failed

@@ -165,6 +165,14 @@ def test_plan_params_refetch():
         make_plan({"refetch": "yes"}, start, end)
 
 
+def test_the_grid_names_each_crawl_with_the_days_it_processes():
+    """A backfill's run is named after its logical date, the day after the one it processes."""
+    from pipeline.run.orchestration import make_plan, window_label
+    assert window_label(make_plan(None, "2020-10-01T00:00:00+00:00", "2020-10-02T00:00:00+00:00")) == "2020-10-01"
+    assert window_label(make_plan({"since": "2020-10-01", "until": "2020-10-04"}, "2020-10-05T00:00:00+00:00",
+                                  "2020-10-06T00:00:00+00:00")) == "2020-10-01..2020-10-03"
+
+
 def test_a_backfill_takes_no_custom_window_and_empty_outlets_mean_all():
     from pipeline.run.orchestration import PlanError, make_plan
     start, end = "2020-10-01T00:00:00+00:00", "2020-10-02T00:00:00+00:00"

@@ -11,7 +11,7 @@ outlet registry; the bundled one by default).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from crawlers.dates import as_utc
@@ -119,6 +119,14 @@ class NothingToPublish(RuntimeError):
 _COUNTERS = (("requests", "downloader/request_count"), ("304s", "newspipe/conditional/not_modified"),
              ("out of window", "newspipe/skipped/out_of_window"), ("robots refusals", "robotstxt/forbidden"),
              ("errors", "newspipe/errors"))
+
+
+def window_label(plan: dict) -> str:
+    """The days a plan processes, as the grid shows them beside each crawl (a backfill's run is
+    named after its logical date, the day after the one it processes)."""
+    since, until = Plan(**plan).window()
+    last = until - timedelta(days=1)
+    return f"{since:%Y-%m-%d}" if last.date() <= since.date() else f"{since:%Y-%m-%d}..{last:%Y-%m-%d}"
 
 
 def crawl_line(res, stats_path: str) -> str:
