@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -60,6 +61,18 @@ def _open(path: Path):
     return open(path, "a+", encoding="utf-8")
 
 
+def _holder(fh) -> str:
+    """The name the holder wrote into its lock file; it writes it just after taking the lock,
+    so a refusal in between waits a moment for it rather than naming nobody."""
+    for _ in range(40):
+        fh.seek(0)
+        name = fh.read().strip()
+        if name:
+            return name
+        time.sleep(0.05)
+    return "another run"
+
+
 @contextmanager
 def partition_locks(data: Path, names: list[str], holder: str, scope: str | None = None) -> Iterator[None]:
     """Hold a non-blocking lock on each named partition, or raise ``LockedError``. ``scope``:
@@ -76,8 +89,7 @@ def partition_locks(data: Path, names: list[str], holder: str, scope: str | None
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                fh.seek(0)
-                other = fh.read().strip() or "another run"
+                other = _holder(fh)
                 fh.close()
                 raise LockedError(f"partition {name} of {data} is being written by {other}; "
                                   "wait for it to finish or run a different window") from None
