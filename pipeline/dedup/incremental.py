@@ -236,9 +236,10 @@ def _update(root: Root, store: IndexStore, settings: DedupSettings, names: dict[
     fresh_keys = dict(zip(eligible.tolist(), keys))
     empty = np.empty(0, dtype=np.int64)
     added, dropped = delta
-    totals = Counter(_totals(store) if store.day_versions() else {})  # an empty index: every old row was dropped
+    kept = bool(store.day_versions())  # an empty index: every old row was dropped, none counted yet
+    totals = Counter(_totals(store) if kept else {})
     totals.update(added)
-    if store.day_versions():
+    if kept:
         totals.subtract(dropped)
     store.apply(IndexChange(
         removed=sorted(gone),

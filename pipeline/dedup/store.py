@@ -152,19 +152,19 @@ class SqliteStore:
     def day_versions(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT day, version FROM days"))
 
-    def docs_of_days(self, days: Iterable[str]) -> dict[str, str]:
+    def _days_where(self, column: str, values: Iterable[str]) -> dict[str, str]:
+        """{article id: day} of the articles whose ``column`` is one of ``values``."""
         out: dict[str, str] = {}
-        for chunk in _chunks(list(days)):
-            out.update(self.db.execute(f"SELECT article_id, day FROM docs WHERE day IN ({','.join('?' * len(chunk))})",
-                                       chunk))
+        for chunk in _chunks(list(set(values))):
+            out.update(self.db.execute(
+                f"SELECT article_id, day FROM docs WHERE {column} IN ({','.join('?' * len(chunk))})", chunk))
         return out
 
+    def docs_of_days(self, days: Iterable[str]) -> dict[str, str]:
+        return self._days_where("day", days)
+
     def days_of(self, ids: Iterable[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for chunk in _chunks(list(set(ids))):
-            out.update(self.db.execute(
-                f"SELECT article_id, day FROM docs WHERE article_id IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+        return self._days_where("article_id", ids)
 
     def lookup(self, keys: np.ndarray) -> set[str]:
         """Articles holding any of ``keys`` (a join with a temporary table: one pass, any size)."""
@@ -196,11 +196,7 @@ class SqliteStore:
         return self._ids("SELECT component FROM docs WHERE article_id IN ({})", set(ids))
 
     def members(self, components: Iterable[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for chunk in _chunks(list(set(components))):
-            out.update(self.db.execute(
-                f"SELECT article_id, day FROM docs WHERE component IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+        return self._days_where("component", components)
 
     def apply(self, change: IndexChange) -> None:
         from storage.locks import check_fences
