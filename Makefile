@@ -10,7 +10,7 @@ CORE := $(UV) run --frozen --no-default-groups
 RUN := $(UV) run --frozen
 DATA ?= data
 
-.PHONY: setup setup-all browser demo test test-fast bench airflow clean
+.PHONY: setup setup-all browser demo test test-fast bench airflow airflow-celery clean
 
 # the core: what `newspipe demo` and `newspipe run` need (inexact: a full environment stays full)
 .venv/.core: pyproject.toml uv.lock
@@ -55,5 +55,11 @@ bench: setup-all
 airflow: setup-all
 	$(RUN) python -m pipeline.cli.airflow_local
 
+# the production shape without Docker: CeleryExecutor, WORKERS Celery workers (2), each with a work directory
+# of its own, on this machine's PostgreSQL and Redis at 127.0.0.1 (see pipeline/cli/airflow_celery.py)
+WORKERS ?= 2
+airflow-celery: setup-all
+	$(RUN) python -m pipeline.cli.airflow_celery --workers $(WORKERS)
+
 clean:
-	rm -rf $(DATA) .airflow .pytest_cache
+	rm -rf $(DATA) .airflow .airflow-celery .pytest_cache

@@ -77,6 +77,7 @@ NEWSPIPE_SECTION_PAGES = 5         # pagination depth on section, tag and search
 NEWSPIPE_SEARCH_TERMS = dict(_registry.CONFLICT_NAMES)  # what an outlet's site search is asked for, by the outlet's languages
 NEWSPIPE_PRIVATE_HOSTS: list[str] = []  # hosts that may resolve inside: local outlets' and proxies' (set per crawl)
 NEWSPIPE_WORK_DIR = ""            # work directory holding _state/crawl/OUTLET.sqlite; empty: no incremental state
+NEWSPIPE_SHARED_ROOT = ""         # data root whose _work/ holds other machines' raw files (storage.shared_work)
 NEWSPIPE_REFETCH = False           # fetch article URLs again even if an earlier crawl stored them
 NEWSPIPE_SHARD = "0/1"             # I/N: this process fetches the articles whose URL hash is I modulo N
 NEWSPIPE_OBEY_CRAWL_DELAY = True   # robots.txt Crawl-delay (only while ROBOTSTXT_OBEY)

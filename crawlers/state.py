@@ -40,8 +40,13 @@ class Validators:
 class CrawlState:
     """What earlier crawls of one outlet fetched. Open one per thread (SQLite connections are not shared)."""
 
-    def __init__(self, work_dir: str | Path, outlet: str):
+    def __init__(self, work_dir: str | Path, outlet: str, shared_root: str | None = None):
         self.work_dir = Path(work_dir)
+        # a data root whose ``_work/`` holds the raw files other machines stored (storage.shared_work)
+        self.shared = None
+        if shared_root:
+            from storage.shared_work import SharedWork
+            self.shared = SharedWork(shared_root)
         self.path = crawl_state_file(self.work_dir, outlet)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
@@ -55,8 +60,8 @@ class CrawlState:
 
     # -- article pages ------------------------------------------------------
     def raw_file(self, url: str) -> str | None:
-        """The raw file holding ``url``'s page (relative to the data root), or None if it was
-        never stored or the file is gone (then the page is fetched again)."""
+        """The raw file holding ``url``'s page (relative to the work directory), or None if it was
+        never stored or the file is gone, here and on the shared root (then the page is fetched again)."""
         row = self.db.execute("SELECT raw_file FROM fetched WHERE url = ?", (url,)).fetchone()
         if row is None:
             return None
@@ -65,7 +70,7 @@ class CrawlState:
         except ValueError:  # a state file pointing elsewhere is not followed: the page is fetched again
             return None
         if row[0] not in self._present:
-            self._present[row[0]] = (self.work_dir / row[0]).exists()
+            self._present[row[0]] = (self.work_dir / row[0]).exists() or bool(self.shared and self.shared.exists(row[0]))
         return row[0] if self._present[row[0]] else None
 
     def record_fetched(self, urls: list[tuple[str, str]], raw_file: Path) -> None:

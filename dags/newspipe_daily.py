@@ -35,8 +35,9 @@ NAMES = ENV.outlet_names()
     doc_md=__doc__,
     default_args=ENV.task_defaults(),
     params={
+        # ``examples``: the form offers the registry's names in a multi-select (``items.enum`` validates them)
         "outlets": Param(None, type=["null", "array"], items={"type": "string", **({"enum": NAMES} if NAMES else {})},
-                         title="Outlets",
+                         **({"examples": NAMES} if NAMES else {}), title="Outlets",
                          description="Outlets to crawl, by their registry names; leave empty for every outlet."),
         "since": Param(None, type=["null", "string"], format="date-time", title="Window start (UTC)",
                        description="Empty: the run's data interval, the day before its logical date (a manual run "

@@ -6,6 +6,7 @@
 - ``dataset``: day partitions replaced together through a journaled swap;
   readers that name a bad file and go on.
 - ``raw``: the raw-page files the crawler writes and the publish stage reads.
+- ``shared_work``: raw pages and crawl state carried between machines on an object-store root.
 - ``locks``: day and table locks. ``load``: ``load_articles`` for analysts.
 - ``admin/``: ``dataset info`` and ``dataset compact``.
 """

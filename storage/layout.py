@@ -4,6 +4,8 @@ The published tables live under the data root (local or an object store)::
 
     DATA/articles/date=YYYY-MM-DD/part-0.parquet     (also signatures, crawl_stats, clusters)
     DATA/reports/newspipe-report.html                 the coverage and copy report (newspipe_report DAG)
+    DATA/_work/raw/..., DATA/_work/_state/crawl/...   an object-store root's copy of the work files that
+                                                      pass between machines (storage.shared_work)
 
 The working files of the machine that crawls live in its work directory
 (the data root itself when that is local, see ``storage.fs.work_dir``)::

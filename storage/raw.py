@@ -61,6 +61,11 @@ def _known_refs(outlet_dir: Path) -> dict[str, dict[str, dict]]:
     return refs
 
 
+def referenced_files(outlet_dir: str | Path) -> list[str]:
+    """The earlier crawls' raw files (relative to the work directory) a window's known-page lists name."""
+    return sorted(_known_refs(Path(outlet_dir))) if Path(outlet_dir).is_dir() else []
+
+
 def read_raw_pages(outlet_dir: str | Path, work: str | Path | None = None) -> list[dict]:
     """Raw page records of one outlet's crawl of a window: the pages it fetched, and the
     pages it listed that an earlier crawl had stored (read from their files under the work

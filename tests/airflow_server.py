@@ -27,6 +27,9 @@ class AirflowStandalone:
     def __enter__(self) -> "AirflowStandalone":
         self.log = open(self.home / "standalone.log", "w")
         self.procs = start_airflow(self.env, self.log)  # what `make airflow` starts
+        return self._wait_ready()
+
+    def _wait_ready(self):
         deadline = time.time() + 300
         while time.time() < deadline:
             if any(p.poll() is not None for p in self.procs):
@@ -98,3 +101,66 @@ class AirflowStandalone:
                 return run
             time.sleep(3)
         raise TimeoutError(f"{dag_id}/{run_id} did not finish again in {timeout}s: {self.tail()}")
+
+
+class AirflowCelery(AirflowStandalone):
+    """``make airflow-celery``'s program, run as it is (``pipeline.cli.airflow_celery``): the components
+    with the CeleryExecutor on PostgreSQL and Redis, and Celery workers with work directories and host
+    names of their own. ``queue``: a Celery queue of the test's own, so that no other stack on the same
+    Redis takes its tasks. ``exit_status``: the program's, after the SIGTERM that stops it."""
+
+    def __init__(self, home: Path, sources: Path, data: str, db: str, redis: str, queue: str,
+                 workers: int = 2, extra: dict | None = None):
+        import os
+        super().__init__(home, sources, Path("."), None)
+        self.port = free_port(0)
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ, AIRFLOW_HOME_DIR=str(home), AIRFLOW_PORT=str(self.port), NEWSPIPE_DATA=data,
+                        NEWSPIPE_SOURCES=str(sources), NEWSPIPE_AIRFLOW_DB=db, NEWSPIPE_REDIS=redis,
+                        AIRFLOW__OPERATORS__DEFAULT_QUEUE=queue, **(extra or {}))
+        self.count, self.exit_status = workers, None
+
+    def __enter__(self) -> "AirflowCelery":
+        import sys
+        self.log = open(self.home / "standalone.log", "w")
+        self.program = subprocess.Popen([sys.executable, "-m", "pipeline.cli.airflow_celery", "--workers",
+                                         str(self.count)], env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        self.procs = [self.program]
+        return self._wait_ready()
+
+    def _wait_ready(self) -> "AirflowCelery":
+        deadline = time.time() + 300
+        while time.time() < deadline:  # the workers connected to the broker, the API serving the DAG
+            if self.tail(10**7).count(" ready.") >= self.count:
+                return super()._wait_ready()
+            if self.program.poll() is not None:
+                raise RuntimeError(f"make airflow-celery exited {self.program.returncode}: {self.tail()}")
+            time.sleep(2)
+        raise TimeoutError(f"the Celery workers were not ready in time: {self.tail()}")
+
+    def __exit__(self, *exc) -> None:
+        import os
+        import signal
+        if self.program.poll() is None:
+            self.program.send_signal(signal.SIGTERM)
+            try:
+                self.exit_status = self.program.wait(180)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.program.pid, signal.SIGKILL)
+                self.program.wait()
+        self.log.close()
+
+    def kill_worker(self, name: str) -> None:
+        """SIGKILL a worker and every process under it, as when its machine dies."""
+        import re
+
+        import psutil
+        pid = re.search(rf"\b{re.escape(name)} \(pid (\d+)", self.tail(10**7))  # what the program said it started
+        root = psutil.Process(int(pid[1]))
+        for p in [*root.children(recursive=True), root]:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs([root], timeout=30)

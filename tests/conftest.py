@@ -3,6 +3,7 @@ S3-compatible store (moto) on 127.0.0.1."""
 from __future__ import annotations
 
 import socket
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,8 @@ def s3(monkeypatch, tmp_path):
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    # moto keeps its buckets in this process, not in the server: start every test from an empty store
+    urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"), timeout=30)
     env = {"AWS_ACCESS_KEY_ID": "newspipe", "AWS_SECRET_ACCESS_KEY": "newspipe", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_EC2_METADATA_DISABLED": "true", "NEWSPIPE_WORK_DIR": str(tmp_path / "work")}
     for k, v in env.items():

@@ -437,3 +437,24 @@ def test_a_file_the_archive_cannot_give_now_is_read_next_time(env, world, crawle
     assert p.returncode == 0, p.stderr[-2000:]
     assert [path for path, _ in env.log if path.endswith(".warc.gz")] == []   # the files done are not read again
     assert len(_articles(data)) == len(crawl) + 1
+
+
+def test_the_backfill_tasks_on_different_machines_of_an_object_store(env, crawled, tmp_path, s3, monkeypatch):
+    """The DAG's collect batches on two workers with work directories of their own, its publish on a
+    third: the pages pass through the data root (``storage.shared_work``), and nothing is missing."""
+    from pipeline.backfill.tasks import collect_batch, plan_backfill, publish_backfill
+    from storage.dataset import read_table
+    uri, _ = s3
+    sources, crawl = crawled
+    monkeypatch.setenv("NEWSPIPE_DATA", uri)
+    monkeypatch.setenv("NEWSPIPE_SOURCES", str(sources))
+    plan = plan_backfill({"source": "cc-news", "since": SINCE.isoformat(), "until": UNTIL.isoformat(),
+                          "prefilter": False})
+    assert len(plan["batches"]) > 1
+    batches = []
+    for i, units in enumerate(plan["batches"]):
+        monkeypatch.setenv("NEWSPIPE_WORK_DIR", str(tmp_path / f"worker-{i % 2}"))
+        batches.append(collect_batch(plan, units))
+    monkeypatch.setenv("NEWSPIPE_WORK_DIR", str(tmp_path / "publisher"))
+    assert publish_backfill(plan, batches)["kept"] == len(crawl)
+    _same(read_table(uri, "articles").to_pandas(), crawl)

@@ -69,3 +69,24 @@ def test_docker_compose_config(tmp_path):
     empty.write_text("")
     p = subprocess.run([*_compose(), "--env-file", str(empty), "config", "-q"], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode != 0 and "POSTGRES_PASSWORD" in p.stderr
+
+
+def test_compose_and_make_airflow_celery_set_the_same_stack():
+    """What the Celery integration test runs (``make airflow-celery``'s environment) and the compose
+    file name the same executor, drivers and Redis databases, and the same newspipe settings."""
+    from pipeline.cli.airflow_celery import celery_env
+    env = _spec()["x-airflow-common"]["environment"]
+    ours = celery_env({"AIRFLOW_HOME": "/x"}, "postgresql://u@h:5432/airflow", "redis://h:6379")
+    for key, value in ours.items():
+        if key == "AIRFLOW_HOME":
+            continue
+        if key == "AIRFLOW__CORE__HOSTNAME_CALLABLE":  # one machine only: containers have host names of their own
+            assert key not in env
+            continue
+        assert key in env, key
+        if key == "AIRFLOW__CORE__EXECUTOR":
+            assert env[key] == value
+        elif "://" in value:  # same scheme (driver) and database number
+            scheme, tail = value.split("://")[0], value.rsplit("/", 1)[1]
+            assert env[key].startswith(scheme + "://") and env[key].rsplit("/", 1)[1] == tail, key
+    assert "NEWSPIPE_WORK_DIR" in env  # each container a work directory of its own, as each worker has here

@@ -47,7 +47,7 @@ class OutletSpider(scrapy.Spider):
         self.shard = (int(i), int(n))
         root = self.settings.get("NEWSPIPE_WORK_DIR")
         if root and not self.settings.getbool("NEWSPIPE_REFETCH"):
-            self.state = CrawlState(root, self.outlet.name)
+            self.state = CrawlState(root, self.outlet.name, self.settings.get("NEWSPIPE_SHARED_ROOT") or None)
         conditional = {"conditional_get": True}
         for url in self.outlet.feeds:
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,

@@ -29,8 +29,9 @@ from pipeline.run.report import RunReport, new_run_id
 from pipeline.run.stages import publish_pages
 from pipeline.run.window import WindowError, align_window, window_note
 from storage.fs import work_dir
-from storage.layout import ARCHIVE_DIR, RAW_DIR, window_key
+from storage.layout import ARCHIVE_DIR, RAW_DIR, archive_raw_dir, window_key
 from storage.raw import read_raw_pages
+from storage.shared_work import SharedWork
 
 
 def make_query(sources: str | Path | None, since: datetime, until: datetime, source: str,
@@ -95,7 +96,9 @@ def publish(sources: str | Path | None, since: datetime, until: datetime, data: 
     """Extract and publish the window's archived pages (of every source) with the day locks held."""
     widened = window_note(since, until)
     since, until = align_window(since, until)
-    work = work_dir(data)
+    work, shared = work_dir(data), SharedWork(data)
+    for name in sorted(SOURCES):  # pages other machines' collect tasks read (storage.shared_work)
+        shared.pull_dir(archive_raw_dir(work, name, since, until), mirrored=())
     pages = archived_pages(work, since, until)
     stats = _stats_by_outlet(pages, results)
     errors = [r.error for r in results if r.error]

@@ -48,10 +48,17 @@ def plan_backfill(params: dict) -> dict:
 def collect_batch(plan: dict, units: list[str]) -> list[dict]:
     """Read one batch of units (each from its checkpoint). A unit the archive did not finish
     fails the task after the others are read, so that Airflow retries it with backoff."""
-    from storage.fs import work_dir
+    from storage.layout import archive_raw_dir, archive_state_file
+    from storage.shared_work import SharedWork
     q, chosen = make_query(plan["sources"], as_utc(plan["since"]), as_utc(plan["until"]), plan["source"],
                            plan["outlets"], plan["warc_uris"], plan["any_domain"])
-    results = collect(plan["source"], q, chosen, work_dir(plan["data"]), units=units, prefilter=plan["prefilter"])
+    shared = SharedWork(plan["data"])  # the publish task, or this batch's retry, may run on another machine
+    shared.pull_state(archive_state_file(shared.work, plan["source"]))
+    try:
+        results = collect(plan["source"], q, chosen, shared.work, units=units, prefilter=plan["prefilter"])
+    finally:
+        shared.push_dir(archive_raw_dir(shared.work, plan["source"], q.since, q.until), mirrored=())
+        shared.push_state(archive_state_file(shared.work, plan["source"]))
     errors = [r.error for r in results if r.error]
     if errors:
         raise ArchiveError(f"{len(errors)} unit(s) not finished, retried from their checkpoints: {'; '.join(errors)}")

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import yaml
@@ -88,8 +89,30 @@ def start_airflow(env: dict[str, str], log=None) -> list[subprocess.Popen]:
     home.chmod(0o700)
     subprocess.run([airflow_bin(), "db", "migrate"], env=env, stdout=log, stderr=subprocess.STDOUT, check=True,
                    umask=PRIVATE)
-    return [subprocess.Popen([airflow_bin(), *cmd], env=env, stdout=log, stderr=subprocess.STDOUT,
-                             start_new_session=True, umask=PRIVATE) for cmd in COMPONENTS]
+    start = lambda cmd: subprocess.Popen([airflow_bin(), *cmd], env=env, stdout=log, stderr=subprocess.STDOUT,  # noqa: E731
+                                         start_new_session=True, umask=PRIVATE)
+    api = start(COMPONENTS[0])
+    warm_execution_api(env, api)
+    return [api, *(start(cmd) for cmd in COMPONENTS[1:])]
+
+
+def warm_execution_api(env: dict[str, str], api: subprocess.Popen, timeout: float = 300) -> None:
+    """Wait for the API server's first answer on its execution API, before a scheduler hands out tasks.
+
+    That first request builds the versioned execution API and holds the server for 7-16 s here,
+    longer than the Task SDK client waits (5 s): the first task starts timed out, were retried, and
+    the server then answered the abandoned requests with HTTP 400 (a body it could no longer read).
+    """
+    url = env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].rstrip("/") + "/health/ping"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and api.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp:
+                if resp.status == 200:
+                    return
+        except (OSError, ValueError):
+            pass
+        time.sleep(1)
 
 
 def stop_airflow(procs: list[subprocess.Popen], timeout: float = 60) -> None:
@@ -105,41 +128,59 @@ def stop_airflow(procs: list[subprocess.Popen], timeout: float = 60) -> None:
             p.wait()
 
 
+def local_sources(home: Path):
+    """``NEWSPIPE_SOURCES`` when set, else the replay outlets, served by a server started here:
+    ``(sources file, server or None)``."""
+    sources = os.environ.get("NEWSPIPE_SOURCES")  # unset: the replay outlets, not the bundled registry
+    if sources:
+        return sources, None
+    from crawlers.replay.server import ReplayServer
+    server = ReplayServer().start()
+    sources = str(home / "replay-sources.yaml")
+    Path(sources).write_text(yaml.safe_dump(server.sources_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    print(f"replay outlets served at {server.address}; DAGs crawl them (set NEWSPIPE_SOURCES for real outlets)")
+    return sources, server
+
+
+def supervise(procs: list[subprocess.Popen], server=None, workers: dict[str, subprocess.Popen] | None = None) -> int:
+    """Wait until a component dies (status 1) or Ctrl-C / SIGTERM asks for a stop (status 0, a clean
+    exit); then stop everything. A Celery worker that dies is reported and the others go on (its
+    tasks are retried on them, as when a machine of a cluster is lost)."""
+    def stop(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    workers, lost = dict(workers or {}), set()
+    try:
+        while all(p.poll() is None for p in procs):
+            for name in sorted(n for n, w in workers.items() if w.poll() is not None and n not in lost):
+                lost.add(name)
+                print(f"{name} exited {workers[name].returncode}; the other workers go on", file=sys.stderr, flush=True)
+            time.sleep(1)
+        print("airflow stopped: " + ", ".join(f"{' '.join(map(str, p.args[1:3]))} exited {p.returncode}"
+                                              for p in procs if p.poll() is not None), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopping airflow ...")
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM (make, timeout) must not cut the stop short
+        stop_airflow([*procs, *workers.values()])
+        if server is not None:
+            server.stop()
+
+
 def main() -> int:
     home = Path(os.environ.get("AIRFLOW_HOME_DIR", ROOT / ".airflow"))
     home.mkdir(parents=True, exist_ok=True)
     data = RunEnvironment.read().data
     port = free_port(int(os.environ.get("AIRFLOW_PORT", "8080")))
-    server = None
-    sources = os.environ.get("NEWSPIPE_SOURCES")  # unset: the replay outlets, not the bundled registry
-    if not sources:
-        from crawlers.replay.server import ReplayServer
-        server = ReplayServer().start()
-        sources = str(home / "replay-sources.yaml")
-        Path(sources).write_text(yaml.safe_dump(server.sources_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
-        print(f"replay outlets served at {server.address}; DAGs crawl them (set NEWSPIPE_SOURCES for real outlets)")
+    sources, server = local_sources(home)
     print(f"Airflow UI: http://127.0.0.1:{port}  (user admin, password in {home}/simple_auth_manager_passwords.json.generated)")
     print(f"AIRFLOW_HOME={home}  DAGs: {ROOT / 'dags'}  data: {data}")
     procs = start_airflow(airflow_env(home, port, sources, data))
     print("started: " + ", ".join(f"{cmd[0]} (pid {p.pid})" for cmd, p in zip(COMPONENTS, procs)))
-    def stop(*_):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(1)
-        failed = [f"{cmd[0]} exited {p.returncode}" for cmd, p in zip(COMPONENTS, procs) if p.poll() is not None]
-        print("airflow stopped: " + ", ".join(failed), file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("stopping airflow ...")
-        return 0  # a stop asked for (Ctrl-C, SIGTERM) is a clean exit
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM (make, timeout) must not cut the stop short
-        stop_airflow(procs)
-        if server is not None:
-            server.stop()
+    return supervise(procs, server)
 
 
 if __name__ == "__main__":

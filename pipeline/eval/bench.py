@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--signatures", type=int, default=1_000_000)
     ap.add_argument("--crawl-pages", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", choices=["dedup", "crawl", "extraction", "storage", "archive", "history", "command"],
+    ap.add_argument("--only", choices=["dedup", "crawl", "extraction", "storage", "archive", "history", "command",
+                                           "shared"],
                     default=None)
     ap.add_argument("--archive-records", type=int, default=50_000)
     args = ap.parse_args(argv)
@@ -158,12 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.eval.bench_archive import bench_archive
     from pipeline.eval.bench_command import bench_command
     from pipeline.eval.bench_history import bench_history
+    from pipeline.eval.bench_shared import bench_shared
     from pipeline.eval.bench_storage import bench_storage
     parts = {"crawl": lambda: bench_crawl(args.crawl_pages, args.repeat),  # first: the crawl child's peak RSS
              "dedup": lambda: bench_dedup(args.docs, args.repeat) + bench_index_memory(args.signatures),
              "extraction": lambda: bench_extraction(args.repeat), "storage": bench_storage,
              "archive": lambda: bench_archive(args.archive_records, args.repeat),
-             "history": lambda: bench_history(repeat=args.repeat), "command": lambda: bench_command(args.docs)}
+             "history": lambda: bench_history(repeat=args.repeat), "command": lambda: bench_command(args.docs),
+             "shared": lambda: bench_shared(args.repeat)}
     chosen = [p for p in parts if args.only in (None, p)]
     for part in track(chosen, "make bench"):
         note(f"bench: {part} ...")

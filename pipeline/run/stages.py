@@ -17,6 +17,7 @@ the command line.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter, defaultdict
 from dataclasses import asdict
 from datetime import date, datetime
@@ -37,9 +38,10 @@ from pipeline.run.window import WindowError, align_window, day_locks, day_of, wi
 from pipeline.settings import DedupSettings
 from storage.dataset import StorageError, read_table, replace_partitions, to_table
 from storage.fs import Root, open_root, work_dir, write_atomic
-from storage.layout import boilerplate_file, boilerplate_memory_file, raw_window_dir, runs_dir, stats_dir
+from storage.layout import boilerplate_file, crawl_state_file, boilerplate_memory_file, raw_window_dir, runs_dir, stats_dir
 from storage.locks import ensure_unlocked, exclusive, partition_locks
-from storage.raw import read_raw_pages
+from storage.raw import read_raw_pages, referenced_files
+from storage.shared_work import SharedWork
 
 
 def _load_json(path: Path) -> dict:
@@ -126,20 +128,33 @@ def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, da
     """Crawl outlets of the window (whole days) into its raw directory (in ``processes`` child
     processes), incrementally: pages stored by earlier crawls are not fetched again unless ``refetch``."""
     since, until = align_window(since, until)
-    raw = raw_dir_for(data, since, until)
+    raw, shared = raw_dir_for(data, since, until), SharedWork(data)
     note(f"crawling {len(outlets) if outlets else 'every'} outlet(s), {since:%Y-%m-%d} .. {until:%Y-%m-%d}, "
          f"in {processes} process(es); logs and stats in {stats_dir(raw)}")
+    names = [o.name for o in select_outlets(load_sources(sources or DEFAULT_SOURCES), outlets)]
+    for name in names:  # what other machines' crawls of these outlets stored
+        shared.pull_state(crawl_state_file(shared.work, name))
     crawls = run_crawl(sources or DEFAULT_SOURCES, since, until, raw, outlets, politeness, timeout=timeout,
-                       work_dir=work_dir(data), refetch=refetch, processes=processes)
+                       work_dir=shared.work, refetch=refetch, processes=processes,
+                       settings={"NEWSPIPE_SHARED_ROOT": shared.root.uri} if shared.active else None)
     for c in crawls:
         note(f"  {c.outlet}: {c.status}, {c.articles_fetched} fetched, {c.articles_known} known from earlier crawls")
+    if shared.active:  # the publish task, or a retry, may run on another machine
+        started = time.monotonic()
+        sent = sum(shared.push_crawl(raw, c.outlet) for c in crawls)
+        for c in crawls:
+            shared.push_state(crawl_state_file(shared.work, c.outlet))
+        note(f"stored the crawl on the data root ({sent / 1e6:.1f} MB of pages) in {time.monotonic() - started:.1f} s")
     note("crawl logs: " + ", ".join(dict.fromkeys(log for c in crawls for log in c.logs)))
     return crawls
 
 
 def read_crawls(data: str | Path, since: datetime, until: datetime, outlets: list[str]) -> list[OutletCrawl]:
-    """What the crawl stage recorded for each outlet (a missing record counts as failed)."""
-    stats = stats_dir(raw_dir_for(data, since, until))
+    """What the crawl stage recorded for each outlet (a missing record counts as failed), and
+    with it, where crawls run on other machines, their pages (``storage.shared_work``)."""
+    raw = raw_dir_for(data, since, until)
+    SharedWork(data).pull_window(raw, outlets, referenced_files)
+    stats = stats_dir(raw)
     out = []
     for name in outlets:
         rec = _load_json(stats / f"{name}.json")
