@@ -44,7 +44,7 @@ demo: setup
 	$(CORE) newspipe demo --data $(DATA)
 
 test: setup-all
-	$(RUN) pytest -q
+	$(RUN) pytest -q --durations=12
 
 test-fast: setup-all
 	$(RUN) pytest -q -m "not airflow_integration"

@@ -52,19 +52,36 @@ def _tries(af, run_id: str) -> list[dict]:
         "GET", f"/api/v2/dags/newspipe_daily/dagRuns/{run_id}/taskInstances/crawl/{ti['map_index']}/tries")["task_instances"]]
 
 
-def _kill_during_slow_crawl(af, timeout: float = 600) -> str:
-    """Wait until the slow outlet's crawl runs on a worker, kill that worker; its name."""
+class SlowPages:
+    """Article pages of the slow outlet answered after ``seconds``; ``in_flight`` counts those being served."""
+
+    def __init__(self, seconds: float = 3.0):
+        self.seconds, self.in_flight = seconds, 0
+
+    def __call__(self, req, path: str) -> bool:
+        if re.match(r"^/(en|tr)/[^/]+/[^/]+/\d+$", path):
+            self.in_flight += 1
+            try:
+                time.sleep(self.seconds)
+            finally:
+                self.in_flight -= 1
+        return False  # then served as usual
+
+
+def _kill_during_slow_crawl(af, slow: SlowPages, timeout: float = 600) -> str:
+    """Wait until the slow outlet's crawl runs on a worker and one of its pages is being fetched,
+    then kill that worker; its name."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         for run in af.request("GET", "/api/v2/dags/newspipe_daily/dagRuns?limit=100")["dag_runs"]:
             for ti in _crawls(af, run["dag_run_id"]):
                 # the plan maps the outlets in the registry's order (the name is rendered when the task ends)
-                if ti["state"] == "running" and ti["map_index"] == OUTLETS.index(SLOW) and ti.get("hostname"):
-                    time.sleep(3)  # well into the crawl: pages fetched, none published
+                if ti["state"] == "running" and ti["map_index"] == OUTLETS.index(SLOW) and ti.get("hostname") \
+                        and slow.in_flight:
                     af.kill_worker(ti["hostname"])
                     return ti["hostname"]
-        time.sleep(0.5)
-    raise TimeoutError(f"no crawl of {SLOW} seen running in {timeout}s: {af.tail()}")
+        time.sleep(0.3)
+    raise TimeoutError(f"no crawl of {SLOW} seen fetching in {timeout}s: {af.tail()}")
 
 
 def test_two_celery_workers_backfill_with_one_killed(fresh_replay, s3, tmp_path, monkeypatch):
@@ -73,8 +90,8 @@ def test_two_celery_workers_backfill_with_one_killed(fresh_replay, s3, tmp_path,
             pytest.skip(f"no {what} on 127.0.0.1:{port} (CI has one): the Celery stack cannot run here")
     uri, env = s3
     aws = {k: v for k, v in env.items() if k.startswith("AWS_")}
-    site = fresh_replay.sites[SLOW]
-    site.special.append(lambda req, path: time.sleep(1.0) if re.match(r"^/(en|tr)/[^/]+/[^/]+/\d+$", path) else None)
+    site, slow = fresh_replay.sites[SLOW], SlowPages()
+    site.special.append(slow)
     sources = write_sources(fresh_replay, tmp_path / "s.yaml", OUTLETS)
     tag = uuid.uuid4().hex[:8]
     index = f"redis://127.0.0.1:6379/8?prefix=newspipe-test-{tag}"
@@ -93,7 +110,7 @@ def test_two_celery_workers_backfill_with_one_killed(fresh_replay, s3, tmp_path,
                              "to_date": "2020-10-03T00:00:00Z", "dag_run_conf": {"politeness": False},
                              "reprocess_behavior": "completed", "max_active_runs": 3})
         af.request("PATCH", "/api/v2/dags/newspipe_daily", {"is_paused": False})
-        killed = _kill_during_slow_crawl(af)
+        killed = _kill_during_slow_crawl(af, slow)
         runs = af.wait_runs("newspipe_daily", "backfill", 3, timeout=1200)
         assert sorted(r["state"] for r in runs) == ["success"] * 3, af.tail()
         tries = {r["dag_run_id"]: _tries(af, r["dag_run_id"]) for r in runs}
@@ -105,6 +122,7 @@ def test_two_celery_workers_backfill_with_one_killed(fresh_replay, s3, tmp_path,
     assert OUTLETS.index(SLOW) in {t["map_index"] for t in retried}, hosts
     assert all(t["hostname"] != killed and t["state"] == "success" for t in retried), hosts
     # what one machine makes of the same days, crawled and published one day at a time
+    site.special.clear()
     monkeypatch.setenv("NEWSPIPE_WORK_DIR", str(tmp_path / "one-machine"))
     local = tmp_path / "local"
     for day in DAYS:

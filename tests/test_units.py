@@ -268,6 +268,20 @@ def test_author_names_are_cleaned_once_each():
     assert extract(page, "https://demowire.test/a-2").authors == ["Lina Demo"]
 
 
+def test_credits_that_are_no_names_give_way_to_a_person():
+    """An e-mail address, a domain or a description is no author's name; a person named beside them
+    stays, and where the markup names no person the byline is read. The outlet alone stays credited."""
+    ld = lambda authors: ('<script type="application/ld+json">{"@type": "NewsArticle", "publisher": {"name": '  # noqa: E731
+                          '"Demo Wire"}, "author": [' + ", ".join(f'{{"name": "{a}"}}' for a in authors) + "]}</script>")
+    described = ld(["Lina Demo", "Professor of contemporary history at the Demo University", "demowire.test"])
+    assert extract(_page(LONG, described), "https://demowire.test/a-3").authors == ["Lina Demo"]
+    byline = '<p class="byline">By Omar Beispiel</p>'
+    for credit in (["l.demo@demowire.test"], ["demowire.test"], ["Demo Wire"]):
+        doc = extract(_page(byline + LONG, ld(credit)), "https://demowire.test/a-4")
+        assert doc.authors == ["Omar Beispiel"], (credit, doc.authors)
+    assert extract(_page(LONG, ld(["Demo Wire"])), "https://demowire.test/a-5").authors == ["Demo Wire"]
+
+
 def test_a_lone_year_is_not_turned_into_january_the_first():
     page = (f"<html><head><title>Ceasefire holds</title></head><body><article><h1>Ceasefire holds</h1>"
             f"<div class='date'>Posted March 3 10:15 2021</div>{LONG}</article>"

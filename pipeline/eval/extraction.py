@@ -154,6 +154,16 @@ def _as_list(value) -> list[str]:
     return [value] if value else []
 
 
+# expectations of outlet-pages found wrong, with the evidence on the page: the harness reports the
+# score as given and, beside it, with these corrected (``date_errata``)
+DATE_ERRATA = {
+    "de/KlasseGegenKlasse_2026_01_07.html.gz": ("2026-01-06", "day and month swapped: the page's images are filed "
+                                                 "under uploads/2026/01 and it tells of events of 3 January 2026"),
+    "tr/AnadoluAjansi_2025_04_05.html.gz": ("2025-04-05", "day and month swapped: the page prints 05.04.2025 and its "
+                                            "images are filed under Contents/2025/04/05"),
+}
+
+
 def _outlet_pages(corpus: Path) -> list[dict]:
     """Pages with their expectations. A publisher's JSON holds one entry per
     page (V1, V1_1, V2, ...), in the order of its pages' dates."""
@@ -225,7 +235,7 @@ def eval_metadata(corpus: Path, workers: int = 1) -> dict:
     for name, fn in track((("trafilatura (defaults)", _baseline_meta), ("newspipe", _extract_meta)),
                           f"metadata of {len(items)} pages, two extractors"):
         got, seconds = _timed_map(fn, items, workers)
-        title = date = authors = dated = 0
+        title = date = date_errata = authors = dated = 0
         misses: list[str] = []
         for c, g in zip(cases, got):
             e = c["expect"]
@@ -235,14 +245,18 @@ def eval_metadata(corpus: Path, workers: int = 1) -> dict:
                 dated += 1
                 ok_date = _same_day(g["date"], e["publishing_date"])
                 date += ok_date
+                fixed = DATE_ERRATA.get(c["id"], (e["publishing_date"],))[0]
+                date_errata += ok_date if fixed == e["publishing_date"] else _same_day(g["date"], fixed)
                 if not ok_date:
-                    misses.append(f"date {c['id']}: got {g['date']} want {e['publishing_date']}")
+                    misses.append(f"date {c['id']}: got {g['date']} want {e['publishing_date']}"
+                                  + (f" (erratum: {fixed}, {DATE_ERRATA[c['id']][1]})" if c["id"] in DATE_ERRATA else ""))
             want_auth = sorted(_norm(a) for a in _as_list(e.get("authors")))
             authors += sorted(_norm(a) for a in g["authors"]) == want_auth
             if not ok_title:
                 misses.append(f"title {c['id']}: got {g['title']!r} want {e.get('title')!r}")
         n = len(cases)
-        results[name] = {"pages": n, "title": title / n, "date": date / max(dated, 1), "authors": authors / n,
+        results[name] = {"pages": n, "title": title / n, "date": date / max(dated, 1),
+                         "date_errata": date_errata / max(dated, 1), "authors": authors / n,
                          "dated_pages": dated, "pages_per_s": n / seconds, "misses": misses}
         if name == "newspipe":
             results[name]["title_per_publisher_loo"] = _learned_title_hits(cases, got) / n

@@ -52,7 +52,34 @@ def byline_authors(tree) -> list[str]:
     return [a.strip() for a in (found or "").split(";") if a.strip()]
 
 
+# a credit that is no person's name: a domain ("mdr.de", "www.dw.com"), an e-mail address
+_NOT_A_NAME = re.compile(r"^\(?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\)?$|@", re.I)
+_MAX_NAME_WORDS = 6  # longer credits are a description ("professor at the faculty of ..."), not a name
+
+
+def _outlet_names(ld: list[dict], metas: list[tuple[str, str]]) -> set[str]:
+    """The site's own names (JSON-LD publisher, og:site_name, application name), folded."""
+    names = [n for a in ld for n in ld_names(a.get("publisher"))]
+    names += [v for k, v in metas if k in ("og:site_name", "application-name", "twitter:site")]
+    return {fold(n.lstrip("@")) for n in names if n.strip()}
+
+
+def _credits(names: list[str]) -> list[str]:
+    """The credits that read as names: not a domain, an e-mail address or a phrase."""
+    return [n for n in names if not _NOT_A_NAME.search(n.strip()) and len(n.split()) <= _MAX_NAME_WORDS]
+
+
 def page_authors(tree, ld: list[dict], metas: list[tuple[str, str]]) -> list[str]:
-    """The page's authors from the most reliable source that names any."""
-    from_ld = clean_authors([n for a in ld for n in ld_names(a.get("author"))])
-    return from_ld or clean_authors(markup_authors(tree, metas) or byline_authors(tree))
+    """The page's authors from the most reliable source that names any (JSON-LD, then markup), less
+    the credits that are no names. When that source names no one but the outlet (or only a domain or
+    an e-mail address), the byline is read for a person; failing one, the outlet's credit stays (an
+    outlet credits desk and agency copy to itself)."""
+    outlet = _outlet_names(ld, metas)
+    first = clean_authors([n for a in ld for n in ld_names(a.get("author"))]) or clean_authors(markup_authors(tree, metas))
+    names = _credits(first)
+    if any(fold(n) not in outlet for n in names):
+        return names
+    byline = _credits(clean_authors(byline_authors(tree)))
+    if any(fold(n) not in outlet for n in byline):
+        return byline
+    return first or byline

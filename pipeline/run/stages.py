@@ -38,7 +38,8 @@ from pipeline.run.window import WindowError, align_window, day_locks, day_of, wi
 from pipeline.settings import DedupSettings
 from storage.dataset import StorageError, read_table, replace_partitions, to_table
 from storage.fs import Root, open_root, work_dir, write_atomic
-from storage.layout import boilerplate_file, crawl_state_file, boilerplate_memory_file, raw_window_dir, runs_dir, stats_dir
+from storage.layout import (boilerplate_file, boilerplate_memory_file, crawl_state_file, raw_window_dir, runs_dir,
+                            stats_dir)
 from storage.locks import ensure_unlocked, exclusive, partition_locks
 from storage.raw import read_raw_pages, referenced_files
 from storage.shared_work import SharedWork
@@ -131,9 +132,9 @@ def crawl_stage(sources: str | Path | None, since: datetime, until: datetime, da
     raw, shared = raw_dir_for(data, since, until), SharedWork(data)
     note(f"crawling {len(outlets) if outlets else 'every'} outlet(s), {since:%Y-%m-%d} .. {until:%Y-%m-%d}, "
          f"in {processes} process(es); logs and stats in {stats_dir(raw)}")
-    names = [o.name for o in select_outlets(load_sources(sources or DEFAULT_SOURCES), outlets)]
-    for name in names:  # what other machines' crawls of these outlets stored
-        shared.pull_state(crawl_state_file(shared.work, name))
+    if shared.active:  # what other machines' crawls of these outlets stored
+        for o in select_outlets(load_sources(sources or DEFAULT_SOURCES), outlets):
+            shared.pull_state(crawl_state_file(shared.work, o.name))
     crawls = run_crawl(sources or DEFAULT_SOURCES, since, until, raw, outlets, politeness, timeout=timeout,
                        work_dir=shared.work, refetch=refetch, processes=processes,
                        settings={"NEWSPIPE_SHARED_ROOT": shared.root.uri} if shared.active else None)
