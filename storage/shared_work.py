@@ -92,8 +92,7 @@ class SharedWork:
         not hold are removed (another worker's later attempt replaced them). Bytes downloaded."""
         if not self.active:
             return 0
-        rel_dir = self.rel(local_dir) if local_dir.is_absolute() else local_dir.as_posix()
-        local_dir = self.work / rel_dir
+        rel_dir = self.rel(local_dir)
         there = self._remote_files(rel_dir)
         got = 0
         for name, size in sorted(there.items()):

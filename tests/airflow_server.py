@@ -12,15 +12,11 @@ from pipeline.cli.airflow_local import airflow_env, free_port, start_airflow, st
 
 
 class AirflowStandalone:
-    def __init__(self, home: Path, sources: Path, data: Path, sql_alchemy_conn: str | None = None):
+    def __init__(self, home: Path, sources: Path, data: Path):
         self.home, self.port = home, free_port(0)
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = airflow_env(home, self.port, str(sources), str(data))
         self.env["AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC"] = "2"
-        if sql_alchemy_conn:
-            self.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sql_alchemy_conn
-            for key in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC"):
-                self.env.pop(key, None)  # SQLite's, not psycopg2's
         self.procs: list[subprocess.Popen] = []
         self.token = ""
 
@@ -112,9 +108,7 @@ class AirflowCelery(AirflowStandalone):
     def __init__(self, home: Path, sources: Path, data: str, db: str, redis: str, queue: str,
                  workers: int = 2, extra: dict | None = None):
         import os
-        super().__init__(home, sources, Path("."), None)
-        self.port = free_port(0)
-        self.base = f"http://127.0.0.1:{self.port}"
+        super().__init__(home, sources, Path("."))  # its port and API client; the program makes its own env
         self.env = dict(os.environ, AIRFLOW_HOME_DIR=str(home), AIRFLOW_PORT=str(self.port), NEWSPIPE_DATA=data,
                         NEWSPIPE_SOURCES=str(sources), NEWSPIPE_AIRFLOW_DB=db, NEWSPIPE_REDIS=redis,
                         AIRFLOW__OPERATORS__DEFAULT_QUEUE=queue, **(extra or {}))

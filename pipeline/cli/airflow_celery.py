@@ -77,13 +77,12 @@ def celery_env(env: dict[str, str], db: str, redis: str) -> dict[str, str]:
     return env
 
 
-def start_workers(env: dict[str, str], count: int, concurrency: int = 2, log=None,
-                  names: list[str] | None = None) -> dict[str, subprocess.Popen]:
+def start_workers(env: dict[str, str], count: int, concurrency: int = 2, log=None) -> dict[str, subprocess.Popen]:
     """Start ``count`` Celery workers, each with its own work directory and host name."""
     home = Path(env["AIRFLOW_HOME"])
     workers = {}
     queue = env.get("AIRFLOW__OPERATORS__DEFAULT_QUEUE")  # the queue tasks go to, when not Celery's default
-    for name in names or [f"worker-{i + 1}" for i in range(count)]:
+    for name in (f"worker-{i + 1}" for i in range(count)):
         workers[name] = start_worker(env, home / "workers" / name, name, concurrency, log, queue)
     return workers
 
