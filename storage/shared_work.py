@@ -22,6 +22,7 @@ root itself and every function here does nothing.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from pathlib import Path
@@ -151,6 +152,29 @@ class SharedWork:
                 dst.close()
                 src.close()
             self.root.write_bytes(self.remote(self.rel(local_db)), snap.read_bytes())
+
+
+    # -- the learned boilerplate (JSON: outlet -> paragraph keys) ---------------------
+    def pull_learned(self, local_json: Path) -> None:
+        """Add the root's learned boilerplate to the local file (a union per outlet)."""
+        if not self.active or not self.exists(self.rel(local_json)):
+            return
+        try:
+            theirs = json.loads(self.root.read_bytes(self.remote(self.rel(local_json))))
+            mine = json.loads(local_json.read_text(encoding="utf-8")) if local_json.exists() else {}
+        except ValueError as exc:
+            warn(f"{self.root.display(self.remote(self.rel(local_json)))}: unreadable shared boilerplate ({exc}); not merged")
+            return
+        merged = {o: sorted(set(mine.get(o, [])) | set(theirs.get(o, []))) for o in {*mine, *theirs}}
+        with replacing(local_json) as tmp:
+            tmp.write_text(json.dumps(merged, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+
+    def push_learned(self, local_json: Path) -> None:
+        """Merge the root's learned boilerplate into the local file, then upload it."""
+        if not self.active or not local_json.exists():
+            return
+        self.pull_learned(local_json)
+        self.upload(local_json)
 
 
 class _scratch:

@@ -108,7 +108,7 @@ def test_two_celery_workers_backfill_with_one_killed(fresh_replay, s3, tmp_path,
             assert part in started, started
         create_backfill(af, {"dag_id": "newspipe_daily", "from_date": "2020-10-01T00:00:00Z",
                              "to_date": "2020-10-03T00:00:00Z", "dag_run_conf": {"politeness": False},
-                             "reprocess_behavior": "completed", "max_active_runs": 3})
+                             "reprocess_behavior": "completed", "max_active_runs": 1})
         af.request("PATCH", "/api/v2/dags/newspipe_daily", {"is_paused": False})
         killed = _kill_during_slow_crawl(af, slow)
         runs = af.wait_runs("newspipe_daily", "backfill", 3, timeout=1200)

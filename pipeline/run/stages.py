@@ -200,6 +200,9 @@ def publish_pages(report: RunReport, pages: list[dict], registry: list, data: st
     root, work = open_root(data), work_dir(data)
     settings = settings or DedupSettings()
     note(f"extracting {len(pages)} page(s) of {len({p['outlet'] for p in pages})} outlet(s)")
+    shared = SharedWork(root)  # what publishes on other machines learned of the outlets' boilerplate
+    shared.pull_state(boilerplate_memory_file(work))
+    shared.pull_learned(boilerplate_file(work))
     memory = BoilerplateMemory(boilerplate_memory_file(work))
     window = {d.isoformat() for d in window_days(since, until)}
     articles, rejected, learned = build_articles(
@@ -220,6 +223,8 @@ def publish_pages(report: RunReport, pages: list[dict], registry: list, data: st
     memory.close()
     with exclusive(work, "state"):
         save_boilerplate(work, {o: keys | load_boilerplate(work).get(o, set()) for o, keys in learned.items()})
+        shared.push_state(boilerplate_memory_file(work))
+        shared.push_learned(boilerplate_file(work))
     note("clustering what changed against the history")
     with exclusive(work, "clusters", root.uri):
         result = update_clusters(root, settings, {o.name: [o.title] for o in registry}, index)
