@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from lxml import etree
 
 from crawlers.urls import canonicalize
 
@@ -31,7 +32,7 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 _KNOWN_FIELDS = {
     "name", "title", "domains", "languages", "kind", "country", "feeds", "sitemaps",
     "sections", "search", "article_patterns", "deny_patterns", "politeness", "local",
-    "proxy", "notes", "title_source", "amp_prefix", "drop_params",
+    "proxy", "notes", "title_source", "amp_prefix", "drop_params", "author_xpath",
 }
 
 
@@ -60,6 +61,7 @@ class Outlet:
     replay server plays one for the mock outlets). ``title_source`` is the
     headline the outlet itself treats as the title (``auto``, ``json-ld``,
     ``og``, ``h1``, ``title-tag``: see ``ExtractSettings.title_source``).
+    ``author_xpath``: where the outlet prints its byline, for pages whose markup credits no person.
     ``amp_prefix`` and ``drop_params``: the outlet's AMP path prefix and its query parameters
     that name no page, so that its URLs as shared and archived canonicalise to one
     (``crawlers.urls.canonicalize``).
@@ -81,6 +83,7 @@ class Outlet:
     local: bool = False
     proxy: str = ""
     title_source: str = "auto"
+    author_xpath: str = ""
     amp_prefix: str = ""
     drop_params: tuple[str, ...] = ()
 
@@ -193,6 +196,11 @@ def _check_scalars(src: str, name: str, raw: dict) -> None:
     amp = raw.get("amp_prefix", "") or ""
     if not isinstance(amp, str) or (amp and not re.fullmatch(r"(/[\w.-]+)+", amp)):
         raise _err(src, name, "amp_prefix", f"{amp!r} is not a path prefix such as /amp")
+    xpath = raw.get("author_xpath", "") or ""
+    try:
+        etree.XPath(xpath) if xpath else None
+    except (etree.XPathError, TypeError) as exc:
+        raise _err(src, name, "author_xpath", f"{xpath!r} is not a valid XPath: {exc}") from None
     if raw.get("title_source", "auto") not in TITLE_SOURCES:
         raise _err(src, name, "title_source", f"{raw.get('title_source')!r} is not one of {', '.join(TITLE_SOURCES)}")
 
@@ -240,6 +248,7 @@ def outlet_from_dict(raw: Any, src: str = "<sources>", index: int = 0) -> Outlet
         local=raw.get("local", False),
         proxy=raw.get("proxy", "") or "",
         title_source=raw.get("title_source", "auto"),
+        author_xpath=raw.get("author_xpath", "") or "",
         amp_prefix=raw.get("amp_prefix", "") or "",
         drop_params=_str_list(src, name, raw, "drop_params"),
     )

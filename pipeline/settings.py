@@ -108,10 +108,19 @@ class ExtractSettings:
     # "auto": JSON-LD headline, og:title, h1, <title>, the first present. Outlets use them for
     # different headlines (SEO, social, printed): set an outlet's own choice in the registry.
     title_source: str = "auto"
+    # where an outlet prints its byline, when the markup credits no person (an XPath, from the registry's
+    # ``author_xpath``): read before every generic source, as fundus's per-publisher parsers do
+    author_xpath: str = ""
 
     def __post_init__(self) -> None:
         if self.title_source not in TITLE_SOURCES:
             raise ValueError(f"title_source {self.title_source!r}: must be one of {', '.join(TITLE_SOURCES)}")
+        if self.author_xpath:
+            from lxml import etree
+            try:
+                etree.XPath(self.author_xpath)
+            except etree.XPathError as exc:
+                raise ValueError(f"author_xpath {self.author_xpath!r}: not a valid XPath ({exc})") from None
 
 
 @dataclass(frozen=True)

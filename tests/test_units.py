@@ -282,6 +282,34 @@ def test_credits_that_are_no_names_give_way_to_a_person():
     assert extract(_page(LONG, ld(["Demo Wire"])), "https://demowire.test/a-5").authors == ["Demo Wire"]
 
 
+def test_printed_bylines_the_markup_does_not_name():
+    """When the markup credits no one or only the outlet: a labelled credit line, a bold name
+    opening the text or signing it at its end, a second author tag, a job title cut; a printed
+    phrase, a place line or a teaser list of other articles' authors is no byline."""
+    outlet = ('<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Demo Wire"}, '
+              '"publisher": {"name": "Demo Wire"}}</script>')
+    cases = [
+        ('<h1>Talks resume</h1><ul><li><strong>Datum</strong> 02.10.2020</li>'
+         '<li><strong>Autorin/Autor</strong> Lina Demo</li></ul>' + LONG, outlet, ["Lina Demo"]),
+        ('<h1>Talks resume</h1><p class="meta">Yazar: Deniz Örnek ve Ali Beispiel</p>' + LONG, outlet,
+         ["Deniz Örnek", "Ali Beispiel"]),
+        ('<h1>Talks resume</h1><p><strong>Mpho Demo/Lerato Probe</strong></p>' + LONG, outlet,
+         ["Mpho Demo", "Lerato Probe"]),
+        ("<h1>Talks resume</h1>" + LONG + '<p style="text-align: right;"><strong>Lê Mẫu</strong></p>', outlet,
+         ["Lê Mẫu"]),
+        ("<h1>Talks resume</h1>" + LONG, '<meta property="og:site_name" content="Demo Wire"><meta name="author" content="Demo Wire">'
+                                          '<meta name="author" content="김데모 기자">', ["김데모"]),
+        ('<h1>Talks resume</h1><p class="meta">By Demo Wire with agencies</p>' + LONG, outlet, ["Demo Wire"]),
+        ('<h1>Talks resume</h1><p class="byline"><a rel="author" href="/a/lina">Lina Demo</a></p>' + LONG + "".join(
+            f'<a rel="author" href="/a/{i}">Writer {n}</a>' for i, n in enumerate(["Eins", "Zwei", "Drei", "Vier", "Fuenf"])),
+         "", ["Lina Demo"]),
+    ]
+    for body, head, want in cases:
+        assert extract(_page(body, head), "https://demowire.test/a-9").authors == want, (body[:60], want)
+    from pipeline.extract.authors import clean_authors
+    assert clean_authors(["Capital Von Lina Demo", "Ursula Von Der Leyen"]) == ["Lina Demo", "Ursula Von Der Leyen"]
+
+
 def test_a_lone_year_is_not_turned_into_january_the_first():
     page = (f"<html><head><title>Ceasefire holds</title></head><body><article><h1>Ceasefire holds</h1>"
             f"<div class='date'>Posted March 3 10:15 2021</div>{LONG}</article>"

@@ -64,10 +64,11 @@ OutletSettings = dict[str, ExtractSettings]
 
 
 def extract_settings_by_outlet(outlets: Iterable[Outlet], base: ExtractSettings | None = None) -> OutletSettings:
-    """Extraction settings of the registry's outlets that differ from ``base`` (their ``title_source``)."""
+    """Extraction settings of the registry's outlets that differ from ``base`` (their ``title_source``
+    and ``author_xpath``)."""
     base = base or ExtractSettings()
-    return {o.name: replace(base, title_source=o.title_source) for o in outlets
-            if o.title_source != base.title_source}
+    return {o.name: replace(base, title_source=o.title_source, author_xpath=o.author_xpath or base.author_xpath)
+            for o in outlets if o.title_source != base.title_source or o.author_xpath}
 
 
 def _extract_one(page: dict, settings: ExtractSettings, per_outlet: OutletSettings) -> Document:

@@ -12,6 +12,7 @@ change is kept only when the numbers say it helps:
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import re
@@ -184,11 +185,22 @@ def _outlet_pages(corpus: Path) -> list[dict]:
     return cases
 
 
+@functools.lru_cache(maxsize=1)
+def _registry_settings() -> list[tuple[object, object]]:
+    """(outlet, its extraction settings) of the registry's outlets whose settings differ from the
+    defaults: a page on their domains is extracted as the pipeline extracts it."""
+    from crawlers.registry import load_sources
+    from pipeline.articles.build import extract_settings_by_outlet
+    outlets = load_sources()
+    per = extract_settings_by_outlet(outlets)
+    return [(o, per[o.name]) for o in outlets if o.name in per]
+
+
 def _extract_meta(args: tuple[bytes, str]) -> dict:
     from pipeline.extract.core import extract
     from pipeline.settings import TITLE_SOURCES
     html, url = args
-    d = extract(html, url)
+    d = extract(html, url, settings=next((s for o, s in _registry_settings() if o.owns(url)), None))
     # the title each title_source would give: its variant where the wording differs, else the title
     variants = {v["source"]: v["title"] for v in d.title_variants}
     titles = {s: variants.get(s, d.title) for s in TITLE_SOURCES if s != "auto"}
@@ -251,7 +263,10 @@ def eval_metadata(corpus: Path, workers: int = 1) -> dict:
                     misses.append(f"date {c['id']}: got {g['date']} want {e['publishing_date']}"
                                   + (f" (erratum: {fixed}, {DATE_ERRATA[c['id']][1]})" if c["id"] in DATE_ERRATA else ""))
             want_auth = sorted(_norm(a) for a in _as_list(e.get("authors")))
-            authors += sorted(_norm(a) for a in g["authors"]) == want_auth
+            ok_auth = sorted(_norm(a) for a in g["authors"]) == want_auth
+            authors += ok_auth
+            if not ok_auth:
+                misses.append(f"authors {c['id']}: got {g['authors']} want {_as_list(e.get('authors'))}")
             if not ok_title:
                 misses.append(f"title {c['id']}: got {g['title']!r} want {e.get('title')!r}")
         n = len(cases)

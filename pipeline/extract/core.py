@@ -130,9 +130,9 @@ def _read_metadata(doc: Document, tree, ld: list[dict], metas: list[tuple[str, s
     if doc.published_at is None and settings.text_date_search:
         doc.published_at, doc.date_source = text_date(doc.url, tree, [titles.get("og", ""), titles.get("title-tag", "")])
     doc.language = declared_language(tree, metas, ld)
-    doc.title, doc.title_source, doc.title_variants = choose_title(
-        page_titles(titles, site_names(doc.url, ld, metas)), settings.title_source)
-    doc.authors = page_authors(tree, ld, metas)
+    sites = site_names(doc.url, ld, metas)
+    doc.title, doc.title_source, doc.title_variants = choose_title(page_titles(titles, sites), settings.title_source)
+    doc.authors = page_authors(tree, ld, metas, sites, settings.author_xpath)
     ld_site = next((ld_names(a.get("publisher"))[0] for a in ld if ld_names(a.get("publisher"))), None)
     doc.site_name = ld_site or meta_value(metas, ("og:site_name", "application-name"))
     doc.description = meta_value(metas, ("description", "og:description", "twitter:description"))
