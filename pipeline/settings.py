@@ -94,8 +94,7 @@ class ExtractSettings:
     """
 
     min_chars: int = 250            # shorter main text is a "too_short" stub, not an article
-    paywall_chars: int = 1500       # a paywall marker with less visible text than this is a "paywalled" stub
-    max_link_share: float = 0.6     # pages where more of the words are links (and lines short) are "index" pages
+    max_link_share: float = 0.6     # pages where more of the letters are links (and lines short) are "index" pages
     max_bytes: int = 10 * 1024 * 1024  # larger pages are refused ("too_large") before parsing
     max_seconds: float | None = 20.0  # a page taking longer is given up ("too_slow"); articles take ~20 ms
     max_tree_size: int | None = 200_000  # trafilatura gives up on trees with more elements

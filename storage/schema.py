@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"  # 2: articles.title_source and title_variants (older files read them as nulls)
+# 2: articles.title_source and title_variants; 3: articles.paywalled (older files read them as nulls)
+SCHEMA_VERSION = "3"
 TS = pa.timestamp("us", tz="UTC")
 DICT = pa.dictionary(pa.int32(), pa.string())
 
@@ -38,6 +39,7 @@ ARTICLES = pa.schema([
     ("discovered_via", pa.string()),
     ("title_source", pa.string()),
     ("title_variants", pa.list_(pa.struct([("source", pa.string()), ("title", pa.string())]))),
+    ("paywalled", pa.bool_()),  # the page is behind a paywall: ``text`` is the part it shows (a lead)
 ])
 
 CLUSTERS = pa.schema([

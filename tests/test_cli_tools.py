@@ -48,7 +48,7 @@ def test_dataset_info(demo_run):
     _, data = demo_run
     p = _cli("dataset", "info", "--data", str(data))
     assert p.returncode == 0, p.stderr
-    assert "articles: 7 partition(s), 7 file(s), 61 rows" in p.stdout and "schema v2" in p.stdout
+    assert "articles: 7 partition(s), 7 file(s), 61 rows" in p.stdout and "schema v3" in p.stdout
     assert "date=2020-10-01: 9 rows, 7 relevant, last run" in p.stdout
     assert "by outlet: anatolia-post 11 (7 relevant), dimashq-news 8 (5 relevant)" in p.stdout
 

@@ -10,6 +10,7 @@ import pytest
 
 from crawlers.replay.site import demo_articles
 from pipeline.cli.demo import DEMO_SINCE, DEMO_UNTIL
+from storage.schema import SCHEMA_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -119,4 +120,4 @@ def test_partitions_and_schema(loaded, demo_run):
     import pyarrow.parquet as pq
     schema = pq.read_schema(next((data / "articles" / "date=2020-10-01").glob("*.parquet")))
     assert str(schema.field("published_at").type) == "timestamp[us, tz=UTC]"
-    assert schema.metadata[b"newspipe.schema_version"] == b"2"
+    assert schema.metadata[b"newspipe.schema_version"] == SCHEMA_VERSION.encode() == b"3"

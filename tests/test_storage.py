@@ -207,13 +207,14 @@ def test_compaction_merges_files_upgrades_old_schema_and_keeps_the_rest(tmp_path
     assert [x for x in compact(tmp_path) if "2020-10-01" in x] == []  # nothing left to do there
 
 
-def test_a_v1_articles_partition_reads_with_null_title_columns_and_compacts_to_v2(tmp_path):
-    """Schema v2 added ``title_source`` and ``title_variants``: a day written before stays readable."""
+def test_a_v1_articles_partition_reads_with_null_new_columns_and_compacts_to_the_current_schema(tmp_path):
+    """Schema v2 added ``title_source`` and ``title_variants``, v3 ``paywalled``: a day written
+    before stays readable."""
     from storage.admin.compact import compact
     from storage.dataset import file_metadata, read_table
     from storage.load import load_articles
     from storage.schema import ARTICLES, SCHEMA_VERSION
-    v1 = pa.schema([f for f in ARTICLES if f.name not in ("title_source", "title_variants")])
+    v1 = pa.schema([f for f in ARTICLES if f.name not in ("title_source", "title_variants", "paywalled")])
     row = {"article_id": "a1", "url": "https://a.test/1", "canonical_url": "https://a.test/1", "outlet": "demo",
            "title": "Convoy crosses", "published_at": datetime(2020, 10, 1, 9, tzinfo=timezone.utc),
            "text": "A convoy crossed.", "relevant": True}
@@ -224,10 +225,11 @@ def test_a_v1_articles_partition_reads_with_null_title_columns_and_compacts_to_v
     table = read_table(tmp_path, "articles")
     assert table.schema == ARTICLES
     assert table.column("title_source").to_pylist() == [None] and table.column("title_variants").to_pylist() == [None]
+    assert table.column("paywalled").to_pylist() == [None]
     df = load_articles(tmp_path, relevant_only=False, dedup="all", columns=["title", "title_source", "title_variants"])
     assert df["title"].tolist() == ["Convoy crosses"] and df["title_source"].isna().all()
     assert any("schema version 1" in x for x in compact(tmp_path, ["articles"]))
-    assert file_metadata(part / "part-0.parquet")["newspipe.schema_version"] == SCHEMA_VERSION == "2"
+    assert file_metadata(part / "part-0.parquet")["newspipe.schema_version"] == SCHEMA_VERSION == "3"
     assert read_table(tmp_path, "articles").column("title").to_pylist() == ["Convoy crosses"]
 
 

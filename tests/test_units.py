@@ -108,7 +108,7 @@ def test_extraction_reads_charset_less_windows_1256():
     assert doc.verdict == "article" and "سراقب" in doc.text and doc.language == "ar"
 
 
-def test_index_and_paywalled_pages_are_not_articles():
+def test_index_pages_and_paywall_stubs_are_not_articles_a_paywalled_lead_is():
     links = "".join(f"<li><a href='/news/{i}'>Headline number {i} about the war in the north</a></li>" for i in range(60))
     index = f"<html><body><h1>Latest</h1><ul>{links}</ul><p>Short intro.</p></body></html>".encode()
     doc = extract(index, "http://a.test/latest")
@@ -118,8 +118,13 @@ def test_index_and_paywalled_pages_are_not_articles():
     teaser = _page("<p>" + "Subscribers can read how the convoy crossed the border at dawn. " * 5 + "</p>"
                    "<div class='paywall-offer'>Subscribe to read more</div>")
     doc = extract(teaser, "http://a.test/premium")
-    assert doc.verdict == "paywalled", doc.reason
-    assert extract(_page(LONG), "http://a.test/x").verdict == "article"
+    # the lead an outlet shows above its paywall is its coverage of the story: kept, and marked
+    assert (doc.verdict, doc.paywalled) == ("article", True), doc.reason
+    stub = _page("<p>Subscribers can read how the convoy crossed the border at dawn.</p>"
+                 "<div class='paywall-offer'>Subscribe to read more</div>")
+    assert extract(stub, "http://a.test/premium-2").verdict == "paywalled"
+    doc = extract(_page(LONG), "http://a.test/x")
+    assert (doc.verdict, doc.paywalled) == ("article", False)
 
 
 def test_meta_refresh_still_followed_with_the_bytes_precheck():

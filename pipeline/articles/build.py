@@ -50,6 +50,7 @@ class Article:
     run_id: str
     discovered_via: str = ""
     title_variants: list[dict] = field(default_factory=list)
+    paywalled: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ def build_articles(pages: list[dict], run_id: str, *, known_boilerplate: dict[st
             modified_at=doc.modified_at, language=doc.language, site_name=doc.site_name,
             description=doc.description, text=text, boilerplate=removed, relevant=rel.relevant,
             relevance=rel.score, matched_terms=rel.matched_terms, fetched_at=page.get("fetched_at"),
-            content_hash=content_hash(text), run_id=run_id, discovered_via=page.get("discovered_via") or "")
+            content_hash=content_hash(text), run_id=run_id, discovered_via=page.get("discovered_via") or "",
+            paywalled=doc.paywalled)
         prev = by_id.get(art.article_id)
         # the same story reached under two URLs: keep the later fetch
         if prev is None or _seconds(art.fetched_at) >= _seconds(prev.fetched_at):

@@ -26,6 +26,7 @@ from lxml import etree
 from crawlers.urls import canonicalize
 from pipeline.extract.authors import page_authors
 from pipeline.extract.cleanup import clean_text, page_links
+from pipeline.extract.embedded import embedded_body
 from pipeline.extract.metadata import (declared_language, find_dates, guess_language, ld_articles, ld_names, meta_tags,
                                        meta_value, text_date)
 from pipeline.extract.timelimit import TooSlow, time_limit
@@ -51,6 +52,7 @@ class Document:
     site_name: str | None = None
     description: str | None = None
     text: str = ""
+    paywalled: bool = False  # behind a paywall: the text is what the page shows of the article
     verdict: str = "article"
     reason: str = ""
 
@@ -148,6 +150,18 @@ def _main_text(tree, url: str, settings: ExtractSettings, fast: bool):
         config=_trafilatura_config(settings.max_tree_size))
 
 
+def _embedded_text(html: bytes | str, url: str, settings: ExtractSettings, result):
+    """The body a script carries (``pipeline.extract.embedded``), when it is longer than what the
+    markup gave: pages drawn in the browser serve an empty main element."""
+    fresh = _parse(html, settings, Document(url=url, canonical_url=url))
+    body = embedded_body(fresh) if fresh is not None else None
+    if body is None:
+        return result
+    inner = _main_text(_parse(body, settings, Document(url=url, canonical_url=url)), url, settings, False)
+    shown = len((result.text or "") if result else "")
+    return inner if inner is not None and len(inner.text or "") > shown else result
+
+
 def _extract(html: bytes | str, url: str, listed_at: datetime | None, settings: ExtractSettings) -> Document:
     doc = Document(url=url, canonical_url=canonicalize(url))
     tree = _parse(html, settings, doc)
@@ -166,6 +180,8 @@ def _extract(html: bytes | str, url: str, listed_at: datetime | None, settings: 
             fuller = _main_text(_parse(html, settings, Document(url=url, canonical_url=url)), url, settings, False)
             if fuller is not None and len(fuller.text or "") > 1.5 * len((result.text or "") if result else ""):
                 result = fuller
+        if len((result.text or "") if result else "") < settings.min_chars:
+            result = _embedded_text(html, url, settings, result)
     except Exception as exc:  # trafilatura can fail on pathological trees; the batch must go on
         doc.verdict, doc.reason = "error", f"trafilatura failed: {type(exc).__name__}: {exc}"
         return doc
@@ -178,4 +194,5 @@ def _extract(html: bytes | str, url: str, listed_at: datetime | None, settings: 
         doc.text = clean_text(doc.text, [h for h in headlines if isinstance(h, str)], links, settings.min_link_run)
     doc.language = doc.language or guess_language(doc.text)
     doc.verdict, doc.reason = page_verdict(signals, doc.text, settings)
+    doc.paywalled = signals.paywall
     return doc
