@@ -5,7 +5,10 @@ extraction``):
 - the headline repeated as the text's first line (the title is stored apart);
 - runs of lines that are links to other pages ("related", "most read",
   "more from" lists): each line begins with the text of one of the page's
-  links, and that link text is most of the line.
+  links, and that link text is most of the line (or the line is a list item);
+- a single pointer to another story inside the text: a "read also" label and
+  a link ("Also on rt.com ...", "اقرأ أيضا: ...", "Читайте также: ..."), or a
+  link set in capitals alone on its line.
 
 Both are pure functions of the text and the page facts.
 """
@@ -35,9 +38,29 @@ def page_links(tree, min_chars: int = 15) -> dict[str, list[str]]:
     return index
 
 
+# the labels outlets put before a link to another of their stories, in our outlets' languages
+_READ_ALSO = re.compile(
+    r"^(?:also on \S+|(?:see|read) (?:more|also)|related(?: stories| articles)?|more on this|(?:à )?lire aussi|voir aussi|"
+    r"lesen sie auch|mehr zum thema|ayrıca (?:okuyun|bakınız)|ilgili haber(?:ler)?|читайте также|по теме|"
+    r"смотрите также|اقرأ أيضا|اقرأ أيضاً|إقرأ أيضا|إقرأ أيضاً|اقرأ المزيد|مواضيع ذات صلة)\s*[:：-]?\s*", re.I)
+
+
+def _is_pointer(line: str, links: dict[str, list[str]]) -> bool:
+    """A "read also" label and a link, or a link set in capitals alone on its line: a pointer to
+    another story (a bare link in lower case is too often the article's own sentence)."""
+    label = _READ_ALSO.match(line)
+    if not label and not line.isupper():  # a bare link is a pointer when set in capitals, as headlines are
+        return False
+    body = line[label.end():] if label else line
+    return any(body.startswith(t) and len(t) >= len(body) - 2 for t in links.get(body[:_KEY], ()))
+
+
 def _is_link_line(line: str, links: dict[str, list[str]]) -> bool:
-    body = line[2:] if line.startswith("- ") else line
-    return any(body.startswith(t) and 2 * len(t) >= len(body) for t in links.get(body[:_KEY], ()))
+    """A line that is mostly a link's text, or a list item opening with one (a related story's
+    headline and its teaser: "- Headline Teaser sentence")."""
+    item = line.startswith("- ")
+    body = line[2:] if item else line
+    return any(body.startswith(t) and (item or 2 * len(t) >= len(body)) for t in links.get(body[:_KEY], ()))
 
 
 def drop_link_runs(lines: list[str], links: dict[str, list[str]], min_run: int = 3) -> list[str]:
@@ -69,4 +92,4 @@ def drop_leading_titles(lines: list[str], titles: list[str], max_lines: int = 2)
 
 def clean_text(text: str, titles: list[str], links: dict[str, list[str]], min_link_run: int = 3) -> str:
     lines = drop_leading_titles(text.split("\n"), titles)
-    return "\n".join(drop_link_runs(lines, links, min_link_run))
+    return "\n".join(line for line in drop_link_runs(lines, links, min_link_run) if not _is_pointer(line, links))
