@@ -46,3 +46,19 @@ def test_sentences_holding_a_link_stay():
     lines = _lines(_page(linked))
     assert any(line.startswith("The United Nations said") for line in lines)
     assert any("The full report of the monitors" in line for line in lines)
+
+
+def test_a_body_split_into_chunks_around_an_ad_is_read_whole():
+    paras = [f"{PARAS[i % 4]} {PARAS[(i + 1) % 4]}" for i in range(6)]
+    first = "".join(f"<p>{p}</p>" for p in paras[:3])
+    second = "".join(f"<p>{p}</p>" for p in paras[3:])
+    comments = "".join(f'<div class="comment"><p>{p}</p><p>{p[::-1]}</p></div>' for p in PARAS[:3])
+    chunk = '<div class="body__container article__body">'
+    page = ("<html><head><title>Convoy reaches the camps</title></head><body><article><h1>Convoy reaches the camps</h1>"
+            f'<div class="chunks">{chunk}{first}</div><div class="ad">Advertisement</div>'
+            f'<aside class="pullquote"><p>“The road stayed open.”</p></aside></div>'
+            f'<div class="chunks">{chunk}{second}</div></div></article>'
+            f'<section class="comments">{comments}</section></body></html>').encode()
+    lines = _lines(page)
+    assert [line for line in lines if line in paras] == paras, lines
+    assert not any(p[::-1] in lines for p in PARAS)  # the comments stay out

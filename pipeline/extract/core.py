@@ -27,6 +27,7 @@ from crawlers.urls import canonicalize
 from pipeline.extract.authors import page_authors
 from pipeline.extract.cleanup import clean_text, page_links
 from pipeline.extract.embedded import embedded_body
+from pipeline.extract.splitbody import join_split_body
 from pipeline.extract.metadata import (declared_language, find_dates, guess_language, ld_articles, ld_names, meta_tags,
                                        meta_value, text_date)
 from pipeline.extract.timelimit import TooSlow, time_limit
@@ -144,6 +145,7 @@ def _main_text(tree, url: str, settings: ExtractSettings, fast: bool):
     """trafilatura's main text of a parsed page (it prunes the tree as it reads)."""
     if tree is None:
         return None
+    join_split_body(tree)
     return trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=settings.include_tables,
         favor_precision=settings.favor_precision, fast=fast, deduplicate=False,
