@@ -312,7 +312,7 @@ def test_printed_bylines_the_markup_does_not_name():
     for body, head, want in cases:
         assert extract(_page(body, head), "https://demowire.test/a-9").authors == want, (body[:60], want)
     from pipeline.extract.authors import clean_authors
-    assert clean_authors(["Capital Von Lina Demo", "Ursula Von Der Leyen"]) == ["Lina Demo", "Ursula Von Der Leyen"]
+    assert clean_authors(["Magazin Von Lina Demo", "Anna Von Der Probe"]) == ["Lina Demo", "Anna Von Der Probe"]
 
 
 def test_a_lone_year_is_not_turned_into_january_the_first():
