@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-from lxml import etree
 
 from crawlers.urls import canonicalize
 
@@ -197,10 +196,12 @@ def _check_scalars(src: str, name: str, raw: dict) -> None:
     if not isinstance(amp, str) or (amp and not re.fullmatch(r"(/[\w.-]+)+", amp)):
         raise _err(src, name, "amp_prefix", f"{amp!r} is not a path prefix such as /amp")
     xpath = raw.get("author_xpath", "") or ""
-    try:
-        etree.XPath(xpath) if xpath else None
-    except (etree.XPathError, TypeError) as exc:
-        raise _err(src, name, "author_xpath", f"{xpath!r} is not a valid XPath: {exc}") from None
+    if xpath:
+        from lxml import etree  # here, not at the top: the DAG file reads the registry while it is parsed
+        try:
+            etree.XPath(xpath)
+        except (etree.XPathError, TypeError) as exc:
+            raise _err(src, name, "author_xpath", f"{xpath!r} is not a valid XPath: {exc}") from None
     if raw.get("title_source", "auto") not in TITLE_SOURCES:
         raise _err(src, name, "title_source", f"{raw.get('title_source')!r} is not one of {', '.join(TITLE_SOURCES)}")
 
@@ -271,6 +272,23 @@ def parse_sources(data: Any, src: str = "<sources>") -> list[Outlet]:
 
 def load_sources(path: str | Path | None = None) -> list[Outlet]:
     """Load and validate a sources file (the bundled registry by default)."""
+    data, src = _read_sources(path)
+    return parse_sources(data, src)
+
+
+def outlet_names(path: str | Path | None = None) -> list[str]:
+    """The outlet names of a sources file, the rest unchecked: for the DAG files' trigger forms,
+    read in the scheduler's parsing loop, where no XPath compiler is loaded (the plan task
+    validates the whole file and says what is wrong)."""
+    data, src = _read_sources(path)
+    if not isinstance(data, dict) or not isinstance(data.get("outlets"), list):
+        raise SourcesError(f"{src}: expected a mapping with an 'outlets:' list")
+    return [o["name"] for o in data["outlets"] if isinstance(o, dict) and isinstance(o.get("name"), str)
+            and _NAME_RE.fullmatch(o["name"])]
+
+
+def _read_sources(path: str | Path | None) -> tuple[Any, str]:
+    """The parsed YAML of a sources file and its name for messages."""
     path = Path(path) if path else DEFAULT_SOURCES
     try:
         if path.stat().st_size > MAX_SOURCES_BYTES:
@@ -286,7 +304,7 @@ def load_sources(path: str | Path | None = None) -> list[Outlet]:
         raise SourcesError(f"{path}: malformed YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise SourcesError(f"{path}: malformed YAML: nested too deeply") from None
-    return parse_sources(data, str(path))
+    return data, str(path)
 
 
 def select_outlets(outlets: list[Outlet], names: list[str] | None) -> list[Outlet]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from crawlers.registry import DEFAULT_SOURCES, TITLE_SOURCES, SourcesError, load_sources  # an outlet's choice, validated with the registry
+from crawlers.registry import DEFAULT_SOURCES, TITLE_SOURCES, SourcesError, outlet_names  # an outlet's choice, validated with the registry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ class RunEnvironment:
         """The registry's outlet names, for the trigger form (empty when the file cannot be read:
         the plan task then says why)."""
         try:
-            return sorted(o.name for o in load_sources(self.sources))
+            return sorted(outlet_names(self.sources))
         except (OSError, SourcesError):
             return []
 

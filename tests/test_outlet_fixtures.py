@@ -54,3 +54,15 @@ def test_an_author_xpath_that_counts_gives_no_names():
     page = (FIXTURES / "anadolu-tr.html").read_bytes()
     doc = extract(page, "https://demo.test/a", settings=ExtractSettings(author_xpath="count(//span)"))
     assert doc.verdict == "article" and all(isinstance(a, str) for a in doc.authors)
+
+
+def test_the_trigger_forms_names_are_read_without_the_xpath_compiler(tmp_path):
+    """The DAG files list the outlets while the scheduler parses them: the names come from the
+    file alone, and a bad ``author_xpath`` is the plan task's error, naming the outlet."""
+    from crawlers.registry import outlet_names
+    path = tmp_path / "s.yaml"
+    path.write_text("outlets:\n- {name: demo-wire, domains: [demowire.test], languages: [en],\n"
+                    "   feeds: ['https://demowire.test/feed'], author_xpath: '//span['}\n", encoding="utf-8")
+    assert outlet_names(path) == ["demo-wire"]
+    with pytest.raises(SourcesError, match="demo-wire.*author_xpath"):
+        load_sources(path)
