@@ -10,7 +10,8 @@ records where it came from (``date_source``), so analysts can filter on it.
 
 The parts: ``metadata`` (structured data, dates, language), ``titles``,
 ``authors``, ``cleanup`` (what trafilatura's text still carries), ``verdict``
-(is it an article), ``timelimit``.
+(is it an article), ``splitbody`` (a body cut into chunks, joined before
+trafilatura reads it), ``embedded`` (a body a script carries), ``timelimit``.
 """
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ from crawlers.urls import canonicalize
 from pipeline.extract.authors import page_authors
 from pipeline.extract.cleanup import clean_text, page_links
 from pipeline.extract.embedded import embedded_body
-from pipeline.extract.splitbody import join_split_body
 from pipeline.extract.metadata import (declared_language, find_dates, guess_language, ld_articles, ld_names, meta_tags,
                                        meta_value, text_date)
+from pipeline.extract.splitbody import join_split_body
 from pipeline.extract.timelimit import TooSlow, time_limit
 from pipeline.extract.titles import choose_title, page_titles, site_names, title_candidates
 from pipeline.extract.verdict import looks_binary, page_signals, page_verdict

@@ -3,7 +3,6 @@ text around advertisements and pull quotes into "chunks"): trafilatura keeps the
 and loses the rest. Joined into the first before it reads the page."""
 from __future__ import annotations
 
-
 _MIN_PARAGRAPH = 80  # characters: a paragraph of text, not a caption or a button
 _MIN_PARAGRAPHS = 2  # in each container
 
@@ -35,5 +34,3 @@ def join_split_body(tree) -> int:
             part.getparent().remove(part)
             joined += 1
     return joined
-
-
