@@ -181,6 +181,18 @@ def _patterns(src: str, name: str, raw: dict, fld: str) -> tuple[str, ...]:
     return patterns
 
 
+def xpath_problem(expression: Any) -> str | None:
+    """Why ``expression`` is no XPath an outlet's setting can use, or None (also None when empty)."""
+    if not expression:
+        return None
+    from lxml import etree  # here, not at the top: the DAG files read the registry while they are parsed
+    try:
+        etree.XPath(expression)
+    except (etree.XPathError, TypeError) as exc:
+        return f"{expression!r} is not a valid XPath: {exc}"
+    return None
+
+
 def _check_scalars(src: str, name: str, raw: dict) -> None:
     """The single-valued fields, each of its type: nothing a field does not need is expanded."""
     proxy = raw.get("proxy", "") or ""
@@ -195,13 +207,9 @@ def _check_scalars(src: str, name: str, raw: dict) -> None:
     amp = raw.get("amp_prefix", "") or ""
     if not isinstance(amp, str) or (amp and not re.fullmatch(r"(/[\w.-]+)+", amp)):
         raise _err(src, name, "amp_prefix", f"{amp!r} is not a path prefix such as /amp")
-    xpath = raw.get("author_xpath", "") or ""
-    if xpath:
-        from lxml import etree  # here, not at the top: the DAG file reads the registry while it is parsed
-        try:
-            etree.XPath(xpath)
-        except (etree.XPathError, TypeError) as exc:
-            raise _err(src, name, "author_xpath", f"{xpath!r} is not a valid XPath: {exc}") from None
+    problem = xpath_problem(raw.get("author_xpath", "") or "")
+    if problem:
+        raise _err(src, name, "author_xpath", problem)
     if raw.get("title_source", "auto") not in TITLE_SOURCES:
         raise _err(src, name, "title_source", f"{raw.get('title_source')!r} is not one of {', '.join(TITLE_SOURCES)}")
 
@@ -255,11 +263,16 @@ def outlet_from_dict(raw: Any, src: str = "<sources>", index: int = 0) -> Outlet
     )
 
 
-def parse_sources(data: Any, src: str = "<sources>") -> list[Outlet]:
-    """Validate a parsed sources document (``{"outlets": [...]}``)."""
+def _entries(data: Any, src: str) -> list:
+    """The ``outlets:`` list of a parsed sources document."""
     if not isinstance(data, dict) or not isinstance(data.get("outlets"), list):
         raise SourcesError(f"{src}: expected a mapping with an 'outlets:' list")
-    outlets = [outlet_from_dict(raw, src, i) for i, raw in enumerate(data["outlets"])]
+    return data["outlets"]
+
+
+def parse_sources(data: Any, src: str = "<sources>") -> list[Outlet]:
+    """Validate a parsed sources document (``{"outlets": [...]}``)."""
+    outlets = [outlet_from_dict(raw, src, i) for i, raw in enumerate(_entries(data, src))]
     seen: set[str] = set()
     for o in outlets:
         if o.name in seen:
@@ -280,11 +293,8 @@ def outlet_names(path: str | Path | None = None) -> list[str]:
     """The outlet names of a sources file, the rest unchecked: for the DAG files' trigger forms,
     read in the scheduler's parsing loop, where no XPath compiler is loaded (the plan task
     validates the whole file and says what is wrong)."""
-    data, src = _read_sources(path)
-    if not isinstance(data, dict) or not isinstance(data.get("outlets"), list):
-        raise SourcesError(f"{src}: expected a mapping with an 'outlets:' list")
-    return [o["name"] for o in data["outlets"] if isinstance(o, dict) and isinstance(o.get("name"), str)
-            and _NAME_RE.fullmatch(o["name"])]
+    return [o["name"] for o in _entries(*_read_sources(path)) if isinstance(o, dict)
+            and isinstance(o.get("name"), str) and _NAME_RE.fullmatch(o["name"])]
 
 
 def _read_sources(path: str | Path | None) -> tuple[Any, str]:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from crawlers.registry import DEFAULT_SOURCES, TITLE_SOURCES, SourcesError, outlet_names  # an outlet's choice, validated with the registry
+from crawlers.registry import (DEFAULT_SOURCES, TITLE_SOURCES, SourcesError,  # an outlet's choice, validated with the registry
+                               outlet_names, xpath_problem)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,12 +115,8 @@ class ExtractSettings:
     def __post_init__(self) -> None:
         if self.title_source not in TITLE_SOURCES:
             raise ValueError(f"title_source {self.title_source!r}: must be one of {', '.join(TITLE_SOURCES)}")
-        if self.author_xpath:
-            from lxml import etree
-            try:
-                etree.XPath(self.author_xpath)
-            except etree.XPathError as exc:
-                raise ValueError(f"author_xpath {self.author_xpath!r}: not a valid XPath ({exc})") from None
+        if problem := xpath_problem(self.author_xpath):
+            raise ValueError(f"author_xpath: {problem}")
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,16 @@ def test_a_bad_author_xpath_is_refused_naming_the_outlet(xpath):
 
 
 def test_an_author_xpath_that_counts_gives_no_names():
+    from lxml import html
+
+    from pipeline.extract.authors import xpath_authors
     from pipeline.settings import ExtractSettings
     page = (FIXTURES / "anadolu-tr.html").read_bytes()
+    # the expression is valid XPath but names nobody: no names from it, and the page extracts as before
+    assert xpath_authors(html.fromstring(page), "count(//span)") == []
     doc = extract(page, "https://demo.test/a", settings=ExtractSettings(author_xpath="count(//span)"))
     assert doc.verdict == "article" and all(isinstance(a, str) for a in doc.authors)
+    assert doc.authors == extract(page, "https://demo.test/a").authors
 
 
 def test_the_trigger_forms_names_are_read_without_the_xpath_compiler(tmp_path):

@@ -1,6 +1,6 @@
 """Verdicts that must not drop real articles (every page of the shared corpora is one) nor let
 index pages through: a page drawn by JavaScript whose body sits in a script, a Japanese article
-beside many links (no spaces between words), and the replay site's index and tag pages."""
+beside many links (no spaces between words), and the replay site's home pages and stubs."""
 from __future__ import annotations
 
 import json

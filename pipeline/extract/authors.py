@@ -46,9 +46,9 @@ def _meta_names(raw: str) -> list[str]:
 
 def markup_authors(tree, metas: list[tuple[str, str]]) -> list[str]:
     """Authors from meta tags, microdata and rel=author links (JSON-LD is read first, elsewhere)."""
-    raw = meta_value(metas, _AUTHOR_META)
-    if raw and _meta_names(raw):
-        return _meta_names(raw)
+    names = _meta_names(meta_value(metas, _AUTHOR_META) or "")
+    if names:
+        return names
     found = []
     for el in tree.xpath('//*[@itemprop="author"] | //a[@rel="author"]'):
         name = (el.get("content") or " ".join(" ".join(el.itertext()).split())).strip()
@@ -170,17 +170,14 @@ def page_authors(tree, ld: list[dict], metas: list[tuple[str, str]], sites: list
     outlet = _outlet_names(ld, metas, list(sites)) - {""}
     ld_credit = clean_authors([n for a in ld for n in ld_names(a.get("author"))])
     markup = clean_authors(markup_authors(tree, metas))
-    byline: list[str] = []
-    own = (lambda: xpath_authors(tree, author_xpath) if author_xpath else [], lambda: ld_credit, lambda: markup)
-    fallbacks = (lambda: every_meta_author(metas), lambda: byline_authors(tree), lambda: labelled_authors(tree),
-                 lambda: bold_authors(tree))
+    printed = functools.cache(lambda: clean_authors(byline_authors(tree)))  # it copies the tree: once
     if len(markup) > _MAX_MARKUP_NAMES:  # the credits of a list of related articles: the byline's only
-        printed = {fold(n) for n in clean_authors(byline_authors(tree))}
-        markup = [n for n in markup if fold(n) in printed]
+        markup = [n for n in markup if fold(n) in {fold(p) for p in printed()}]
+    own = (lambda: xpath_authors(tree, author_xpath) if author_xpath else [], lambda: ld_credit, lambda: markup)
+    fallbacks = (lambda: every_meta_author(metas), printed, lambda: labelled_authors(tree), lambda: bold_authors(tree))
     for i, source in enumerate(own + fallbacks):
         names = _credits(clean_authors(source()))
         people = [n for n in names if not _is_outlet(n, outlet)]
-        byline = names if i == len(own) + 1 else byline
         if people:
             return names if i < len(own) else people
-    return ld_credit or markup or byline
+    return ld_credit or markup or _credits(printed())
