@@ -76,22 +76,24 @@ class ExtractSettings:
     """Main text: trafilatura, then ``pipeline.extract.cleanup``.
 
     Measured on extraction-dev (token 4-gram P / R / F1; plain trafilatura
-    0.9388 / 0.9776 / 0.9578):
+    0.9388 / 0.9776 / 0.9578), ``newspipe eval extraction``; every row with
+    the hover cards removed first (``pipeline.extract.cards``):
 
     ====================================  ======  ======  ======
     trafilatura mode + cleanup            P       R       F1
     ====================================  ======  ======  ======
-    fast (default)  + cleanup             0.9593  0.9789  0.9690
-    fast            no cleanup            0.9485  0.9789  0.9635
-    favor_precision + cleanup             0.9730  0.9766  0.9748
-    favor_precision no cleanup            0.9666  0.9766  0.9716
+    favor_precision (default) + cleanup   0.9813  0.9817  0.9815
+    favor_precision no cleanup            0.9689  0.9815  0.9751
+    balanced        + cleanup             0.9731  0.9840  0.9785
+    balanced        no cleanup            0.9508  0.9838  0.9670
     ====================================  ======  ======  ======
 
-    (``favor_precision`` rows with ``fast=False``.) ``favor_precision`` keeps
-    the least boilerplate but drops headings and short lines of the article
-    (recall below plain trafilatura's); ``fast`` skips trafilatura's fallback
-    extractors (readability, jusText), which cost about a third of the time
-    and brought no recall here.
+    ``favor_precision`` leaves out more of the page's furniture (decks,
+    sign-up boxes, captions) and now and then a short line of the article;
+    its recall stays above plain trafilatura's. ``fast`` skips trafilatura's
+    fallback extractors (readability, jusText), which cost about a third of
+    the time and give the same figures here; a page whose text comes out
+    short is read again with them (``pipeline.extract.core``).
     """
 
     min_chars: int = 250            # shorter main text is a "too_short" stub, not an article
@@ -99,9 +101,9 @@ class ExtractSettings:
     max_bytes: int = 10 * 1024 * 1024  # larger pages are refused ("too_large") before parsing
     max_seconds: float | None = 20.0  # a page taking longer is given up ("too_slow"); articles take ~20 ms
     max_tree_size: int | None = 200_000  # trafilatura gives up on trees with more elements
-    favor_precision: bool = False   # trafilatura's precision mode (see the table)
+    favor_precision: bool = True    # trafilatura's precision mode (see the table)
     fast: bool = True               # trafilatura without its fallback extractors (see the table)
-    clean_text: bool = True         # drop a repeated headline and runs of link lines (pipeline.extract.cleanup)
+    clean_text: bool = True         # drop a repeated headline, link lists, pointers, closing furniture (cleanup)
     min_link_run: int = 3           # this many link lines in a row are a link list, not article text
     include_tables: bool = True
     text_date_search: bool = True   # htmldate over the text when no structured date exists

@@ -8,9 +8,11 @@ extraction``):
   links, and that link text is most of the line (or the line is a list item);
 - a single pointer to another story inside the text: a "read also" label and
   a link ("Also on rt.com ...", "اقرأ أيضا: ...", "Читайте также: ..."), or a
-  link set in capitals alone on its line.
+  link set in capitals alone on its line;
+- the furniture that closes the text: calls to subscribe, follow, share or
+  comment, tag lines, update stamps (``pipeline.extract.closing``).
 
-Both are pure functions of the text and the page facts.
+All are pure functions of the text and the page facts.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ import re
 import unicodedata
 
 from lxml import etree
+
+from pipeline.extract.closing import drop_closing_lines
 
 _LONG_LINKS = etree.XPath("//a[string-length(normalize-space()) >= $min_chars]")
 _KEY = 12  # link texts are looked up by their first characters
@@ -92,4 +96,5 @@ def drop_leading_titles(lines: list[str], titles: list[str], max_lines: int = 2)
 
 def clean_text(text: str, titles: list[str], links: dict[str, list[str]], min_link_run: int = 3) -> str:
     lines = drop_leading_titles(text.split("\n"), titles)
-    return "\n".join(line for line in drop_link_runs(lines, links, min_link_run) if not _is_pointer(line, links))
+    lines = [line for line in drop_link_runs(lines, links, min_link_run) if not _is_pointer(line, links)]
+    return "\n".join(drop_closing_lines(lines))

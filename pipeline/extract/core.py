@@ -11,7 +11,8 @@ records where it came from (``date_source``), so analysts can filter on it.
 The parts: ``metadata`` (structured data, dates, language), ``titles``,
 ``authors``, ``cleanup`` (what trafilatura's text still carries), ``verdict``
 (is it an article), ``splitbody`` (a body cut into chunks, joined before
-trafilatura reads it), ``embedded`` (a body a script carries), ``timelimit``.
+trafilatura reads it), ``cards`` (hover cards inside sentences, removed before
+it reads the page), ``embedded`` (a body a script carries), ``timelimit``.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from lxml import etree
 
 from crawlers.urls import canonicalize
 from pipeline.extract.authors import page_authors
+from pipeline.extract.cards import drop_hover_cards
 from pipeline.extract.cleanup import clean_text, page_links
 from pipeline.extract.embedded import embedded_body
 from pipeline.extract.metadata import (declared_language, find_dates, guess_language, ld_articles, ld_names, meta_tags,
@@ -147,6 +149,7 @@ def _main_text(tree, url: str, settings: ExtractSettings, fast: bool):
     if tree is None:
         return None
     join_split_body(tree)
+    drop_hover_cards(tree)
     return trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=settings.include_tables,
         favor_precision=settings.favor_precision, fast=fast, deduplicate=False,
