@@ -7,7 +7,7 @@ import numpy as np
 
 from pipeline.articles.boilerplate import _key, _keys
 from pipeline.dedup.minhash import MinHasher
-from pipeline.dedup.shingles import normalize, shingle, shingle_texts
+from pipeline.dedup.shingles import _utf8, normalize, shingle, shingle_texts
 
 MASK = (1 << 64) - 1
 P, Q = 0x100000001B3, 0x9E3779B97F4A7C15
@@ -23,7 +23,7 @@ def fmix64(h: int) -> int:
 
 def reference_shingles(text: str, size: int = 5) -> list[int]:
     """``newspipe-poly64-fmix-v1``: sum(byte_i * P**i) + length per token, n-grams by Horner in Q."""
-    tokens = [fmix64((sum(b * pow(P, i, 1 << 64) for i, b in enumerate(t.encode())) + len(t.encode())) & MASK)
+    tokens = [fmix64((sum(b * pow(P, i, 1 << 64) for i, b in enumerate(_utf8(t))) + len(_utf8(t))) & MASK)
               for t in normalize(text).split()]
     n = min(size, len(tokens))
     out = set()
@@ -108,3 +108,28 @@ def test_lone_surrogates_from_json_input_are_shingled_not_fatal():
     assert len(shingle(text)) > 5 and content_hash(text) == content_hash(text.upper())
     rows = find_clusters([DedupDoc("a", "o1", text), DedupDoc("b", "o2", text)]).rows
     assert {r.relation for r in rows} == {"origin", "exact"}
+
+
+def test_the_kernels_folding_equals_pythons_on_every_script():
+    """The kernel lower-cases and splits text beyond ASCII itself (``shingles.fold_tables``) and
+    decides which texts take character shingles; a text it cannot fold goes to Python. Either
+    way the shingles are the reference's, on random mixes of every case: Turkish dotted and
+    dotless i, Greek final sigma, Cyrillic and Latin capitals, Arabic and its punctuation,
+    combining marks, compatibility forms, emoji, lone surrogates, Unicode spaces and dashes,
+    Chinese, Korean and Thai in every share around the threshold, long texts past the sample."""
+    pieces = ["İdlib", "IŞIK", "ıi", "ΟΔΟΣ ΣΟΦΟΣ", "ΣΑ", "ÉCOLE", "Ünlü", "ПРИВЕТ Мир", "ёЁ", "إدلب، سوريا؛",
+              "ﻻ", "ﬁ", "e\u0301", "Ⅻ", "😀", "\ud800", "\u00a0", "\u2014", "\u3000", "«»", "x",
+              " ", "\n", ", ", "K\u212a", "ǅ", "ß", "ﬀ", "Ω", "伊德利卜", "이들립 ", "ไทย", "，"]
+    rng = random.Random(11)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.choice([3, 14, 40, 900]))) for _ in range(3000)]
+    texts += ["".join(rng.choice(pieces[:20] + ["伊德利卜"] * k) for _ in range(60)) for k in range(1, 40)
+              for _ in range(20)]
+    for text, full in zip(texts, shingle_texts(texts, size=3).full):
+        assert full.tolist() == reference_any(text, 3), repr(text)
+
+
+def reference_any(text: str, size: int) -> list[int]:
+    """Character 5-grams for a text in a script without spaces, else the words' reference."""
+    from pipeline.dedup.shingles import _char_shingles, uses_char_shingles
+    norm = normalize(text)
+    return _char_shingles(norm, 5).tolist() if uses_char_shingles(norm) else reference_shingles(text, size)

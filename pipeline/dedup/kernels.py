@@ -17,19 +17,12 @@ compiles it once (``python -m pipeline.dedup.kernels``), so runs only load it.
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
-if "NUMBA_CACHE_DIR" not in os.environ and not os.access(Path(__file__).parent, os.W_OK):
-    # an installed, read-only copy (a container running under another uid): numba would find no
-    # place for its cache and refuse to import; compile once per machine into the temp dir instead
-    os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "newspipe-numba")
-
-from numba import njit  # noqa: E402  (reads NUMBA_CACHE_DIR when imported)
+from pipeline.dedup.jit import njit
+from pipeline.dedup.utf8 import DOTTED_I, UNFOLDABLE, char_docs, decode, unfoldable  # noqa: F401 (the kernels API)
 
 _P = np.uint64(0x100000001B3)
 Q = _Q = np.uint64(0x9E3779B97F4A7C15)  # the multiplier that chains units into n-gram hashes
@@ -70,14 +63,47 @@ def _end_token(h, length, tok, t, d1, d2):
     return d1 * _D1 + v, (d2 ^ v) * _D2
 
 
-@njit(cache=True)
-def tokenize(buf, bounds, fold):
-    """Tokens of each document: runs of bytes that ``fold`` does not map to a space.
+@njit(cache=True, inline="always")
+def _feed(h, pw, byte):
+    return h + np.uint64(byte) * pw, pw * _P
 
-    ``buf[bounds[d]:bounds[d+1]]`` is document d. Returns (token hashes,
-    token bounds per document, (documents, 2) digests of each document's
-    token sequence): equal digests mean equal normalised texts, which is the
-    exact-duplicate layer, without building the texts.
+
+@njit(cache=True, inline="always")
+def _feed_char(c):
+    """How many bytes ``_feed_utf8`` feeds for ``c`` (a ``table`` value, not a space)."""
+    return 3 if c == DOTTED_I or c >= 0x800 else (1 if c < 128 else 2)
+
+
+@njit(cache=True, inline="always")
+def _feed_utf8(h, pw, c):
+    """Feeds the UTF-8 bytes of ``c`` (``DOTTED_I``: "i" and U+0307)."""
+    if c < 0:
+        for byte in (0x69, 0xCC, 0x87):
+            h, pw = _feed(h, pw, byte)
+    elif c < 128:
+        h, pw = _feed(h, pw, c)
+    elif c < 0x800:
+        h, pw = _feed(h, pw, 0xC0 | (c >> 6))
+        h, pw = _feed(h, pw, 0x80 | (c & 0x3F))
+    else:
+        h, pw = _feed(h, pw, 0xE0 | (c >> 12))
+        h, pw = _feed(h, pw, 0x80 | ((c >> 6) & 0x3F))
+        h, pw = _feed(h, pw, 0x80 | (c & 0x3F))
+    return h, pw
+
+
+@njit(cache=True)
+def tokenize(buf, bounds, fold, table, plain):
+    """Tokens of each document: runs of characters that do not fold to a space.
+
+    ``buf[bounds[d]:bounds[d+1]]`` is document d, in UTF-8. ASCII bytes fold
+    through ``fold``; other characters through ``table`` (lower case, Unicode
+    punctuation a space: ``shingles.fold_tables``), re-encoded in UTF-8, the
+    bytes that Python's ``str.lower`` would give. A ``plain`` document was
+    folded in Python already: its bytes beyond ASCII are taken as they are.
+    Returns (token hashes, token bounds per document, (documents, 2) digests
+    of each document's token sequence): equal digests mean equal normalised
+    texts, which is the exact-duplicate layer, without building the texts.
     """
     n_docs = bounds.size - 1
     tok = np.empty(buf.size // 2 + n_docs + 1, dtype=np.uint64)  # at most one token per two bytes, + each doc's last
@@ -85,23 +111,32 @@ def tokenize(buf, bounds, fold):
     digests = np.empty((n_docs, 2), dtype=np.uint64)
     t = 0
     for d in range(n_docs):
-        h = np.uint64(0)
-        pw = np.uint64(1)
-        length = 0
-        d1 = np.uint64(1)
-        d2 = np.uint64(2)
-        for i in range(bounds[d], bounds[d + 1]):
-            c = fold[buf[i]]
-            if c != _SPACE:
-                h += np.uint64(c) * pw
-                pw *= _P
-                length += 1
-            elif length:
+        h, pw, length = np.uint64(0), np.uint64(1), 0
+        d1, d2 = np.uint64(1), np.uint64(2)
+        i, end, raw = bounds[d], bounds[d + 1], plain[d]
+        while i < end:
+            b = buf[i]
+            if b < 128 or raw:  # one byte, as it is or through ``fold``
+                c = fold[b]
+                i += 1
+                if c != _SPACE:
+                    h, pw = _feed(h, pw, c)
+                    length += 1
+                    continue
+            else:  # one character, through ``table``
+                cp, n = decode(buf, i, end)
+                c = np.int64(table[cp])
+                i += n
+                if 0 <= c < 128:
+                    c = np.int64(fold[c])
+                if c != 32:
+                    length += _feed_char(c)
+                    h, pw = _feed_utf8(h, pw, c)
+                    continue
+            if length:  # a space ends the token
                 d1, d2 = _end_token(h, length, tok, t, d1, d2)
                 t += 1
-                h = np.uint64(0)
-                pw = np.uint64(1)
-                length = 0
+                h, pw, length = np.uint64(0), np.uint64(1), 0
         if length:
             d1, d2 = _end_token(h, length, tok, t, d1, d2)
             t += 1
@@ -285,7 +320,10 @@ def pack(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
 def warm() -> None:
     """Compile (or load) every kernel once, on a tiny input."""
     buf, bounds = pack([b"one two three four five six"])
-    tok, tok_b, _ = tokenize(buf, bounds, FOLD)
+    table = np.full(0x10000, UNFOLDABLE, dtype=np.int32)
+    unfoldable(buf, bounds, table, np.zeros(1, dtype=np.bool_))
+    tok, tok_b, _ = tokenize(buf, bounds, FOLD, table, np.zeros(1, dtype=np.bool_))
+    char_docs(buf, bounds, FOLD, table, np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.bool_))
     full, full_b, _, _ = word_shingles(tok, tok_b, 5, 60)
     minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
     irregular_spacing(buf, bounds)

@@ -1,16 +1,19 @@
 """Shingling: text -> sorted unique uint32 hashes of word n-grams.
 
 ``shingle_texts`` does a batch: texts go to the compiled loops of
-``pipeline.dedup.kernels`` as one byte array (ASCII texts as they are, the kernel
-folds case and punctuation; other texts normalised here first, NFKC and
-Unicode punctuation). The values are the same in every process (unlike
-``hash()``) and for every batch a text is in.
+``pipeline.dedup.kernels`` as one UTF-8 byte array, NFKC-normalised here where
+they are not already. The kernel folds case and punctuation through a table of
+what ``normalize`` does to each character (``fold_tables``); the rare text it
+cannot fold (a capital sigma, characters beyond the Basic Multilingual Plane)
+is folded here. The values are the same in every process (unlike ``hash()``),
+for every batch a text is in, and equal to ``normalize``'s tokens.
 
 Texts in scripts written without spaces (Chinese, Japanese, Thai, ...) have
 few, very long "tokens"; they get character n-grams instead (numpy, here).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -22,8 +25,9 @@ _NO_SPACE_SCRIPTS = re.compile(r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u1780-
 
 
 _ASCII_PUNCT = bytes((c if (c >= 128 or chr(c).isalnum()) else 32) for c in range(256))
-_UNICODE_PUNCT = re.compile("[\u00a0\u00ab\u00b7\u00bb\u00bf\u00a1\u00b4\u02bc\u2010-\u2027\u2030-\u205e"
-                            "\u3000-\u3003\u300a-\u3011\u060c\u061b\u061f\u066a-\u066d\u06d4]+")
+_PUNCT_CLASS = ("[\u00a0\u00ab\u00b7\u00bb\u00bf\u00a1\u00b4\u02bc\u2010-\u2027\u2030-\u205e"
+                "\u3000-\u3003\u300a-\u3011\u060c\u061b\u061f\u066a-\u066d\u06d4]")
+_UNICODE_PUNCT = re.compile(_PUNCT_CLASS + "+")
 
 
 def _utf8(text: str) -> bytes:
@@ -45,9 +49,38 @@ def normalize(text: str) -> str:
     return b" ".join(data.split()).decode("utf-8", "surrogatepass")
 
 
+@functools.cache
+def fold_tables() -> tuple[np.ndarray, np.ndarray]:
+    """What the tokenizer kernel makes of each character of the Basic Multilingual Plane, the
+    same as ``normalize`` does to an NFKC text: its ``str.lower`` (one character), a space for
+    the Unicode punctuation, ``kernels.DOTTED_I`` for U+0130, and ``kernels.UNFOLDABLE``
+    where Python must do it (a lower case that is not one character or depends on the next,
+    as the capital sigma's; surrogates). Beside it, 1 for the scripts written without spaces
+    (``uses_char_shingles``)."""
+    from pipeline.dedup import kernels
+    chars = "".join(map(chr, range(0x10000)))
+    table = np.fromiter((ord(low) if len(low := c.lower()) == 1 else kernels.UNFOLDABLE for c in chars),
+                        dtype=np.int32, count=len(chars))
+    for pattern, value in ((_PUNCT_CLASS, 32), ("[\u03a3\ud800-\udfff]", kernels.UNFOLDABLE)):
+        table[[m.start() for m in re.finditer(pattern, chars)]] = value
+    table[0x130] = kernels.DOTTED_I
+    no_space = np.zeros(len(chars), dtype=np.uint8)
+    no_space[[m.start() for m in _NO_SPACE_SCRIPTS.finditer(chars)]] = 1
+    return table, no_space
+
+
+def _python_folded(text: str) -> tuple[bytes, str | None]:
+    """A text the kernel cannot fold, folded here: its bytes, and its normalised form when it
+    takes character shingles (then no bytes)."""
+    if _NO_SPACE_SCRIPTS.search(text) is None:
+        return _utf8(_UNICODE_PUNCT.sub(" ", text).lower()), None
+    norm = normalize(text)
+    return (b"", norm) if uses_char_shingles(norm) else (_utf8(norm), None)
+
+
 def _char_hashes(norm: str) -> np.ndarray:
     from pipeline.dedup.kernels import fmix64
-    cps = np.frombuffer(norm.replace(" ", "").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    cps = np.frombuffer(norm.replace(" ", "").encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
     with np.errstate(over="ignore"):
         return fmix64(cps)  # the kernels' finaliser, run by numpy: the same values
 
@@ -109,26 +142,22 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
     one shingle of all its words; an empty text none."""
     from pipeline.dedup import kernels  # numba loads on first use, not with every import of the package
 
-    parts: list[bytes] = []
+    ascii = np.fromiter((t.isascii() for t in texts), dtype=np.bool_, count=len(texts))
+    parts = [_utf8(t if a or unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t))
+             for t, a in zip(texts, ascii.tolist())]
+    buf, bounds = kernels.pack(parts)
+    table, no_space = fold_tables()
+    plain = kernels.unfoldable(buf, bounds, table, ascii)
     chars: dict[int, str] = {}
-    for i, text in enumerate(texts):
-        if text.isascii():
-            parts.append(text.encode("ascii"))
-            continue
-        if not unicodedata.is_normalized("NFKC", text):
-            text = unicodedata.normalize("NFKC", text)
-        if _NO_SPACE_SCRIPTS.search(text) is None:
-            # the kernel folds ASCII case and punctuation and splits on runs of spaces itself:
-            # the same tokens as ``normalize`` gives, without its byte-level passes
-            parts.append(_utf8(_UNICODE_PUNCT.sub(" ", text).lower()))
-            continue
-        norm = normalize(text)
-        if uses_char_shingles(norm):
-            chars[i] = norm
-            parts.append(b"")
-        else:
-            parts.append(_utf8(norm))
-    tok, tok_b, digests = kernels.tokenize(*kernels.pack(parts), kernels.FOLD)
+    if plain.any():  # the few texts Python folds: a capital sigma, an emoji, a lone surrogate
+        for i in np.flatnonzero(plain).tolist():
+            parts[i], norm = _python_folded(parts[i].decode("utf-8", "surrogatepass"))
+            if norm is not None:
+                chars[i] = norm
+        buf, bounds = kernels.pack(parts)
+    tok, tok_b, digests = kernels.tokenize(buf, bounds, kernels.FOLD, table, plain)
+    for i in np.flatnonzero(kernels.char_docs(buf, bounds, kernels.FOLD, table, no_space, ascii | plain)).tolist():
+        chars[i] = normalize(texts[i])  # Chinese, Japanese, Thai: character shingles, below
     full, full_b, lead, lead_b = kernels.word_shingles(tok, tok_b, size, lead_words)
     batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], _split(full, full_b), _split(lead, lead_b))
     if short_size:
