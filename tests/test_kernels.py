@@ -133,3 +133,19 @@ def reference_any(text: str, size: int) -> list[int]:
     from pipeline.dedup.shingles import _char_shingles, uses_char_shingles
     norm = normalize(text)
     return _char_shingles(norm, 5).tolist() if uses_char_shingles(norm) else reference_shingles(text, size)
+
+
+def test_datasketchs_choices_are_reproduced_without_importing_it():
+    """The permutations and the (bands, rows) of the thresholds in use are datasketch's."""
+    from datasketch import MinHash, MinHashLSH
+
+    from pipeline.dedup.lsh import KNOWN_PARAMS
+    from pipeline.dedup.minhash import SCHEME, permutations
+    for num_perm, seed in ((16, 3), (128, 1), (256, 7)):
+        a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+        ours = permutations(num_perm, seed)
+        assert ours[0].tolist() == list(a) and ours[1].tolist() == list(b)
+        assert ours[0].dtype == ours[1].dtype == np.uint32
+    for (threshold, num_perm), params in KNOWN_PARAMS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert (lsh.b, lsh.r) == params

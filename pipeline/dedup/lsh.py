@@ -17,15 +17,25 @@ verification that follows removes any chance collision.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
 
 from pipeline.dedup.minhash import to_datasketch
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
                  0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
                 dtype=np.uint64)
+
+
+# datasketch's choices for the thresholds and permutation counts in use (``tests/test_kernels.py``
+# checks them against it): importing datasketch pulls in scipy, half a second of every process
+KNOWN_PARAMS = {(0.25, 64): (18, 2), (0.25, 128): (42, 3), (0.25, 256): (64, 3), (0.3, 64): (21, 3),
+                (0.3, 128): (37, 3), (0.3, 256): (64, 4), (0.5, 64): (14, 4), (0.5, 128): (25, 5),
+                (0.5, 256): (42, 6)}
 
 
 @lru_cache(maxsize=64)
@@ -33,6 +43,9 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) minimising false positives plus false negatives at ``threshold``, as
     datasketch's ``MinHashLSH`` chooses them (it integrates numerically: cached, it is asked
     for on every batch)."""
+    if (threshold, num_perm) in KNOWN_PARAMS:
+        return KNOWN_PARAMS[threshold, num_perm]
+    from datasketch import MinHashLSH
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 
@@ -135,9 +148,10 @@ class SharedIndex:
         config = dict(storage_config or {"type": "dict"})
         if config.get("type") == "redis":  # one key prefix per index: full-text and lead indexes must not mix
             config["basename"] = (basename or config.get("basename") or b"newspipe") + suffix
+        from datasketch import MinHashLSH
         self.lsh = MinHashLSH(num_perm=num_perm, params=self.params, storage_config=config)
 
-    def _mh(self, signature: np.ndarray) -> LeanMinHash:
+    def _mh(self, signature: np.ndarray) -> "LeanMinHash":
         return to_datasketch(signature, self.seed)
 
     def insert_many(self, keys: list[str], signatures: np.ndarray) -> None:

@@ -10,10 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from datasketch import LeanMinHash, MinHash
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 SCHEME = "affine32"
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) of datasketch's ``affine32`` scheme, drawn as it draws them (an odd ``a`` below
+    2**32, ``b`` below 2**32, from numpy's ``RandomState(seed)``) without importing it: datasketch
+    pulls in scipy, half a second of every process. ``tests/test_kernels.py`` compares them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 @dataclass(frozen=True)
@@ -51,9 +65,7 @@ class MinHasher:
     def __init__(self, num_perm: int = 128, seed: int = 1):
         self.num_perm = num_perm
         self.seed = seed
-        a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-        self.a = np.asarray(a, dtype=np.uint32)
-        self.b = np.asarray(b, dtype=np.uint32)
+        self.a, self.b = permutations(num_perm, seed)
 
     def signature(self, shingles: np.ndarray) -> np.ndarray:
         return self.signatures([shingles])[0]
@@ -68,6 +80,7 @@ class MinHasher:
         return kernels.minhash(flat, bounds, self.a, self.b)
 
 
-def to_datasketch(signature: np.ndarray, seed: int) -> LeanMinHash:
+def to_datasketch(signature: np.ndarray, seed: int) -> "LeanMinHash":
     """A signature as datasketch's LeanMinHash, for its LSH index and storage backends."""
+    from datasketch import LeanMinHash
     return LeanMinHash(seed=seed, hashvalues=signature, scheme=SCHEME)
