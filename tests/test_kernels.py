@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from pipeline.articles.boilerplate import _key, _keys
+from pipeline.articles.boilerplate import _keys, fold_paragraph
 from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.shingles import _utf8, normalize, shingle, shingle_texts
 
@@ -99,7 +99,7 @@ def test_boilerplate_keys_skip_folding_only_when_nothing_needs_it():
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(20000)]
     texts += [f"a{w}b\nc" for w in spaces] + [f"a\n{w}" for w in spaces]
     for text, keys in zip(texts, _keys(texts)):
-        assert keys == [_key(p) for p in text.split("\n")], repr(text)
+        assert keys == [fold_paragraph(p) for p in text.split("\n")], repr(text)
 
 
 def test_lone_surrogates_from_json_input_are_shingled_not_fatal():

@@ -4,12 +4,13 @@ from the stored text and before deduplication, and kept in their own column."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import NamedTuple
 
 from pipeline.articles.boilerplate_memory import BoilerplateMemory
 from pipeline.settings import BoilerplateSettings
 
 
-def _key(paragraph: str) -> str:
+def fold_paragraph(paragraph: str) -> str:
     """Boilerplate repeats verbatim: case and spacing are all that need folding, cheaply.
 
     Most paragraphs have no spacing to fold: a printable string (every
@@ -33,7 +34,7 @@ def _keys(texts: list[str]) -> list[list[str]]:
     from pipeline.dedup import kernels  # numba loads on first use
 
     irregular = kernels.irregular_spacing(*kernels.pack([t.encode("utf-8", "surrogatepass") for t in texts]))
-    return [[_key(p) for p in text.split("\n")] if irr else text.lower().split("\n")
+    return [[fold_paragraph(p) for p in text.split("\n")] if irr else text.lower().split("\n")
             for text, irr in zip(texts, irregular.tolist())]
 
 
@@ -46,9 +47,13 @@ def _learn(docs: list[tuple[str, list[str], str]], settings: BoilerplateSettings
     settings = settings or BoilerplateSettings()
     pages: Counter = Counter()
     seen: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for outlet, keys, day in docs:
+    uniq = [(outlet, {k for k in keys if 0 < len(k) <= settings.max_chars}, day) for outlet, keys, day in docs]
+    if memory is None:  # nothing to add from earlier days: a key on fewer than min_pages pages is no candidate
+        counts = Counter((outlet, k) for outlet, keys, _ in uniq for k in keys)
+        uniq = [(o, {k for k in keys if counts[o, k] >= settings.min_pages}, day) for o, keys, day in uniq]
+    for outlet, keys, day in uniq:
         pages[outlet, day] += 1
-        for k in {k for k in keys if 0 < len(k) <= settings.max_chars}:
+        for k in keys:
             seen[outlet][k][day] += 1
     learned = {o: set(v) for o, v in (known or {}).items()}
     for outlet, by_key in seen.items():
@@ -62,21 +67,34 @@ def _learn(docs: list[tuple[str, list[str], str]], settings: BoilerplateSettings
     return learned
 
 
-def _strip(text: str, keys: list[str], boilerplate: set[str]) -> tuple[str, list[str]]:
+class Stripped(NamedTuple):
+    """A text without its outlet's boilerplate, the paragraphs removed, and the folded keys of
+    the paragraphs kept (``fold_paragraph``: what digests hash, without folding them again)."""
+
+    text: str
+    removed: list[str]
+    keys: list[str]
+
+
+def _strip(text: str, keys: list[str], boilerplate: set[str]) -> Stripped:
     if not boilerplate:
-        return text, []
-    kept, removed = [], []
+        return Stripped(text, [], keys)
+    kept, removed, kept_keys = [], [], []
     for p, k in zip(text.split("\n"), keys):
-        (removed if k in boilerplate else kept).append(p)
-    return "\n".join(kept), removed
+        if k in boilerplate:
+            removed.append(p)
+        else:
+            kept.append(p)
+            kept_keys.append(k)
+    return Stripped("\n".join(kept), removed, kept_keys)
 
 
 def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings | None = None,
                        known: dict[str, set[str]] | None = None, *, days: list[str] | None = None,
                        memory: BoilerplateMemory | None = None, skip_days: set[str] = frozenset()
-                       ) -> tuple[dict[str, set[str]], list[tuple[str, list[str]]]]:
+                       ) -> tuple[dict[str, set[str]], list[Stripped]]:
     """Learn each outlet's boilerplate from (outlet, text) pairs and strip it from them:
-    (what was learned, (text, removed paragraphs) per doc). Each paragraph is keyed once;
+    (what was learned, (text, removed paragraphs, kept paragraphs' keys) per doc). Each paragraph is keyed once;
     paragraphs whose key is longer than ``max_chars`` are never boilerplate.
 
     ``known`` carries what earlier runs learned; ``days`` (each doc's day) and ``memory``

@@ -38,10 +38,10 @@ from datetime import datetime, timezone
 import numpy as np
 
 from pipeline.articles.attribution import credits_outlet, find_attributions
-from pipeline.articles.boilerplate import remove_boilerplate
+from pipeline.articles.boilerplate import Stripped, remove_boilerplate
 from pipeline.dedup.lsh import BandIndex, SharedIndex, pairs_sharing
 from pipeline.dedup.minhash import MinHasher
-from pipeline.dedup.digests import Para, Sources, as_para, digests, paragraph_keys
+from pipeline.dedup.digests import Para, Sources, as_para, digests, folded_keys, paragraph_keys
 from pipeline.dedup.tiers import rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
@@ -120,7 +120,14 @@ class _Corpus:
         self.docs = docs
         self.settings = settings
         strip = settings.strip_boilerplate if strip is None else strip
-        self.texts = _without_boilerplate(docs) if strip and batch is None else [d.text for d in docs]
+        self._paragraphs: dict[int, Para] = {}
+        if strip and batch is None:
+            stripped = _without_boilerplate(docs)
+            self.texts = [s.text for s in stripped]
+            # the keys the boilerplate pass folded are the digests' paragraphs: hashed now, not folded twice
+            self._paragraphs = {i: as_para(folded_keys(s.keys)) for i, s in enumerate(stripped)}
+        else:
+            self.texts = [d.text for d in docs]
         batch = batch or shingle_texts(self.texts, settings.shingle_size, settings.char_shingle_size,
                                        settings.lead_words, settings.rewrite_shingle_size
                                        if settings.rewrite_lsh_threshold else 0)
@@ -131,7 +138,6 @@ class _Corpus:
         self._attr: dict[int, list[str]] = {}
         self._verdicts: dict[tuple[int, int], tuple[bool, float, float]] = {}
         self._sentences: dict[int, list[frozenset[str]]] = {}
-        self._paragraphs: dict[int, Para] = {}
         self.rewrites: set[tuple[int, int]] = set()
 
     def attributions(self, i: int) -> list[str]:
@@ -183,11 +189,10 @@ class _Corpus:
         return share >= self.settings.rewrite_min_aligned and count >= self.settings.rewrite_min_sentences
 
 
-def _without_boilerplate(docs: list[DedupDoc]) -> list[str]:
+def _without_boilerplate(docs: list[DedupDoc]) -> list[Stripped]:
     """Texts without the paragraphs their outlet repeats across articles (footers, mission
     statements): a shared footer must not make two stories look alike, nor hide a copy."""
-    _, stripped = remove_boilerplate([(d.outlet, d.text) for d in docs])
-    return [text for text, _ in stripped]
+    return remove_boilerplate([(d.outlet, d.text) for d in docs])[1]
 
 
 def _sort_key(doc: DedupDoc) -> tuple:

@@ -23,21 +23,22 @@ from typing import Callable
 
 import numpy as np
 
+from pipeline.articles.boilerplate import fold_paragraph
+
 MIN_WORDS = 8  # shorter paragraphs (datelines, bylines, "Read more") are not evidence
 
 
 def paragraph_keys(text: str) -> np.ndarray:
     """int64 keys (lowest bit 1) of the paragraphs of at least ``MIN_WORDS`` words: the
     lead's first, then the others sorted (a digest quotes a story's lead)."""
-    keys: list[int] = []
-    for p in text.split("\n"):
-        low = p.lower()
-        if not (low.isprintable() and "  " not in low and low[:1] != " " and low[-1:] != " "):
-            low = " ".join(low.split())  # spacing folded only where there is any to fold
-        if low.count(" ") + 1 >= MIN_WORDS:
-            h = int.from_bytes(hashlib.blake2b(low.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                               "big", signed=True)
-            keys.append(h | 1)
+    return folded_keys([fold_paragraph(p) for p in text.split("\n")])
+
+
+def folded_keys(folded: list[str]) -> np.ndarray:
+    """``paragraph_keys`` of a text whose paragraphs are folded already (``fold_paragraph``: case,
+    and spacing where there is any)."""
+    keys = [int.from_bytes(hashlib.blake2b(k.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                           "big", signed=True) | 1 for k in folded if k.count(" ") + 1 >= MIN_WORDS]
     if not keys:
         return np.empty(0, dtype=np.int64)
     return np.array([keys[0]] + sorted(set(keys) - {keys[0]}), dtype=np.int64)

@@ -126,7 +126,7 @@ def _split(path: Path) -> dict[str, float]:
     settings = DedupSettings()
     docs = check_unique_ids(to_docs(read_input(path), str(path)))
     lap("reading")
-    texts = _without_boilerplate(docs)
+    texts = [s.text for s in _without_boilerplate(docs)]
     lap("boilerplate")
     batch = shingle_texts(texts, settings.shingle_size, settings.char_shingle_size, settings.lead_words,
                           settings.rewrite_shingle_size if settings.rewrite_lsh_threshold else 0)
