@@ -149,3 +149,12 @@ def test_datasketchs_choices_are_reproduced_without_importing_it():
     for (threshold, num_perm), params in KNOWN_PARAMS.items():
         lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         assert (lsh.b, lsh.r) == params
+
+
+def test_common_counts_the_values_two_sorted_sets_share():
+    from pipeline.dedup.kernels import common
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        a = np.unique(rng.integers(0, 400, rng.integers(0, 120)).astype(np.uint32))
+        b = np.unique(rng.integers(0, 400, rng.integers(0, 120)).astype(np.uint32))
+        assert common(a, b) == np.intersect1d(a, b).size == common(b, a)

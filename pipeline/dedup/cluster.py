@@ -107,7 +107,8 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """(Jaccard, containment of the smaller set) of two sorted unique arrays."""
     if a.size == 0 or b.size == 0:
         return 0.0, 0.0
-    inter = np.intersect1d(a, b, assume_unique=True).size
+    from pipeline.dedup.kernels import common
+    inter = common(a, b)
     return inter / (a.size + b.size - inter), inter / min(a.size, b.size)
 
 

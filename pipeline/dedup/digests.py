@@ -37,8 +37,9 @@ def paragraph_keys(text: str) -> np.ndarray:
 def folded_keys(folded: list[str]) -> np.ndarray:
     """``paragraph_keys`` of a text whose paragraphs are folded already (``fold_paragraph``: case,
     and spacing where there is any)."""
-    keys = [int.from_bytes(hashlib.blake2b(k.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                           "big", signed=True) | 1 for k in folded if k.count(" ") + 1 >= MIN_WORDS]
+    data = "\n".join(folded).encode("utf-8", "surrogatepass").split(b"\n") if folded else []  # one encode
+    keys = [int.from_bytes(hashlib.blake2b(k, digest_size=8).digest(), "big", signed=True) | 1
+            for k in data if k.count(b" ") + 1 >= MIN_WORDS]
     if not keys:
         return np.empty(0, dtype=np.int64)
     return np.array([keys[0]] + sorted(set(keys) - {keys[0]}), dtype=np.int64)

@@ -252,6 +252,23 @@ def minhash(shingles, bounds, a, b):
 
 
 @njit(cache=True)
+def common(a, b):
+    """How many values two sorted arrays of unique values share (a merge: no temporary arrays,
+    unlike ``np.intersect1d``, which sorts their concatenation)."""
+    i = j = n = 0
+    while i < a.size and j < b.size:
+        if a[i] < b[j]:
+            i += 1
+        elif a[i] > b[j]:
+            j += 1
+        else:
+            n += 1
+            i += 1
+            j += 1
+    return n
+
+
+@njit(cache=True)
 def _unicode_space(buf, i, end):
     """Is a UTF-8 encoded Unicode whitespace character (U+0085, U+00A0, U+1680,
     U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000) at buf[i]?"""
@@ -326,6 +343,7 @@ def warm() -> None:
     char_docs(buf, bounds, FOLD, table, np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.bool_))
     full, full_b, _, _ = word_shingles(tok, tok_b, 5, 60)
     minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
+    common(full, full)
     irregular_spacing(buf, bounds)
 
 
