@@ -77,7 +77,7 @@ def _feed_char(c):
 @njit(cache=True, inline="always")
 def _feed_utf8(h, pw, c):
     """Feeds the UTF-8 bytes of ``c`` (``DOTTED_I``: "i" and U+0307)."""
-    if c < 0:
+    if c == DOTTED_I:
         for byte in (0x69, 0xCC, 0x87):
             h, pw = _feed(h, pw, byte)
     elif c < 128:
