@@ -28,6 +28,12 @@ ARTICLE_LINES = [
     "The council said subscriptions to the local paper doubled after the convoy arrived.",
     "Residents follow the talks on television and share the news in the market.",
     "Yorumlarını paylaşan sakinler, yolların açık kaldığını söyledi.",
+    "Haberi paylaşan hesaplar, konvoyun sabah yola çıktığını yazdı.",
+    "اشترك في الهجوم عدد من الفصائل المسلحة بحسب المرصد.",
+    "وقال الأهالي إنهم تابعوا المفاوضات عبر الإذاعة المحلية.",
+    "Жители решили поделиться опытом восстановления школ.",
+    "The council's newsletter reported the shelling near the bakery on Monday evening, residents said.",
+    "Residents follow the talks on xenophobia and the return of refugees closely.",
     PARAS[2],
 ]
 
