@@ -86,3 +86,10 @@ def test_an_impossible_expected_date_is_read_with_day_and_month_swapped():
     assert date_erratum("2025-04-05", "2025-06-01 10:00:00") is None  # before the crawl: as given
     assert date_erratum("2025-05-30", "2025-04-05") is None  # no swap gives a date before the crawl
     assert date_erratum("2025-05-04", None) is None
+
+
+def test_a_sentence_in_a_span_with_an_emoji_image_and_links_stays():
+    sentence = ('<p><span style="font-weight: 400;">Volunteers from <a href="/org/1">the relief committee</a> and '
+                '<a href="/org/2">the local council</a> rebuilt the bakery in two weeks '
+                '<img class="emoji" src="/img/smile.png" alt=""> and opened it on Friday morning.</span></p>')
+    assert any("rebuilt the bakery in two weeks" in line for line in _lines(_page(sentence)))

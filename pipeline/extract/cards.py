@@ -5,7 +5,8 @@ RoeJane RoeHeadline one Headline two ... (D-Minn.) said"). Removed before
 trafilatura reads the page; the word the card hangs on stays.
 
 A card is an inline element inside a paragraph that holds an image and two or
-more links: a sentence's own markup never does.
+more links, and whose text is nearly all the links' (a name and headlines): a
+span holding a sentence with an emoji image and two links is the sentence.
 """
 from __future__ import annotations
 
@@ -25,12 +26,17 @@ def _drop(el) -> None:
     parent.remove(el)
 
 
+def _mostly_links(el, share: float = 0.8) -> bool:
+    text = len("".join(el.itertext()).strip())
+    return text > 0 and sum(len("".join(a.itertext()).strip()) for a in el.iter("a")) >= share * text
+
+
 def drop_hover_cards(tree) -> int:
     """Remove the hover cards inside the page's paragraphs; returns how many."""
     found = _CARDS(tree)
     inner = set(found)
     # the innermost: the card itself, not the span that also holds the word it hangs on
-    cards = [el for el in found if not any(d in inner for d in el.iterdescendants("span"))]
+    cards = [el for el in found if not any(d in inner for d in el.iterdescendants("span")) and _mostly_links(el)]
     for el in cards:
         _drop(el)
     return len(cards)
