@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.eval.extraction import date_erratum
 from pipeline.extract.closing import drop_closing_lines, is_closing
 from tests.test_cleanup import PARAS, _lines, _page
 
@@ -78,14 +77,6 @@ def test_a_linked_photo_credit_inside_a_paragraph_stays():
               '<span><img src="/img/road.jpg" alt=""> Photo: <a href="/staff/ali">Ali</a></span> '
               'Trucks crossed it the same evening with flour and blankets for the families.</p>')
     assert any("Trucks crossed it the same evening" in line for line in _lines(_page(figure)))
-
-
-def test_an_impossible_expected_date_is_read_with_day_and_month_swapped():
-    assert date_erratum("2025-05-04 00:00:00", "2025-04-05 14:43:03") == "2025-04-05"  # after the crawl: swapped
-    assert date_erratum("2024-10-16 00:00:00+08:00", "2024-10-15 22:35:38") is None  # a time zone away: as given
-    assert date_erratum("2025-04-05", "2025-06-01 10:00:00") is None  # before the crawl: as given
-    assert date_erratum("2025-05-30", "2025-04-05") is None  # no swap gives a date before the crawl
-    assert date_erratum("2025-05-04", None) is None
 
 
 def test_a_sentence_in_a_span_with_an_emoji_image_and_links_stays():

@@ -203,3 +203,20 @@ def test_an_index_of_other_settings_is_rebuilt_and_named(demo_run, tmp_path):
     result = update_clusters(copy, replace(DedupSettings(), num_perm=64))
     assert any("built with other settings" in n and "rebuilt" in n for n in result.notes)
     assert result.totals["articles"] == 61 and result.lsh_params["num_perm"] == 64
+
+
+def test_the_digests_paragraphs_from_the_boilerplate_keys_equal_those_of_the_stripped_text():
+    """The corpus hashes the paragraph keys the boilerplate pass folded instead of folding the
+    stripped text again: the same keys, footer removed, irregular spacing and all."""
+    from pipeline.dedup.cluster import DedupDoc, _Corpus
+    from pipeline.dedup.digests import as_para, paragraph_keys
+    from pipeline.settings import DedupSettings
+    footer = "Support our independent reporting from northern Syria by becoming a member today."
+    body = ["Shelling hit the southern edge of the town at dawn, residents and rescuers said on Monday.",
+            "Rescuers  pulled two\u00a0families from the rubble of a house near the central market.",
+            "القافلة وصلت إلى المخيمات القريبة من الحدود بعد ظهر اليوم وقال المتطوعون إن الطرق آمنة."]
+    docs = [DedupDoc(f"a{i}", "demo-wire", "\n".join(body[i % 3:] + body[:i % 3] + [footer])) for i in range(4)]
+    c = _Corpus(docs, DedupSettings(), {})
+    assert all(footer not in t for t in c.texts)
+    assert [c.paragraphs(i) for i in range(4)] == [as_para(paragraph_keys(t)) for t in c.texts]
+

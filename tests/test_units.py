@@ -372,3 +372,12 @@ def test_learned_title_source_never_sees_the_page_it_scores():
     assert _learned_title_hits(cases, rows) == 3
     rows[1] = got("SEO two", "Wrong")  # pages 0 and 2 now see og right once in two, still better than auto
     assert _learned_title_hits(cases, rows) == 2
+
+
+def test_an_impossible_expected_date_is_read_with_day_and_month_swapped():
+    from pipeline.eval.extraction import date_erratum
+    assert date_erratum("2025-05-04 00:00:00", "2025-04-05 14:43:03") == "2025-04-05"  # after the crawl: swapped
+    assert date_erratum("2024-10-16 00:00:00+08:00", "2024-10-15 22:35:38") is None  # a time zone away: as given
+    assert date_erratum("2025-04-05", "2025-06-01 10:00:00") is None  # before the crawl: as given
+    assert date_erratum("2025-05-30", "2025-04-05") is None  # no swap gives a date before the crawl
+    assert date_erratum("2025-05-04", None) is None

@@ -116,22 +116,19 @@ class _Corpus:
     """Per-document shingles, hashes and outlet names, indexed by position in sorted order."""
 
     def __init__(self, docs: list[DedupDoc], settings: DedupSettings, outlet_names: dict[str, list[str]],
-                 strip: bool | None = None, batch: ShingleBatch | None = None):
-        """``batch``: the shingles of ``docs``' texts when the caller has them (then no strip)."""
+                 strip: bool | None = None, batch: ShingleBatch | None = None,
+                 stripped: list[Stripped] | None = None):
+        """``batch``: the shingles of ``docs``' texts when the caller has them (then no strip);
+        ``stripped``: the boilerplate pass over ``docs`` when the caller ran it."""
         self.docs = docs
         self.settings = settings
         strip = settings.strip_boilerplate if strip is None else strip
-        self._paragraphs: dict[int, Para] = {}
-        if strip and batch is None:
+        if stripped is None and strip and batch is None:
             stripped = _without_boilerplate(docs)
-            self.texts = [s.text for s in stripped]
-            # the keys the boilerplate pass folded are the digests' paragraphs: hashed now, not folded twice
-            self._paragraphs = {i: as_para(folded_keys(s.keys)) for i, s in enumerate(stripped)}
-        else:
-            self.texts = [d.text for d in docs]
-        batch = batch or shingle_texts(self.texts, settings.shingle_size, settings.char_shingle_size,
-                                       settings.lead_words, settings.rewrite_shingle_size
-                                       if settings.rewrite_lsh_threshold else 0)
+        self.texts = [s.text for s in stripped] if stripped is not None else [d.text for d in docs]
+        # the keys the boilerplate pass folded are the digests' paragraphs: hashed now, not folded twice
+        self._paragraphs: dict[int, Para] = {i: as_para(folded_keys(s.keys)) for i, s in enumerate(stripped or ())}
+        batch = batch or corpus_shingles(self.texts, settings)
         self.batch = batch
         self.hashes = batch.digests  # the exact layer: equal normalised texts
         self.shingles, self.lead_shingles, self.short_shingles = batch.full, batch.lead, batch.short
@@ -188,6 +185,13 @@ class _Corpus:
         short, long = (a, b) if sum(map(len, a)) <= sum(map(len, b)) else (b, a)
         share, count = aligned(short, long, self.settings.sentence_match)
         return share >= self.settings.rewrite_min_aligned and count >= self.settings.rewrite_min_sentences
+
+
+def corpus_shingles(texts: list[str], settings: DedupSettings) -> ShingleBatch:
+    """The shingles verification and the three LSH tiers read: full text, lead, and the short
+    shingles of the rewrite tier when it is on."""
+    return shingle_texts(texts, settings.shingle_size, settings.char_shingle_size, settings.lead_words,
+                         settings.rewrite_shingle_size if settings.rewrite_lsh_threshold else 0)
 
 
 def _without_boilerplate(docs: list[DedupDoc]) -> list[Stripped]:

@@ -9,7 +9,6 @@ datasketch as a LeanMinHash, for its LSH index and storage backends.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 import numpy as np

@@ -110,10 +110,8 @@ def _split(path: Path) -> dict[str, float]:
     import numpy as np
 
     from pipeline.cli.dedup_io import read_input, to_docs
-    from dataclasses import replace
-
-    from pipeline.dedup.cluster import _Corpus, _without_boilerplate, check_unique_ids, cluster_rows, exact_pairs
-    from pipeline.dedup.shingles import shingle_texts
+    from pipeline.dedup.cluster import (_Corpus, _without_boilerplate, check_unique_ids, cluster_rows, corpus_shingles,
+                                        exact_pairs)
     from pipeline.dedup.incremental import _keys
     from pipeline.dedup.lsh import pairs_sharing
     from pipeline.settings import DedupSettings
@@ -126,12 +124,12 @@ def _split(path: Path) -> dict[str, float]:
     settings = DedupSettings()
     docs = check_unique_ids(to_docs(read_input(path), str(path)))
     lap("reading")
-    texts = [s.text for s in _without_boilerplate(docs)]
+    stripped = _without_boilerplate(docs)
     lap("boilerplate")
-    batch = shingle_texts(texts, settings.shingle_size, settings.char_shingle_size, settings.lead_words,
-                          settings.rewrite_shingle_size if settings.rewrite_lsh_threshold else 0)
+    batch = corpus_shingles([s.text for s in stripped], settings)
     lap("normalising and shingling")
-    c = _Corpus([replace(d, text=t) for d, t in zip(docs, texts)], settings, {}, batch=batch)
+    c = _Corpus(docs, settings, {}, batch=batch, stripped=stripped)
+    lap("paragraph keys (digests)")
     pos, keys = _keys(c, settings)
     lap("signatures (three tiers)")
     pairs = np.unique(np.concatenate([pos[pairs_sharing(keys)], exact_pairs(c)]).reshape(-1, 2), axis=0)
