@@ -19,15 +19,12 @@ from urllib.parse import urljoin, urlsplit
 from w3lib.url import safe_url_string
 
 from crawlers import settings as crawl_settings
+from crawlers.errors import FetchError  # noqa: F401 (raised here, caught by the callers)
 from crawlers.middlewares import blocked_ip
 from crawlers.registry import Politeness
 
 
 MAX_BYTES = Politeness().max_page_bytes  # the crawl's default page limit
-
-
-class FetchError(RuntimeError):
-    """A page that may not or could not be fetched; the message says why."""
 
 
 def _address(host: str, port: int, allow_private: bool) -> str:

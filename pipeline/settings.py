@@ -173,3 +173,14 @@ class DedupSettings:
     sentence_match: float = 0.5     # word-set Jaccard at which two sentences are the same sentence
     # digests (cluster.cluster_rows): a page containing two texts that share less than this is a roundup
     digest_disjoint: float = 0.2
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """``top``: stories shown in full (origin and copies side by side; each costs its texts in the
+    file, a few KB a copy). ``table_rows``: stories listed in the searchable table (about 300 bytes
+    each). ``relevant_only``: only stories with an article relevant to Idlib."""
+
+    top: int = 100
+    table_rows: int = 2000
+    relevant_only: bool = True

@@ -220,3 +220,31 @@ def test_the_digests_paragraphs_from_the_boilerplate_keys_equal_those_of_the_str
     assert all(footer not in t for t in c.texts)
     assert [c.paragraphs(i) for i in range(4)] == [as_para(paragraph_keys(t)) for t in c.texts]
 
+
+
+def test_the_command_reads_a_file_a_folder_and_json_lines_alike_without_loading_the_crawlers(tmp_path):
+    """Parquet with nanosecond times (pandas' default), a folder of parts and JSON lines give the same
+    rows; the command's path loads neither Scrapy nor the archive sources (most of a second of start-up)."""
+    t = essay(8)
+    rows = pd.DataFrame({"article_id": ["a", "b", "c"], "url": ["u1", "u2", "u3"], "outlet": ["x", "y", "z"],
+                         "title": ["t"] * 3, "text": [t, t + " More.", essay(9)], "language": ["en"] * 3,
+                         "published_at": pd.to_datetime(["2020-10-01T10:00:00.000000123", None,
+                                                         "2020-10-01T09:00:00.000000000"], utc=True)})
+    rows.to_parquet(tmp_path / "in.parquet")
+    (tmp_path / "parts").mkdir()
+    rows[:2].to_parquet(tmp_path / "parts" / "0.parquet")
+    rows[2:].to_parquet(tmp_path / "parts" / "1.parquet")
+    (tmp_path / "in.jsonl").write_text(rows.to_json(orient="records", lines=True, date_format="iso"))
+    script = ("import sys; from pipeline.cli.main import main; rc = main(sys.argv[1:]); "
+              "print(sorted(m for m in ('scrapy', 'twisted', 'pyarrow.dataset', 'crawlers.archives.sources') "
+              "if m in sys.modules)); sys.exit(rc)")
+    outs = []
+    for name in ("in.parquet", "parts", "in.jsonl"):
+        p = subprocess.run([sys.executable, "-c", script, "dedup", str(tmp_path / name), str(tmp_path / f"{name}.out")],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert p.returncode == 0, p.stderr
+        loaded = p.stdout.strip().splitlines()[-1]
+        assert loaded == ("['pyarrow.dataset']" if name == "parts" else "[]"), p.stdout  # a folder is a dataset
+        outs.append(pd.read_parquet(tmp_path / f"{name}.out").sort_values("article_id", ignore_index=True))
+    assert outs[0].equals(outs[1]) and outs[0].equals(outs[2])
+    assert outs[0].set_index("article_id").loc["b", "origin_article_id"] == "a"

@@ -16,7 +16,8 @@ from crawlers.replay.site import demo_articles
 from crawlers.replay.stories import STORIES
 from pipeline.analysis.frames import copy_network, coverage, outlet_balance, stories, story_detail
 from pipeline.cli.demo import DEMO_SINCE, DEMO_UNTIL
-from pipeline.report.build import ReportSettings, build_report, write_report
+from pipeline.report.build import build_report, write_report
+from pipeline.settings import ReportSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 ORIGIN = {s["key"]: s for s in STORIES}

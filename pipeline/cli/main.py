@@ -9,7 +9,7 @@ from pathlib import Path
 
 from crawlers.launcher import EXIT_BAD_INPUT, EXIT_OK, EXIT_SOME_FAILED
 from crawlers.registry import SourcesError, load_sources
-from pipeline.settings import TITLE_SOURCES, DedupSettings, ExtractSettings, RunEnvironment
+from pipeline.settings import TITLE_SOURCES, DedupSettings, ExtractSettings, ReportSettings, RunEnvironment
 from pipeline.progress import show_notes
 from pipeline.cli.operators import add_backfill, add_doctor
 from pipeline.cli.options import data_option, date_arg, day_arg, positive_arg
@@ -149,7 +149,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from pipeline.report.build import ReportSettings, write_report
+    from pipeline.report.build import write_report
     _existing_data(args.data)
     if args.since and args.until and args.since > args.until:
         print(f"error: --since {args.since} is after --until {args.until}", file=sys.stderr)
@@ -225,7 +225,6 @@ def _add_stored(sub) -> None:
 
 
 def _add_report(sub) -> None:
-    from pipeline.report.build import ReportSettings
     d = ReportSettings()
     p = sub.add_parser("report", help="the coverage and copy report: one HTML file that opens offline")
     p.add_argument("--out", default=None, help="the HTML file to write (default: reports/newspipe-report.html "
@@ -315,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     show_notes(args.verbose)
     _one_line_warnings()
-    from crawlers.fetch import FetchError
+    from crawlers.errors import FetchError
     from pipeline.dedup.cluster import DedupError
     from pipeline.run.window import WindowError
     from storage.dataset import StorageError

@@ -43,9 +43,9 @@ def cmd_sources_doctor(args) -> int:
 
 
 def add_backfill(sub) -> None:
-    from crawlers.archives.sources import SOURCES
+    from crawlers.archives import SOURCE_NAMES
     p = sub.add_parser("backfill", help="fill a window of history from a web archive (resumable)")
-    p.add_argument("--from", dest="source", required=True, choices=list(SOURCES),
+    p.add_argument("--from", dest="source", required=True, choices=SOURCE_NAMES,
                    help="warc: WARC/ARC files given with --warc; cc-news: Common Crawl's news crawl; cc-index: "
                         "Common Crawl's URL index, then range requests; wayback: the Wayback Machine's CDX API; "
                         "gdelt: GDELT event files located in Idlib, fetched from the Wayback Machine")

@@ -7,7 +7,6 @@ copied have a page with their texts side by side (their texts are the only ones 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -16,18 +15,8 @@ from pipeline.analysis.frames import copy_network, coverage, detail_rows, member
 from pipeline.progress import note, track
 from pipeline.report.charts import balance_chart, coverage_chart, delay_chart, network_chart
 from pipeline.report.page import Page, render
+from pipeline.settings import ReportSettings
 from storage.fs import Root, open_root, put_file
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    """``top``: stories shown in full (origin and copies side by side; each costs its texts in the
-    file, a few KB a copy). ``table_rows``: stories listed in the searchable table (about 300 bytes
-    each). ``relevant_only``: only stories with an article relevant to Idlib."""
-
-    top: int = 100
-    table_rows: int = 2000
-    relevant_only: bool = True
 
 
 def build_report(data: str | Path | Root, since=None, until=None, outlets: list[str] | None = None,

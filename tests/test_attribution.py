@@ -1,0 +1,66 @@
+"""Attribution lines: each credit form read, and the keyword-gated search equal to a plain scan."""
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from pipeline.articles import attribution
+from pipeline.articles.attribution import find_attributions
+
+BODY = "Shelling resumed overnight near the frontline villages south of the city, residents said."
+
+
+@pytest.mark.parametrize("line, name", [
+    ("IDLIB, Syria (Levant Wire) - " + BODY, "levant wire"),
+    ("Source: Orontes Daily", "orontes daily"),
+    ("Via Orontes Daily", "orontes daily"),
+    ("This article was originally published on Mideast Notes.", "mideast notes"),
+    ("The story first appeared in The Orontes Daily.", "orontes daily"),
+    ("نقلا عن شبكة الشمال", "شبكة الشمال"),
+    ("Publié initialement sur Nouvelles du Levant.", "nouvelles du levant"),
+    ("Kaynak: Kuzey Haber", "kuzey haber"),
+    ("İlk olarak Kuzey Haber'de yayımlandı.", "kuzey haber'de yayımlandı"),
+    ("Источник: Северный вестник", "северный вестник"),
+])
+def test_each_credit_form_is_read(line, name):
+    assert attribution.normalize_name(name) in find_attributions(f"{BODY}\n{line}\n{BODY}")
+
+
+def test_a_credit_in_the_middle_of_a_long_text_does_not_count():
+    paras = [BODY] * 10 + ["The report was first published in The Old Gazette in 1998."] + [BODY] * 14
+    assert find_attributions("\n".join(paras)) == []
+
+
+def _plain_scan(text: str) -> list[str]:
+    """The search as a plain scan: every pattern over the whole window, anchored ones with ``^``."""
+    paras = [p for p in text.split("\n") if p.strip()]
+    window = "\n".join(paras if len(paras) <= 15 else paras[:3] + paras[-12:])
+    found: list[str] = []
+    for _, rx, anchored in attribution._PATTERNS:
+        scan = re.compile("^(?:" + rx.pattern + ")", rx.flags | re.M) if anchored else rx
+        for m in scan.finditer(window):
+            name = attribution.normalize_name(m.group(1))
+            if name and name not in found:
+                found.append(name)
+    return found
+
+
+PIECES = ["IDLIB, Syria (Levant Wire) - ", "ANKARA (AA) – ", "(Reuters) - ", "Source: Orontes Daily. ",
+          "SOURCE - Orontes Daily ", "via: Levant Wire ", "Courtesy of The North Times ", "originally published on ",
+          "First appeared in The North Times. ", "first posted at Mideast Notes ", "نقلا عن شبكة الشمال ",
+          "المصدر: الوكالة ", "publié initialement sur Le Levant ", "Source : Le Levant ", "Kaynak: Kuzey ",
+          "İlk olarak Kuzey Haber ", "ilk olarak Kuzey ", "Источник: Вестник ", "впервые опубликовано на Вестник ",
+          "İstanbul ", "(", ") - ", BODY + " ", "word ", "\n", "\n\n"]
+
+
+def test_the_gated_search_equals_a_plain_scan():
+    """Random texts of credit pieces, in any case, with characters whose lower case is longer (İ):
+    the search tried only where keywords are finds what a scan of every position finds."""
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 40)))
+        if rng.random() < 0.3:
+            text = text.upper()
+        assert find_attributions(text) == _plain_scan(text), text
