@@ -458,3 +458,10 @@ def test_the_backfill_tasks_on_different_machines_of_an_object_store(env, crawle
     monkeypatch.setenv("NEWSPIPE_WORK_DIR", str(tmp_path / "publisher"))
     assert publish_backfill(plan, batches)["kept"] == len(crawl)
     _same(read_table(uri, "articles").to_pandas(), crawl)
+
+
+def test_the_command_line_offers_every_archive_source_by_name():
+    """``newspipe backfill --from`` lists the names without importing the sources; they must stay theirs."""
+    from crawlers.archives import SOURCE_NAMES
+    from crawlers.archives.sources import SOURCES
+    assert SOURCE_NAMES == tuple(SOURCES)
