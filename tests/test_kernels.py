@@ -119,7 +119,11 @@ def test_the_kernels_folding_equals_pythons_on_every_script():
     Chinese, Korean and Thai in every share around the threshold, long texts past the sample."""
     pieces = ["İdlib", "IŞIK", "ıi", "ΟΔΟΣ ΣΟΦΟΣ", "ΣΑ", "ÉCOLE", "Ünlü", "ПРИВЕТ Мир", "ёЁ", "إدلب، سوريا؛",
               "ﻻ", "ﬁ", "e\u0301", "Ⅻ", "😀", "\ud800", "\u00a0", "\u2014", "\u3000", "«»", "x",
-              " ", "\n", ", ", "K\u212a", "ǅ", "ß", "ﬀ", "Ω", "伊德利卜", "이들립 ", "ไทย", "，"]
+              " ", "\n", ", ", "K\u212a", "ǅ", "ß", "ﬀ", "Ω", "伊德利卜", "이들립 ", "ไทย", "，",
+              # NFKC's quick check in the kernel: compatibility spaces and dots, fractions, presentation
+              # forms, marks out of canonical order, pairs that compose, Hangul jamo
+              "…", "\u2009", "½", "ﺃ", "\u0651\u064e", "\u064e\u0651", "e\u0323\u0301", "\u0627\u0653", "ᄀ",
+              "ᅡ", "\u11a8", "가", "\u0301", "．", "\u037e", "٫", "\u3001"]
     rng = random.Random(11)
     texts = ["".join(rng.choice(pieces) for _ in range(rng.choice([3, 14, 40, 900]))) for _ in range(3000)]
     texts += ["".join(rng.choice(pieces[:20] + ["伊德利卜"] * k) for _ in range(60)) for k in range(1, 40)

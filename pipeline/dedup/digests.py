@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from itertools import combinations
+from itertools import chain, combinations
 from typing import Callable
 
 import numpy as np
@@ -69,14 +69,19 @@ Sources = Callable[[int], list[tuple[str, str, Para]]]  # text -> (id, outlet, p
 
 
 def local_sources(c) -> Sources:
-    """(id, outlet, paragraph keys) of the corpus' texts sharing a paragraph with text ``i``."""
+    """(id, outlet, paragraph keys) of the corpus' texts sharing a paragraph with text ``i``.
+    Only keys held by two texts or more are indexed (numpy finds them): most are one text's own."""
+    own = [c.paragraphs(k)[0] for k in range(len(c.docs))]
+    keys = np.fromiter(chain.from_iterable(own), dtype=np.int64, count=sum(map(len, own)))
+    holder = np.repeat(np.arange(len(own)), [len(p) for p in own])
+    values, counts = np.unique(keys, return_counts=True)
+    shared = np.isin(keys, values[counts > 1])
     where: dict[int, list[int]] = defaultdict(list)
-    for k in range(len(c.docs)):
-        for key in c.paragraphs(k)[0]:
-            where[key].append(k)
+    for key, k in zip(keys[shared].tolist(), holder[shared].tolist()):
+        where[key].append(k)
 
     def sources(i: int) -> list[tuple[str, str, Para]]:
-        near = sorted({k for key in c.paragraphs(i)[0] for k in where[key] if k != i})
+        near = sorted({k for key in own[i] if key in where for k in where[key] if k != i})
         return [(c.docs[k].article_id, c.docs[k].outlet, c.paragraphs(k)) for k in near]
     return sources
 

@@ -22,7 +22,8 @@ from typing import Iterable
 import numpy as np
 
 from pipeline.dedup.jit import njit
-from pipeline.dedup.utf8 import DOTTED_I, UNFOLDABLE, char_docs, decode, unfoldable  # noqa: F401 (the kernels API)
+from pipeline.dedup.utf8 import (DOTTED_I, NFKC, PYTHON, UNFOLDABLE, char_docs, decode,  # noqa: F401 (the kernels API)
+                                 unfoldable)
 
 _P = np.uint64(0x100000001B3)
 Q = _Q = np.uint64(0x9E3779B97F4A7C15)  # the multiplier that chains units into n-gram hashes
@@ -346,7 +347,8 @@ def warm() -> None:
     """Compile (or load) every kernel once, on a tiny input."""
     buf, bounds = pack([b"one two three four five six"])
     table = np.full(0x10000, UNFOLDABLE, dtype=np.int32)
-    unfoldable(buf, bounds, table, np.zeros(1, dtype=np.bool_))
+    unfoldable(buf, bounds, table, np.zeros(0x10000, dtype=np.uint8), np.zeros(0x10000, dtype=np.uint8),
+               np.zeros(1, dtype=np.bool_), True)
     tok, tok_b, _ = tokenize(buf, bounds, FOLD, table, np.zeros(1, dtype=np.bool_))
     char_docs(buf, bounds, FOLD, table, np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.bool_))
     full, full_b, _, _ = word_shingles(tok, tok_b, 5, 60)

@@ -64,9 +64,47 @@ def fold_tables() -> tuple[np.ndarray, np.ndarray]:
     for pattern, value in ((_PUNCT_CLASS, 32), ("[\u03a3\ud800-\udfff]", kernels.UNFOLDABLE)):
         table[[m.start() for m in re.finditer(pattern, chars)]] = value
     table[0x130] = kernels.DOTTED_I
+    table[_spaces_under_nfkc()] = 32
     no_space = np.zeros(len(chars), dtype=np.uint8)
     no_space[[m.start() for m in _NO_SPACE_SCRIPTS.finditer(chars)]] = 1
     return table, no_space
+
+
+def _nfkc_changes() -> list[int]:
+    """The characters of the Basic Multilingual Plane that NFKC replaces (its quick check's No)."""
+    return [c for c in range(0x10000) if not 0xD800 <= c < 0xE000 and unicodedata.normalize("NFKC", chr(c)) != chr(c)]
+
+
+@functools.cache
+def _spaces_under_nfkc() -> list[int]:
+    """Characters NFKC replaces by punctuation or spaces only (U+00A0, U+2026 '…', U+3000, the
+    fullwidth comma, ...): a space to the tokenizer either way, so a text needs no NFKC for them.
+    They and their replacements are starters that compose with nothing, so NFKC changes no
+    neighbour of theirs."""
+    punct = re.compile(_PUNCT_CLASS)
+    return [c for c in _nfkc_changes() if not unicodedata.combining(chr(c))
+            and all((x.isascii() and not x.isalnum()) or punct.fullmatch(x) for x in unicodedata.normalize("NFKC", chr(c)))]
+
+
+@functools.cache
+def nfkc_tables() -> tuple[np.ndarray, np.ndarray]:
+    """What the kernel's NFKC quick check reads (``unicodedata.is_normalized``'s algorithm,
+    Unicode Standard Annex 15): 1 for a character NFKC replaces (but the spaces of
+    ``_spaces_under_nfkc``) or may compose with the one before it (the second of a canonical
+    pair: combining accents, Hangul vowels and final consonants, Indic vowel parts), and
+    each character's canonical combining class, whose order NFKC restores."""
+    quick = np.zeros(0x10000, dtype=np.uint8)
+    quick[_nfkc_changes()] = 1
+    quick[_spaces_under_nfkc()] = 0
+    for c in range(0x10000):
+        parts = unicodedata.decomposition(chr(c)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            second = int(parts[1], 16)
+            if second < 0x10000:
+                quick[second] = 1
+    quick[0x1161:0x1176] = quick[0x11A8:0x11C3] = 1  # Hangul jamo, composed by rule, not by table
+    ccc = np.fromiter((unicodedata.combining(chr(c)) for c in range(0x10000)), dtype=np.uint8, count=0x10000)
+    return quick, ccc
 
 
 def _python_folded(text: str) -> tuple[bytes, str | None]:
@@ -143,11 +181,9 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
     from pipeline.dedup import kernels  # numba loads on first use, not with every import of the package
 
     ascii = np.fromiter((t.isascii() for t in texts), dtype=np.bool_, count=len(texts))
-    parts = [_utf8(t if a or unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t))
-             for t, a in zip(texts, ascii.tolist())]
-    buf, bounds = kernels.pack(parts)
+    parts = [_utf8(t) for t in texts]
     table, no_space = fold_tables()
-    plain = kernels.unfoldable(buf, bounds, table, ascii)
+    buf, bounds, plain = _normalized(texts, parts, ascii, table)
     chars: dict[int, str] = {}
     if plain.any():  # the few texts Python folds: a capital sigma, an emoji, a lone surrogate
         for i in np.flatnonzero(plain).tolist():
@@ -170,6 +206,25 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
         if short_size:
             batch.short[i] = _char_shingles(norm, max(2, char_size - size + short_size))
     return batch
+
+
+def _normalized(texts: list[str], parts: list[bytes], ascii: np.ndarray, table: np.ndarray):
+    """(bytes, bounds, which texts Python folds) once ``parts`` are NFKC: the kernel's quick check
+    sends a text to ``unicodedata`` only where it may not be, as ``is_normalized`` would, without
+    reading every text in Python."""
+    from pipeline.dedup import kernels
+    quick, ccc = nfkc_tables()
+    state = kernels.unfoldable(*kernels.pack(parts), table, quick, ccc, ascii, True)
+    flagged = np.flatnonzero(state).tolist()
+    for i in flagged:
+        if state[i] == kernels.NFKC or not unicodedata.is_normalized("NFKC", texts[i]):
+            parts[i] = _utf8(unicodedata.normalize("NFKC", texts[i]))
+    plain = np.zeros(len(parts), dtype=np.bool_)
+    if flagged:  # the texts now NFKC: which of them hold a character the table cannot fold
+        again = kernels.unfoldable(*kernels.pack([parts[i] for i in flagged]), table, quick, ccc,
+                                   np.zeros(len(flagged), dtype=np.bool_), False)
+        plain[flagged] = again == kernels.PYTHON
+    return (*kernels.pack(parts), plain)
 
 
 def shingle(text: str, size: int = 5, char_size: int = 5) -> np.ndarray:

@@ -27,23 +27,36 @@ def decode(buf, i, end):
     return cp, n
 
 
+FOLDS, PYTHON, NFKC = 0, 1, 2  # ``unfoldable``'s answers
+
+
 @njit(cache=True)
-def unfoldable(buf, bounds, table, ascii):
-    """For each UTF-8 document: does it hold a character ``table`` cannot fold? (Documents
-    known to be ``ascii`` are not read.)"""
-    out = np.zeros(bounds.size - 1, dtype=np.bool_)
+def unfoldable(buf, bounds, table, quick, ccc, skip, check_nfkc):
+    """For each UTF-8 document: ``PYTHON`` when it holds a character ``table`` cannot fold (or one
+    beyond the Basic Multilingual Plane, or a malformed sequence), ``NFKC`` when, with
+    ``check_nfkc``, it may not be in NFKC (``unicodedata.is_normalized``'s quick check: a
+    character whose ``quick`` value is 1, or combining marks out of canonical order by ``ccc``),
+    else ``FOLDS``. Documents to ``skip`` (ASCII) are not read."""
+    out = np.zeros(bounds.size - 1, dtype=np.uint8)
     for d in range(bounds.size - 1):
-        if ascii[d]:
+        if skip[d]:
             continue
-        i, end = bounds[d], bounds[d + 1]
+        i, end, last = bounds[d], bounds[d + 1], 0
         while i < end:
             if buf[i] < 128:
                 i += 1
+                last = 0
                 continue
             cp, n = decode(buf, i, end)
             if cp < 0 or cp >= table.size or table[cp] == UNFOLDABLE:
-                out[d] = True
+                out[d] = PYTHON
                 break
+            if check_nfkc:
+                c = ccc[cp]
+                if quick[cp] or (c != 0 and last > c):
+                    out[d] = NFKC
+                    break
+                last = c
             i += n
     return out
 
