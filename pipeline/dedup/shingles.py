@@ -214,17 +214,19 @@ def _normalized(texts: list[str], parts: list[bytes], ascii: np.ndarray, table: 
     reading every text in Python."""
     from pipeline.dedup import kernels
     quick, ccc = nfkc_tables()
-    state = kernels.unfoldable(*kernels.pack(parts), table, quick, ccc, ascii, True)
+    buf, bounds = kernels.pack(parts)
+    state = kernels.unfoldable(buf, bounds, table, quick, ccc, ascii, True)
     flagged = np.flatnonzero(state).tolist()
+    changed = False
     for i in flagged:
         if state[i] == kernels.NFKC or not unicodedata.is_normalized("NFKC", texts[i]):
-            parts[i] = _utf8(unicodedata.normalize("NFKC", texts[i]))
+            parts[i], changed = _utf8(unicodedata.normalize("NFKC", texts[i])), True
     plain = np.zeros(len(parts), dtype=np.bool_)
     if flagged:  # the texts now NFKC: which of them hold a character the table cannot fold
         again = kernels.unfoldable(*kernels.pack([parts[i] for i in flagged]), table, quick, ccc,
                                    np.zeros(len(flagged), dtype=np.bool_), False)
         plain[flagged] = again == kernels.PYTHON
-    return (*kernels.pack(parts), plain)
+    return (*(kernels.pack(parts) if changed else (buf, bounds)), plain)
 
 
 def shingle(text: str, size: int = 5, char_size: int = 5) -> np.ndarray:
