@@ -70,6 +70,7 @@ def fold_tables() -> tuple[np.ndarray, np.ndarray]:
     return table, no_space
 
 
+@functools.cache
 def _nfkc_changes() -> list[int]:
     """The characters of the Basic Multilingual Plane that NFKC replaces (its quick check's No)."""
     return [c for c in range(0x10000) if not 0xD800 <= c < 0xE000 and unicodedata.normalize("NFKC", chr(c)) != chr(c)]
