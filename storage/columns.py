@@ -19,7 +19,8 @@ def column(values: list, type: pa.DataType) -> pa.Array:
     if any(v is None for v in values):
         return pa.array(values, type)
     if type == pa.string():
-        return _strings(values) or pa.array(values, type)
+        strings = _strings(values)  # an empty array is falsy: compared with None
+        return strings if strings is not None else pa.array(values, type)
     if type == pa.bool_():
         bits = np.packbits(np.fromiter(values, dtype=np.bool_, count=n), bitorder="little")
         return pa.Array.from_buffers(type, n, [None, pa.py_buffer(bits)])

@@ -221,7 +221,6 @@ def test_the_digests_paragraphs_from_the_boilerplate_keys_equal_those_of_the_str
     assert [c.paragraphs(i) for i in range(4)] == [as_para(paragraph_keys(t)) for t in c.texts]
 
 
-
 def test_the_command_reads_a_file_a_folder_and_json_lines_alike_without_loading_the_crawlers(tmp_path):
     """Parquet with nanosecond times (pandas' default), a folder of parts and JSON lines give the same
     rows; the command's path loads neither Scrapy nor the archive sources (most of a second of start-up)."""

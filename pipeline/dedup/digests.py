@@ -72,8 +72,9 @@ def local_sources(c) -> Sources:
     """(id, outlet, paragraph keys) of the corpus' texts sharing a paragraph with text ``i``.
     Only keys held by two texts or more are indexed (numpy finds them): most are one text's own."""
     own = [c.paragraphs(k)[0] for k in range(len(c.docs))]
-    keys = np.fromiter(chain.from_iterable(own), dtype=np.int64, count=sum(map(len, own)))
-    holder = np.repeat(np.arange(len(own)), [len(p) for p in own])
+    sizes = [len(p) for p in own]
+    keys = np.fromiter(chain.from_iterable(own), dtype=np.int64, count=sum(sizes))
+    holder = np.repeat(np.arange(len(own)), sizes)
     values, counts = np.unique(keys, return_counts=True)
     shared = np.isin(keys, values[counts > 1])
     where: dict[int, list[int]] = defaultdict(list)

@@ -55,8 +55,9 @@ def fold_tables() -> tuple[np.ndarray, np.ndarray]:
     same as ``normalize`` does to an NFKC text: its ``str.lower`` (one character), a space for
     the Unicode punctuation, ``kernels.DOTTED_I`` for U+0130, and ``kernels.UNFOLDABLE``
     where Python must do it (a lower case that is not one character or depends on the next,
-    as the capital sigma's; surrogates). Beside it, 1 for the scripts written without spaces
-    (``uses_char_shingles``)."""
+    as the capital sigma's; surrogates). A character NFKC turns into punctuation only is a space
+    too, so a text holding one needs no NFKC (``_spaces_under_nfkc``). Beside it, 1 for the
+    scripts written without spaces (``uses_char_shingles``)."""
     from pipeline.dedup import kernels
     chars = "".join(map(chr, range(0x10000)))
     table = np.fromiter((ord(low) if len(low := c.lower()) == 1 else kernels.UNFOLDABLE for c in chars),
