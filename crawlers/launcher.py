@@ -91,7 +91,9 @@ def merge_stats(parts: list[dict]) -> dict:
     out: dict = {}
     for stats in parts:
         for k, v in stats.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
+            if k == "finish_reason" and v != "finished":  # one shard stopped early: so did the outlet's crawl
+                out[k] = v
+            elif isinstance(v, bool) or not isinstance(v, (int, float)):
                 out.setdefault(k, v)
             elif k.startswith(_SHARED_STATS):
                 out[k] = max(out.get(k, v), v)
@@ -104,12 +106,14 @@ def _summarise(name: str, stats: dict) -> OutletCrawl:
     fetched = int(stats.get("newspipe/articles_fetched", 0))
     known = int(stats.get("newspipe/skipped/known", 0))
     errors = {k.split("/", 2)[-1]: v for k, v in stats.items() if k.startswith("newspipe/errors/")}
-    discovery_errors = sum(errors.get(k, 0) for k in ("feed", "sitemap", "section", "search"))
+    discovery_errors = sum(errors.get(k, 0) for k in ("feed", "sitemap", "section", "search", "stopped"))
     detail = (f"errors: {', '.join(f'{k}={v}' for k, v in sorted(errors.items()))}; "
               f"first: {stats.get('newspipe/first_error', '?')}")
     also = f" (+{known} stored earlier)" if known else ""
     if fetched + known == 0 and discovery_errors:
-        status, message = "failed", f"outlet '{name}': every discovery entry point failed; {detail}"
+        why = "every discovery entry point failed" if discovery_errors > errors.get("stopped", 0) else \
+            "the crawl stopped before it found an article"
+        status, message = "failed", f"outlet '{name}': {why}; {detail}"
     elif errors:
         status, message = "degraded", f"outlet '{name}': {fetched} articles{also}, {detail}"
     else:
@@ -160,11 +164,23 @@ def crawl_in_this_process(outlets: list[Outlet], since: datetime, until: datetim
         def closed(spider, reason, _crawler=crawler, _name=outlet.name):
             stats = dict(_crawler.stats.get_stats())
             stats["finish_reason"] = reason
+            if reason != "finished":  # a start that raised, a page budget spent, a shutdown: not a whole crawl
+                stats["newspipe/errors/stopped"] = 1
+                stats.setdefault("newspipe/first_error", f"the crawl stopped early ({reason})")
             results[_name] = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
             _write_shard_stats(raw_dir, _name, shard, results[_name])  # now: the parent reports it done
 
-        handlers.append(closed)  # signals hold weak references: keep the handler alive
+        def failed(failure, response, spider, _crawler=crawler):
+            """An exception outside a request's errback (the spider's start, a callback): named in the report."""
+            where = f"page {response.url}" if response is not None else "start"
+            _crawler.stats.inc_value("newspipe/errors/exception")
+            if _crawler.stats.get_value("newspipe/first_error") is None:
+                _crawler.stats.set_value("newspipe/first_error",
+                                         f"{where}: {failure.type.__name__}: {failure.getErrorMessage()}")
+
+        handlers += [closed, failed]  # signals hold weak references: keep the handlers alive
         crawler.signals.connect(closed, signal=signals.spider_closed)
+        crawler.signals.connect(failed, signal=signals.spider_error)
         process.crawl(crawler, outlet=outlet, since=since, until=until)
     process.start()
     for outlet in outlets:  # a spider that never closed leaves its record too (written as it closed otherwise)

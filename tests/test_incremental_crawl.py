@@ -2,6 +2,7 @@
 conditionally, the state survives a killed crawl, and robots.txt Crawl-delay is honoured."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -13,9 +14,11 @@ from pathlib import Path
 
 from crawlers.launcher import run_crawl
 from crawlers.replay.site import Page, demo_articles
+from crawlers.state import CrawlState
 from pipeline.run.stages import crawl_stage, publish_stage, raw_dir_for
 from storage.raw import read_raw_pages
 from storage.dataset import read_table
+from storage.layout import crawl_state_file
 from tests.conftest import write_sources
 
 SINCE = datetime(2020, 10, 1, tzinfo=timezone.utc)
@@ -172,3 +175,35 @@ def test_non_ascii_urls_are_known_on_the_second_crawl(fresh_replay, tmp_path):
     assert any(not p.isascii() for p in fresh_replay.sites["anatolia-post"].hits)  # hits are unquoted
     [second] = crawl_stage(sources, SINCE, UNTIL, data, politeness=False)
     assert second.articles_fetched == 0 and second.articles_known == first.articles_fetched
+
+
+def _open_state(root: str, barrier) -> None:
+    barrier.wait()
+    CrawlState(root, "idlib-monitor").close()
+
+
+def test_shards_opening_a_new_state_file_at_once_both_get_it(tmp_path):
+    """Two shards switching one new SQLite file to WAL at the same moment: SQLite refuses one of
+    them at once ("database is locked", no busy wait); the state waits for the other instead."""
+    ctx = multiprocessing.get_context("fork")
+    for i in range(25):  # about one round in three failed before the wait
+        barrier = ctx.Barrier(2)
+        procs = [ctx.Process(target=_open_state, args=(str(tmp_path / str(i)), barrier)) for _ in range(2)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(120)
+        assert [p.exitcode for p in procs] == [0, 0], f"round {i}"
+
+
+def test_a_shard_whose_start_fails_makes_the_outlet_fail_with_the_error_named(fresh_replay, tmp_path):
+    """A spider that dies in its start (here: its state file cannot be opened) fetched nothing:
+    the outlet is reported failed with the exception, not ok with what the other shard found."""
+    sources = write_sources(fresh_replay, tmp_path / "s.yaml", ["idlib-monitor"])
+    work = tmp_path / "work"
+    crawl_state_file(work, "idlib-monitor").mkdir(parents=True)  # a directory where the database should be
+    [res] = run_crawl(sources, SINCE, UNTIL, tmp_path / "raw", politeness=False, work_dir=work, processes=2)
+    assert res.status == "failed" and res.articles_fetched == 0
+    assert res.stats["finish_reason"] == "start_error" and res.stats["newspipe/errors/stopped"] == 2
+    assert "stopped before it found an article" in res.message
+    assert "start: OperationalError" in res.message and "idlib-monitor.sqlite" in res.message
