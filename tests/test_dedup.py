@@ -206,19 +206,26 @@ def test_an_index_of_other_settings_is_rebuilt_and_named(demo_run, tmp_path):
 
 
 def test_the_digests_paragraphs_from_the_boilerplate_keys_equal_those_of_the_stripped_text():
-    """The corpus hashes the paragraph keys the boilerplate pass folded instead of folding the
-    stripped text again: the same keys, footer removed, irregular spacing and all."""
+    """The corpus takes the paragraph keys the boilerplate pass made instead of keying the
+    stripped text again: the same keys, footer removed, irregular spacing and all, and the
+    same as the definition (BLAKE2b of the folded paragraph, lowest bit set)."""
+    from pipeline.articles.paragraphs import fold_paragraph, key_hash
     from pipeline.dedup.cluster import DedupDoc, _Corpus
-    from pipeline.dedup.digests import as_para, paragraph_keys
+    from pipeline.dedup.digests import MIN_WORDS, as_para, texts_digest_keys
     from pipeline.settings import DedupSettings
     footer = "Support our independent reporting from northern Syria by becoming a member today."
     body = ["Shelling hit the southern edge of the town at dawn, residents and rescuers said on Monday.",
             "Rescuers  pulled two\u00a0families from the rubble of a house near the central market.",
             "القافلة وصلت إلى المخيمات القريبة من الحدود بعد ظهر اليوم وقال المتطوعون إن الطرق آمنة."]
-    docs = [DedupDoc(f"a{i}", "demo-wire", "\n".join(body[i % 3:] + body[:i % 3] + [footer])) for i in range(4)]
+    docs = [DedupDoc(f"a{i}", "demo-wire", "\n".join([f"{p} ({i})" for p in body[i % 3:] + body[:i % 3]] + [footer]))
+            for i in range(4)]
     c = _Corpus(docs, DedupSettings(), {})
-    assert all(footer not in t for t in c.texts)
-    assert [c.paragraphs(i) for i in range(4)] == [as_para(paragraph_keys(t)) for t in c.texts]
+    assert all(footer not in t and t.count("\n") == 2 for t in c.texts)
+    assert [c.paragraphs(i) for i in range(4)] == list(map(as_para, texts_digest_keys(c.texts)))
+    for i, t in enumerate(c.texts):
+        folded = [k for k in map(fold_paragraph, t.split("\n")) if k.count(" ") + 1 >= MIN_WORDS]
+        keys = [key_hash(k) | 1 for k in folded]
+        assert c.paragraphs(i) == (frozenset(keys), keys[0])
 
 
 def test_the_command_reads_a_file_a_folder_and_json_lines_alike_without_loading_the_crawlers(tmp_path):

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from pipeline.articles.boilerplate import _keys, fold_paragraph
+from pipeline.articles.paragraphs import fold_paragraph, key_hash, paragraph_keys
 from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.shingles import _utf8, normalize, shingle, shingle_texts
 
@@ -92,14 +92,40 @@ def test_minhash_kernel_follows_datasketch_affine32():
         assert row.tolist() == expect
 
 
-def test_boilerplate_keys_skip_folding_only_when_nothing_needs_it():
+def test_paragraph_keys_are_the_hashes_of_the_folded_paragraphs():
+    """The compiled pass folds case and whitespace as ``fold_paragraph`` does (every Unicode
+    space, a capital sigma by its neighbours, U+0130, characters beyond the BMP, lone
+    surrogates) and hashes as ``key_hash`` does: the boilerplate memory and the persistent
+    index keep the keys they stored."""
     spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
-    pieces = ["a", "B", "ΟΔΟΣ", "İ", "é", "\u2010", "\u200b", "\x00", "\x7f", "x y"] + spaces + [" ", "  "]
+    pieces = ["a", "B", "ΟΔΟΣ", "Σ", "İ", "é", "Ⱥ", "ẞ", "ǅ", "\u2010", "\u200b", "\x00", "\x7f", "x y", "حرب",
+              "Идлиб", "\U0001F600", "\U00010400", "\ud800", "ﬁ", "\n"] + spaces + [" ", "  "]
     rng = random.Random(7)
-    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(20000)]
-    texts += [f"a{w}b\nc" for w in spaces] + [f"a\n{w}" for w in spaces]
-    for text, keys in zip(texts, _keys(texts)):
-        assert keys == [fold_paragraph(p) for p in text.split("\n")], repr(text)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20000)]
+    texts += [f"a{w}b\nc" for w in spaces] + [f"a\n{w}" for w in spaces] + ["", "\n", "A" * 300]
+    keys = paragraph_keys(texts)
+    for i, text in enumerate(texts):
+        folded = [fold_paragraph(p) for p in text.split("\n")]
+        rows = keys.of(i)
+        assert keys.keys[rows].tolist() == [key_hash(k) for k in folded], repr(text)
+        assert keys.chars[rows].tolist() == [len(k) for k in folded], repr(text)
+        assert keys.words[rows].tolist() == [k.count(" ") + 1 for k in folded], repr(text)
+
+
+def test_blake2b64_is_hashlibs_and_only_the_known_astral_range_changes_case():
+    import hashlib
+
+    from pipeline.dedup.blake import blake2b64
+    from pipeline.dedup.paragraph_scan import ASTRAL_CASED_HI, ASTRAL_CASED_LO
+    rng = random.Random(3)
+    h, m = np.zeros(8, dtype=np.uint64), np.zeros(16, dtype=np.uint64)
+    for n in [0, 1, 7, 8, 127, 128, 129, 255, 256, 257, 1000, 5000]:
+        data = bytes(rng.randrange(256) for _ in range(n))
+        buf = np.frombuffer(b"xx" + data, dtype=np.uint8)
+        assert blake2b64(buf, 2, 2 + n, h, m) == int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big",
+                                                                  signed=True), n
+    changed = [c for c in range(0x10000, sys.maxunicode + 1) if chr(c).lower() != chr(c)]
+    assert changed and ASTRAL_CASED_LO <= min(changed) and max(changed) < ASTRAL_CASED_HI
 
 
 def test_lone_surrogates_from_json_input_are_shingled_not_fatal():

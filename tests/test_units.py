@@ -154,7 +154,7 @@ def test_retry_after_values():
 def test_boilerplate_key_fast_path_folds_like_split_join():
     import sys
 
-    from pipeline.articles.boilerplate import fold_paragraph
+    from pipeline.articles.paragraphs import fold_paragraph
     for w in (chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()):
         for text in (f"A{w}b", f"{w}a", f"a{w}", f"a {w}B", f"a{w}{w}b"):
             assert fold_paragraph(text) == " ".join(text.lower().split()), hex(ord(w))

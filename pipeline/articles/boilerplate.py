@@ -6,56 +6,30 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
+import numpy as np
+
 from pipeline.articles.boilerplate_memory import BoilerplateMemory
+from pipeline.articles.paragraphs import fold_paragraph, key_hash, paragraph_keys
 from pipeline.settings import BoilerplateSettings
 
 
-def fold_paragraph(paragraph: str) -> str:
-    """Boilerplate repeats verbatim: case and spacing are all that need folding, cheaply.
-
-    Most paragraphs have no spacing to fold: a printable string (every
-    whitespace but the plain space is unprintable) without double, leading or
-    trailing spaces is its own key, which skips building a word list.
-    """
-    low = paragraph.lower()
-    if low.isprintable() and "  " not in low and low[:1] != " " and low[-1:] != " ":
-        return low
-    return " ".join(low.split())
-
-
-def _keys(texts: list[str]) -> list[list[str]]:
-    """The key of every paragraph (``text.split("\\n")``) of every text.
-
-    Most texts need no folding beyond case: a compiled scan of their bytes
-    says so, and one ``lower()`` of the whole text gives every key
-    (lower-casing never crosses a newline, so each piece equals its
-    paragraph's ``lower()``).
-    """
-    from pipeline.dedup import kernels  # numba loads on first use
-
-    irregular = kernels.irregular_spacing(*kernels.pack([t.encode("utf-8", "surrogatepass") for t in texts]))
-    return [[fold_paragraph(p) for p in text.split("\n")] if irr else text.lower().split("\n")
-            for text, irr in zip(texts, irregular.tolist())]
-
-
-def _learn(docs: list[tuple[str, list[str], str]], settings: BoilerplateSettings | None,
-           known: dict[str, set[str]] | None, memory: BoilerplateMemory | None = None,
-           skip_days: set[str] = frozenset()) -> dict[str, set[str]]:
-    """From (outlet, paragraph keys, day) triples, the keys each outlet repeats: on at least
-    ``min_pages`` pages and ``min_share`` of its pages on the days the key appears, counting
-    the days ``memory`` remembers (other than ``skip_days``, the window's own)."""
-    settings = settings or BoilerplateSettings()
+def _learn(docs: list[tuple[str, set[int], str]], settings: BoilerplateSettings,
+           known: dict[str, set[int]], memory: BoilerplateMemory | None = None,
+           skip_days: set[str] = frozenset()) -> dict[str, set[int]]:
+    """From (outlet, paragraph keys no longer than ``max_chars``, day) triples, the keys each
+    outlet repeats: on at least ``min_pages`` pages and ``min_share`` of its pages on the days
+    the key appears, counting the days ``memory`` remembers (other than ``skip_days``, the
+    window's own). ``known``: what earlier runs learned, kept."""
     pages: Counter = Counter()
-    seen: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    uniq = [(outlet, {k for k in keys if 0 < len(k) <= settings.max_chars}, day) for outlet, keys, day in docs]
+    seen: dict[str, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
     if memory is None:  # nothing to add from earlier days: a key on fewer than min_pages pages is no candidate
-        counts = Counter((outlet, k) for outlet, keys, _ in uniq for k in keys)
-        uniq = [(o, {k for k in keys if counts[o, k] >= settings.min_pages}, day) for o, keys, day in uniq]
-    for outlet, keys, day in uniq:
+        counts = Counter((outlet, k) for outlet, keys, _ in docs for k in keys)
+        docs = [(o, {k for k in keys if counts[o, k] >= settings.min_pages}, day) for o, keys, day in docs]
+    for outlet, keys, day in docs:
         pages[outlet, day] += 1
         for k in keys:
             seen[outlet][k][day] += 1
-    learned = {o: set(v) for o, v in (known or {}).items()}
+    learned = {o: set(v) for o, v in known.items()}
     for outlet, by_key in seen.items():
         earlier = memory.history(outlet, by_key, skip_days) if memory else {}
         for k, days in by_key.items():
@@ -68,25 +42,27 @@ def _learn(docs: list[tuple[str, list[str], str]], settings: BoilerplateSettings
 
 
 class Stripped(NamedTuple):
-    """A text without its outlet's boilerplate, the paragraphs removed, and the folded keys of
-    the paragraphs kept (``fold_paragraph``: what digests hash, without folding them again)."""
+    """A text without its outlet's boilerplate, the paragraphs removed, and the keys and word
+    counts of the paragraphs kept (``paragraphs.paragraph_keys``: what digests hash, not
+    computed twice)."""
 
     text: str
     removed: list[str]
-    keys: list[str]
+    keys: np.ndarray
+    words: np.ndarray
 
 
-def _strip(text: str, keys: list[str], boilerplate: set[str]) -> Stripped:
-    if not boilerplate:
-        return Stripped(text, [], keys)
-    kept, removed, kept_keys = [], [], []
-    for p, k in zip(text.split("\n"), keys):
+def _strip(text: str, keys: np.ndarray, words: np.ndarray, boilerplate: set[int]) -> Stripped:
+    if not boilerplate or boilerplate.isdisjoint(keys.tolist()):
+        return Stripped(text, [], keys, words)
+    kept, removed, keep = [], [], np.zeros(keys.size, dtype=np.bool_)
+    for n, (p, k) in enumerate(zip(text.split("\n"), keys.tolist())):
         if k in boilerplate:
             removed.append(p)
         else:
             kept.append(p)
-            kept_keys.append(k)
-    return Stripped("\n".join(kept), removed, kept_keys)
+            keep[n] = True
+    return Stripped("\n".join(kept), removed, keys[keep], words[keep])
 
 
 def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings | None = None,
@@ -94,19 +70,24 @@ def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSetting
                        memory: BoilerplateMemory | None = None, skip_days: set[str] = frozenset()
                        ) -> tuple[dict[str, set[str]], list[Stripped]]:
     """Learn each outlet's boilerplate from (outlet, text) pairs and strip it from them:
-    (what was learned, (text, removed paragraphs, kept paragraphs' keys) per doc). Each paragraph is keyed once;
-    paragraphs whose key is longer than ``max_chars`` are never boilerplate.
+    (what was learned, as folded paragraphs, ``known`` included; a ``Stripped`` per doc).
+    Each paragraph is keyed once; paragraphs longer than ``max_chars`` are never boilerplate.
 
     ``known`` carries what earlier runs learned; ``days`` (each doc's day) and ``memory``
     count the pages of earlier days too, so a footer too rare in one day is learned over
     several (``pipeline.articles.boilerplate_memory``).
     """
-    keyed = list(zip((outlet for outlet, _ in docs), _keys([text for _, text in docs])))
-    learned = _learn([(o, k, d) for (o, k), d in zip(keyed, days or [""] * len(docs))], settings, known, memory,
-                     skip_days)
-    return learned, [_strip(text, k, learned.get(outlet, set())) for (outlet, k), (_, text) in zip(keyed, docs)]
-
-
-def paragraph_keys(texts: list[str]) -> list[list[str]]:
-    """The boilerplate key of every paragraph of each text (what the memory counts)."""
-    return _keys(texts)
+    settings = settings or BoilerplateSettings()
+    keys = paragraph_keys([text for _, text in docs])
+    outlets = [outlet for outlet, _ in docs]
+    triples = [(o, keys.short(i, settings.max_chars), d)
+               for i, (o, d) in enumerate(zip(outlets, days or [""] * len(docs)))]
+    hashed = {o: {key_hash(k) for k in v} for o, v in (known or {}).items()}
+    learned = _learn(triples, settings, hashed, memory, skip_days)
+    stripped = [_strip(text, keys.keys[keys.of(i)], keys.words[keys.of(i)], learned.get(outlet, set()))
+                for i, (outlet, text) in enumerate(docs)]
+    named = {o: set(v) for o, v in (known or {}).items()}
+    for outlet, s in zip(outlets, stripped):
+        if s.removed:
+            named.setdefault(outlet, set()).update(fold_paragraph(p) for p in s.removed)
+    return named, stripped

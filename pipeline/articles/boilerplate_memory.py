@@ -15,7 +15,6 @@ repeated, would make most of the file.
 """
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -30,11 +29,6 @@ CREATE INDEX IF NOT EXISTS paras_day ON paras(day);
 """
 
 
-def key_hash(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big",
-                          signed=True)
-
-
 class BoilerplateMemory:
     def __init__(self, path: str | Path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -44,32 +38,33 @@ class BoilerplateMemory:
     def close(self) -> None:
         self.db.close()
 
-    def history(self, outlet: str, keys: Iterable[str], skip_days: Iterable[str]) -> dict[str, tuple[int, int]]:
-        """For each of ``keys`` seen before: (pages holding it, pages of the outlet on those days),
-        on days other than ``skip_days`` (the window being replaced)."""
-        by_hash = {key_hash(k): k for k in keys if len(k) <= MAX_CHARS}
-        if not by_hash:
+    def history(self, outlet: str, keys: Iterable[int], skip_days: Iterable[str]) -> dict[int, tuple[int, int]]:
+        """For each of ``keys`` (``paragraphs.key_hash``) seen before: (pages holding it, pages of the
+        outlet on those days), on days other than ``skip_days`` (the window being replaced)."""
+        keys = list(keys)
+        if not keys:
             return {}
         db = self.db
         db.execute("CREATE TEMP TABLE IF NOT EXISTS q (key INTEGER PRIMARY KEY)")
         db.execute("CREATE TEMP TABLE IF NOT EXISTS skip (day TEXT PRIMARY KEY)")
         db.execute("DELETE FROM q")
         db.execute("DELETE FROM skip")
-        db.executemany("INSERT OR IGNORE INTO q VALUES (?)", ((h,) for h in by_hash))
+        db.executemany("INSERT OR IGNORE INTO q VALUES (?)", ((h,) for h in keys))
         db.executemany("INSERT OR IGNORE INTO skip VALUES (?)", ((d,) for d in skip_days))
         rows = db.execute(
             "SELECT p.key, SUM(p.n), SUM(g.n) FROM q JOIN paras p ON p.outlet = ? AND p.key = q.key "
             "JOIN pages g ON g.outlet = p.outlet AND g.day = p.day WHERE p.day NOT IN (SELECT day FROM skip) "
             "GROUP BY p.key", (outlet,))
-        return {by_hash[h]: (c, pages) for h, c, pages in rows}
+        return {h: (c, pages) for h, c, pages in rows}
 
-    def record(self, days: Iterable[str], docs: Iterable[tuple[str, str, list[str]]]) -> None:
-        """Replace the counts of ``days`` with those of ``docs``: (outlet, day, paragraph keys)."""
+    def record(self, days: Iterable[str], docs: Iterable[tuple[str, str, set[int]]]) -> None:
+        """Replace the counts of ``days`` with those of ``docs``: (outlet, day, the keys of its
+        paragraphs of at most ``MAX_CHARS`` characters, ``ParagraphKeys.short``)."""
         pages: Counter = Counter()
         paras: dict[tuple[str, str], Counter] = defaultdict(Counter)
         for outlet, day, keys in docs:
             pages[outlet, day] += 1
-            paras[outlet, day].update({key_hash(k) for k in keys if 0 < len(k) <= MAX_CHARS})
+            paras[outlet, day].update(keys)
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:

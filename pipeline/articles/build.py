@@ -131,7 +131,7 @@ def build_articles(pages: list[dict], run_id: str, *, known_boilerplate: dict[st
                                           known_boilerplate, memory=boilerplate_memory, skip_days=skip_days,
                                           days=[day_of(d.published_at) for _, d in kept] if day_of else None)
     by_id: dict[str, Article] = {}
-    for (page, doc), (text, removed, _) in zip(kept, stripped):
+    for (page, doc), (text, removed, *_) in zip(kept, stripped):
         rel = score_relevance(text, doc.title, relevance_settings)
         canonical = _own_canonical(doc, page["final_url"] or page["url"])
         art = Article(

@@ -41,7 +41,7 @@ from pipeline.articles.attribution import credits_outlet, find_attributions
 from pipeline.articles.boilerplate import Stripped, remove_boilerplate
 from pipeline.dedup.lsh import BandIndex, SharedIndex, pairs_sharing
 from pipeline.dedup.minhash import MinHasher
-from pipeline.dedup.digests import Para, Sources, as_para, digests, folded_keys, paragraph_keys
+from pipeline.dedup.digests import Para, Sources, as_para, digest_keys, digests, texts_digest_keys
 from pipeline.dedup.tiers import rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
@@ -94,8 +94,7 @@ def rows_table(rows: list[ClusterRow], schema, extra: dict[str, list] | None = N
     import pyarrow as pa
 
     from storage.columns import column
-    cols = {name: [getattr(r, name) for r in rows] for name in ClusterRow.__dataclass_fields__}
-    cols.update(extra or {})
+    cols = {name: [getattr(r, name) for r in rows] for name in ClusterRow.__dataclass_fields__} | (extra or {})
     return pa.table({f.name: column(cols[f.name], f.type) if f.name in cols else pa.nulls(len(rows), f.type)
                      for f in schema}, schema=schema)
 
@@ -118,8 +117,7 @@ class _Corpus:
     """Per-document shingles, hashes and outlet names, indexed by position in sorted order."""
 
     def __init__(self, docs: list[DedupDoc], settings: DedupSettings, outlet_names: dict[str, list[str]],
-                 strip: bool | None = None, batch: ShingleBatch | None = None,
-                 stripped: list[Stripped] | None = None):
+                 strip: bool | None = None, batch: ShingleBatch | None = None, stripped: list[Stripped] | None = None):
         """``batch``: the shingles of ``docs``' texts when the caller has them (then no strip);
         ``stripped``: the boilerplate pass over ``docs`` when the caller ran it."""
         self.docs = docs
@@ -128,8 +126,9 @@ class _Corpus:
         if stripped is None and strip and batch is None:
             stripped = _without_boilerplate(docs)
         self.texts = [s.text for s in stripped] if stripped is not None else [d.text for d in docs]
-        # the keys the boilerplate pass folded are the digests' paragraphs: hashed now, not folded twice
-        self._paragraphs: dict[int, Para] = {i: as_para(folded_keys(s.keys)) for i, s in enumerate(stripped or ())}
+        # the paragraph keys the boilerplate pass made are the digests': not made twice
+        self._paragraphs: dict[int, Para] = {i: as_para(digest_keys(s.keys, s.words))
+                                             for i, s in enumerate(stripped or ())}
         batch = batch or corpus_shingles(self.texts, settings)
         self.batch = batch
         self.hashes = batch.digests  # the exact layer: equal normalised texts
@@ -148,8 +147,9 @@ class _Corpus:
 
     def paragraphs(self, i: int) -> Para:
         """(paragraph keys, lead key) of text ``i`` (``pipeline.dedup.digests``)."""
-        if i not in self._paragraphs:
-            self._paragraphs[i] = as_para(paragraph_keys(self.texts[i]))
+        if i not in self._paragraphs:  # every text's at once: digests ask for all of them
+            todo = [k for k in range(len(self.texts)) if k not in self._paragraphs]
+            self._paragraphs.update(zip(todo, map(as_para, texts_digest_keys([self.texts[k] for k in todo]))))
         return self._paragraphs[i]
 
     def duplicate(self, i: int, j: int) -> tuple[bool, float, float]:

@@ -7,8 +7,9 @@ part of its paragraphs, none of them half of it, and two of those texts share
 no paragraph at all (two different stories). It then keeps its own cluster
 and lists what it quotes (``ClusterRow.quotes``).
 
-Paragraph keys are 64-bit hashes of a paragraph's words folded to lower case
-(no punctuation folding: a digest quotes verbatim), with the lowest bit set
+Paragraph keys are the 64-bit hashes of a paragraph's words folded to lower case
+(``pipeline.articles.paragraphs``: no punctuation folding, a digest quotes verbatim)
+that boilerplate learning counts, with the lowest bit set
 so that they never equal a band key (``lsh.band_keys`` clears it) in the
 one key column of the persistent index. An outlet's own roundup of its own
 stories is not recognised: its footers and standard lines repeat across its
@@ -16,33 +17,32 @@ pages, and looking within one outlet would tie every page to every other.
 """
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from itertools import chain, combinations
 from typing import Callable
 
 import numpy as np
 
-from pipeline.articles.boilerplate import fold_paragraph
+from pipeline.articles.paragraphs import paragraph_keys
 
 MIN_WORDS = 8  # shorter paragraphs (datelines, bylines, "Read more") are not evidence
 
 
-def paragraph_keys(text: str) -> np.ndarray:
-    """int64 keys (lowest bit 1) of the paragraphs of at least ``MIN_WORDS`` words: the
-    lead's first, then the others sorted (a digest quotes a story's lead)."""
-    return folded_keys([fold_paragraph(p) for p in text.split("\n")])
-
-
-def folded_keys(folded: list[str]) -> np.ndarray:
-    """``paragraph_keys`` of a text whose paragraphs are folded already (``fold_paragraph``: case,
-    and spacing where there is any)."""
-    data = "\n".join(folded).encode("utf-8", "surrogatepass").split(b"\n") if folded else []  # one encode
-    keys = [int.from_bytes(hashlib.blake2b(k, digest_size=8).digest(), "big", signed=True) | 1
-            for k in data if k.count(b" ") + 1 >= MIN_WORDS]
-    if not keys:
+def digest_keys(keys: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """int64 keys (lowest bit 1) of a text's paragraphs of at least ``MIN_WORDS`` words, from
+    their ``paragraphs.paragraph_keys`` and word counts: the lead's first, then the others
+    sorted (a digest quotes a story's lead)."""
+    found = keys[words >= MIN_WORDS] | 1
+    if not found.size:
         return np.empty(0, dtype=np.int64)
-    return np.array([keys[0]] + sorted(set(keys) - {keys[0]}), dtype=np.int64)
+    rest = np.unique(found[1:])
+    return np.concatenate([found[:1], rest[rest != found[0]]])
+
+
+def texts_digest_keys(texts: list[str]) -> list[np.ndarray]:
+    """``digest_keys`` of each text."""
+    keys = paragraph_keys(texts)
+    return [digest_keys(keys.keys[keys.of(i)], keys.words[keys.of(i)]) for i in range(len(texts))]
 
 
 Para = tuple[frozenset[int], int]  # (paragraph keys, the lead's key or 0)

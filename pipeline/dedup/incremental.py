@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 from pipeline.dedup import clusters_table
 from pipeline.dedup.cluster import DedupDoc, _Corpus, _no_cycle_collection, cluster_rows, exact_pairs
 from pipeline.dedup.clusters_table import UnreadableDays
-from pipeline.dedup.digests import local_sources, as_para, paragraph_keys
+from pipeline.dedup.digests import local_sources, as_para, texts_digest_keys
 from pipeline.dedup.lsh import lsh_params, pairs_sharing
 from pipeline.dedup.shingles import ShingleBatch
 from pipeline.dedup.signatures import scheme_of
@@ -217,7 +217,7 @@ def _update(root: Root, store: IndexStore, settings: DedupSettings, names: dict[
     fresh = _Corpus(sorted((doc for _, doc in new.values()), key=lambda d: d.article_id), settings, names, strip=False)
     eligible, keys = _keys(fresh, settings, "stored")
     _, queries = _keys(fresh, settings, "query")
-    paras = [paragraph_keys(t) for t in fresh.texts]
+    paras = texts_digest_keys(fresh.texts)
     found = store.lookup(queries.ravel()) | store.by_digest({_digest(fresh, i) for i in range(len(fresh.docs))} - {""})
     quoting = _quoting(store, [(d.outlet, p) for d, p in zip(fresh.docs, paras)]
                        + list(store.paragraphs(gone).values()), set(gone))

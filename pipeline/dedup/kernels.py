@@ -277,60 +277,6 @@ def common(a, b):
     return n
 
 
-@njit(cache=True)
-def _unicode_space(buf, i, end):
-    """Is a UTF-8 encoded Unicode whitespace character (U+0085, U+00A0, U+1680,
-    U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000) at buf[i]?"""
-    c = buf[i]
-    n1 = buf[i + 1] if i + 1 < end else 0
-    n2 = buf[i + 2] if i + 2 < end else 0
-    if c == 0xC2:
-        return n1 == 0x85 or n1 == 0xA0
-    if c == 0xE1:
-        return n1 == 0x9A and n2 == 0x80
-    if c == 0xE2:
-        if n1 == 0x80:
-            return 0x80 <= n2 <= 0x8A or n2 == 0xA8 or n2 == 0xA9 or n2 == 0xAF
-        return n1 == 0x81 and n2 == 0x9F
-    if c == 0xE3:
-        return n1 == 0x80 and n2 == 0x80
-    return False
-
-
-# byte classes for irregular_spacing: 0 other, 1 space, 2 newline, 3 other ASCII whitespace,
-# 4 a lead byte of a multi-byte Unicode whitespace character
-_CLASS = np.zeros(256, dtype=np.uint8)
-_CLASS[32], _CLASS[10] = 1, 2
-_CLASS[[9, 11, 12, 13, 28, 29, 30, 31]] = 3
-_CLASS[[0xC2, 0xE1, 0xE2, 0xE3]] = 4
-# (previous class, class) -> irregular: a space after a space or a line start, a newline after a space
-_BAD = np.zeros((5, 5), dtype=np.bool_)
-_BAD[1, 1] = _BAD[2, 1] = _BAD[1, 2] = True
-_BAD[:, 3] = True
-
-
-@njit(cache=True)
-def irregular_spacing(buf, bounds):
-    """For each UTF-8 document: does any line need whitespace folding, i.e. differ
-    from ``" ".join(line.split())``? (A space at a line's start or end, two in a
-    row, or any whitespace but the space and the newline.) One table lookup per
-    byte, no data-dependent branch in the common case."""
-    n_docs = bounds.size - 1
-    out = np.zeros(n_docs, dtype=np.bool_)
-    for d in range(n_docs):
-        end = bounds[d + 1]
-        prev = 2
-        bad = False
-        for i in range(bounds[d], end):
-            k = _CLASS[buf[i]]
-            bad |= _BAD[prev, k]
-            if k == 4:
-                bad |= _unicode_space(buf, i, end)
-            prev = k
-        out[d] = bad or prev == 1
-    return out
-
-
 def offsets(sizes: Iterable[int], count: int) -> np.ndarray:
     """``[0, s0, s0+s1, …]``: where each of ``count`` items starts once concatenated, and the end."""
     out = np.zeros(count + 1, dtype=np.int64)
@@ -354,7 +300,8 @@ def warm() -> None:
     full, full_b, _, _ = word_shingles(tok, tok_b, 5, 60)
     minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
     common(full, full)
-    irregular_spacing(buf, bounds)
+    from pipeline.dedup.paragraph_scan import scan
+    scan(buf, bounds, np.zeros(0x10000, dtype=np.int32), np.zeros(0x10000, dtype=np.uint8))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ class StoreError(RuntimeError):
 class Added:
     """One article entering the index. ``keys``: its band keys (none for a text too short
     for LSH) and paragraph keys, all looked up alike; ``paras``: its paragraph keys in the
-    order ``digests.paragraph_keys`` gives (the lead first)."""
+    order ``digests.digest_keys`` gives (the lead first)."""
 
     article_id: str
     day: str

@@ -26,8 +26,8 @@ from pathlib import Path
 from crawlers.archives.records import ARCHIVE_PREFIX
 from crawlers.launcher import OutletCrawl, run_crawl
 from crawlers.registry import DEFAULT_SOURCES, load_sources, select_outlets
-from pipeline.articles.boilerplate import paragraph_keys
-from pipeline.articles.boilerplate_memory import BoilerplateMemory
+from pipeline.articles.paragraphs import paragraph_keys
+from pipeline.articles.boilerplate_memory import MAX_CHARS, BoilerplateMemory
 from pipeline.articles.build import Article, build_articles, extract_settings_by_outlet
 from pipeline.dedup.incremental import SyncResult, rebuild, sync
 from pipeline.dedup.signatures import scheme_of, signature_table
@@ -69,7 +69,8 @@ def remember_pages(memory: BoilerplateMemory, rows: list[Article], since: dateti
     before stripping: the text and the removed boilerplate), replacing its days' counts."""
     keys = paragraph_keys(["\n".join([a.text, *a.boilerplate]) for a in rows])
     memory.record([d.isoformat() for d in window_days(since, until)],
-                  [(a.outlet, day_of(a.published_at, since, until).isoformat(), k) for a, k in zip(rows, keys)])
+                  [(a.outlet, day_of(a.published_at, since, until).isoformat(), keys.short(i, MAX_CHARS))
+                   for i, a in enumerate(rows)])
 
 
 def publish_articles(data: str | Path | Root, articles: list[Article], since: datetime, until: datetime,

@@ -1,0 +1,82 @@
+"""Paragraph keys: what boilerplate learning counts and digests compare.
+
+A paragraph's key is its text folded for case and spacing (``fold_paragraph``:
+boilerplate repeats verbatim, so nothing more needs folding), hashed to 64 bits
+(``key_hash``, BLAKE2b). The boilerplate memory stores those hashes, and a
+digest's paragraph keys are the same hashes with the lowest bit set
+(``pipeline.dedup.digests``). ``paragraph_keys`` computes them for many texts
+in one compiled pass (``pipeline.dedup.paragraph_scan``); the rare text the pass
+cannot fold (a capital sigma, whose lower case depends on the next letter) is
+folded here with the same result.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def fold_paragraph(paragraph: str) -> str:
+    """Case folded, runs of whitespace one space, none at the ends."""
+    low = paragraph.lower()
+    if low.isprintable() and "  " not in low and low[:1] != " " and low[-1:] != " ":
+        return low
+    return " ".join(low.split())
+
+
+def key_hash(key: str) -> int:
+    """The 64-bit key of a folded paragraph (signed, as SQLite stores it)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big",
+                          signed=True)
+
+
+@dataclass(frozen=True)
+class ParagraphKeys:
+    """The paragraphs (``text.split("\\n")``) of a batch of texts: text ``i``'s are rows
+    ``bounds[i]:bounds[i + 1]``. ``keys``: ``key_hash(fold_paragraph(p))``; ``chars``: the
+    folded paragraph's length in characters; ``words``: its words (1 for an empty one)."""
+
+    keys: np.ndarray
+    chars: np.ndarray
+    words: np.ndarray
+    bounds: np.ndarray
+
+    def of(self, i: int) -> slice:
+        return slice(int(self.bounds[i]), int(self.bounds[i + 1]))
+
+    def short(self, i: int, max_chars: int) -> set[int]:
+        """The keys of text ``i``'s paragraphs that are not empty and at most ``max_chars`` long
+        (what boilerplate may be)."""
+        rows = self.of(i)
+        chars = self.chars[rows]
+        return set(self.keys[rows][(chars > 0) & (chars <= max_chars)].tolist())
+
+
+@functools.cache
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """``str.lower`` and ``str.isspace`` of each character of the Basic Multilingual Plane, as
+    ``paragraph_scan.scan`` reads them."""
+    from pipeline.dedup.utf8 import DOTTED_I, UNFOLDABLE
+    chars = "".join(map(chr, range(0x10000)))
+    case = np.fromiter((ord(low) if len(low := c.lower()) == 1 else UNFOLDABLE for c in chars), dtype=np.int32,
+                       count=0x10000)
+    case[0x130], case[0x3A3] = DOTTED_I, UNFOLDABLE  # "i̇"; the capital sigma's depends on its neighbours
+    space = np.fromiter((c.isspace() for c in chars), dtype=np.uint8, count=0x10000)
+    return case, space
+
+
+def paragraph_keys(texts: list[str]) -> ParagraphKeys:
+    """The key, length and word count of every paragraph of every text."""
+    from pipeline.dedup.kernels import pack
+    from pipeline.dedup.paragraph_scan import scan
+    keys, chars, words, bounds, python = scan(*pack([t.encode("utf-8", "surrogatepass") for t in texts]),
+                                              *_tables())
+    for i in np.flatnonzero(python).tolist():
+        rows = slice(int(bounds[i]), int(bounds[i + 1]))
+        folded = [fold_paragraph(p) for p in texts[i].split("\n")]
+        keys[rows] = [key_hash(k) for k in folded]
+        chars[rows] = [len(k) for k in folded]
+        words[rows] = [k.count(" ") + 1 for k in folded]
+    return ParagraphKeys(keys, chars, words, bounds)
