@@ -188,3 +188,22 @@ def test_common_counts_the_values_two_sorted_sets_share():
         a = np.unique(rng.integers(0, 400, rng.integers(0, 120)).astype(np.uint32))
         b = np.unique(rng.integers(0, 400, rng.integers(0, 120)).astype(np.uint32))
         assert common(a, b) == np.intersect1d(a, b).size == common(b, a)
+
+
+def test_repeated_paragraphs_are_those_counted_page_by_page():
+    """The sorted count of ``ParagraphKeys.repeated`` is the per-page Counter it replaces: a key
+    counts once per page, per outlet, and only among the short paragraphs."""
+    from collections import Counter
+    rng = random.Random(1)
+    paras = [f"line {i} of the footer" for i in range(30)] + ["", "x" * 50]
+    texts = ["\n".join(rng.choice(paras) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    outlets = [rng.choice("abcd") for _ in texts]
+    keys = paragraph_keys(texts)
+    short = keys.short(40)
+    sets = keys.key_sets(short)
+    counts = Counter((o, k) for o, s in zip(outlets, sets) for k in s)
+    group = np.unique(np.array(outlets, dtype=object), return_inverse=True)[1]
+    for min_pages in (1, 3, 85, 10_000):
+        want = [{k for k in s if counts[o, k] >= min_pages} for o, s in zip(outlets, sets)]
+        assert keys.key_sets(keys.repeated(short, group, min_pages)) == want, min_pages
+    assert any(want for want in keys.key_sets(keys.repeated(short, group, 85))) and short.sum() < len(keys.keys)

@@ -22,9 +22,6 @@ def _learn(docs: list[tuple[str, set[int], str]], settings: BoilerplateSettings,
     window's own). ``known``: what earlier runs learned, kept."""
     pages: Counter = Counter()
     seen: dict[str, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    if memory is None:  # nothing to add from earlier days: a key on fewer than min_pages pages is no candidate
-        counts = Counter((outlet, k) for outlet, keys, _ in docs for k in keys)
-        docs = [(o, {k for k in keys if counts[o, k] >= settings.min_pages}, day) for o, keys, day in docs]
     for outlet, keys, day in docs:
         pages[outlet, day] += 1
         for k in keys:
@@ -80,8 +77,11 @@ def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSetting
     settings = settings or BoilerplateSettings()
     keys = paragraph_keys([text for _, text in docs])
     outlets = [outlet for outlet, _ in docs]
-    triples = [(o, keys.short(i, settings.max_chars), d)
-               for i, (o, d) in enumerate(zip(outlets, days or [""] * len(docs)))]
+    candidates = keys.short(settings.max_chars)
+    if memory is None:  # nothing to add from earlier days: a key on fewer than min_pages pages is no candidate
+        group = np.unique(np.array(outlets, dtype=object), return_inverse=True)[1] if docs else np.zeros(0, np.int64)
+        candidates = keys.repeated(candidates, group, settings.min_pages)
+    triples = list(zip(outlets, keys.key_sets(candidates), days or [""] * len(docs)))
     hashed = {o: {key_hash(k) for k in v} for o, v in (known or {}).items()}
     learned = _learn(triples, settings, hashed, memory, skip_days)
     stripped = [_strip(text, keys.keys[keys.of(i)], keys.words[keys.of(i)], learned.get(outlet, set()))

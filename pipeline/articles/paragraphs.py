@@ -46,12 +46,30 @@ class ParagraphKeys:
     def of(self, i: int) -> slice:
         return slice(int(self.bounds[i]), int(self.bounds[i + 1]))
 
-    def short(self, i: int, max_chars: int) -> set[int]:
-        """The keys of text ``i``'s paragraphs that are not empty and at most ``max_chars`` long
-        (what boilerplate may be)."""
-        rows = self.of(i)
-        chars = self.chars[rows]
-        return set(self.keys[rows][(chars > 0) & (chars <= max_chars)].tolist())
+    def short(self, max_chars: int) -> np.ndarray:
+        """Which paragraphs are not empty and at most ``max_chars`` long (what boilerplate may be)."""
+        return (self.chars > 0) & (self.chars <= max_chars)
+
+    def repeated(self, mask: np.ndarray, group: np.ndarray, min_pages: int) -> np.ndarray:
+        """Which paragraphs of ``mask`` have a key that ``min_pages`` texts or more of the same
+        ``group`` (one id per text: its outlet) hold, by sorting, without a Python set per text."""
+        rows = np.flatnonzero(mask)
+        text = np.repeat(np.arange(self.bounds.size - 1), np.diff(self.bounds))[rows]
+        key, grp = self.keys[rows], group[text]
+        order = np.lexsort((text, key, grp))
+        text, key, grp = text[order], key[order], grp[order]
+        run = np.r_[True, (grp[1:] != grp[:-1]) | (key[1:] != key[:-1])]
+        run_id = np.cumsum(run) - 1
+        pages = np.bincount(run_id, weights=run | np.r_[True, text[1:] != text[:-1]])
+        out = np.zeros(mask.size, dtype=np.bool_)
+        out[rows[order]] = pages[run_id] >= min_pages
+        return out
+
+    def key_sets(self, mask: np.ndarray) -> list[set[int]]:
+        """Per text, the set of its paragraphs' keys where ``mask`` holds."""
+        at = np.concatenate([[0], np.cumsum(mask)])[self.bounds].tolist()
+        kept = self.keys[mask].tolist()
+        return [set(kept[a:b]) for a, b in zip(at, at[1:])]
 
 
 @functools.cache

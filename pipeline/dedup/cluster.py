@@ -41,7 +41,7 @@ from pipeline.articles.attribution import credits_outlet, find_attributions
 from pipeline.articles.boilerplate import Stripped, remove_boilerplate
 from pipeline.dedup.lsh import BandIndex, SharedIndex, pairs_sharing
 from pipeline.dedup.minhash import MinHasher
-from pipeline.dedup.digests import Para, Sources, as_para, digest_keys, digests, texts_digest_keys
+from pipeline.dedup.digests import Para, Sources, digests, para_of, texts_paras
 from pipeline.dedup.tiers import rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
@@ -127,8 +127,7 @@ class _Corpus:
             stripped = _without_boilerplate(docs)
         self.texts = [s.text for s in stripped] if stripped is not None else [d.text for d in docs]
         # the paragraph keys the boilerplate pass made are the digests': not made twice
-        self._paragraphs: dict[int, Para] = {i: as_para(digest_keys(s.keys, s.words))
-                                             for i, s in enumerate(stripped or ())}
+        self._paragraphs: dict[int, Para] = {i: para_of(s.keys, s.words) for i, s in enumerate(stripped or ())}
         batch = batch or corpus_shingles(self.texts, settings)
         self.batch = batch
         self.hashes = batch.digests  # the exact layer: equal normalised texts
@@ -149,7 +148,7 @@ class _Corpus:
         """(paragraph keys, lead key) of text ``i`` (``pipeline.dedup.digests``)."""
         if i not in self._paragraphs:  # every text's at once: digests ask for all of them
             todo = [k for k in range(len(self.texts)) if k not in self._paragraphs]
-            self._paragraphs.update(zip(todo, map(as_para, texts_digest_keys([self.texts[k] for k in todo]))))
+            self._paragraphs.update(zip(todo, texts_paras([self.texts[k] for k in todo])))
         return self._paragraphs[i]
 
     def duplicate(self, i: int, j: int) -> tuple[bool, float, float]:

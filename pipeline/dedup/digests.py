@@ -39,17 +39,32 @@ def digest_keys(keys: np.ndarray, words: np.ndarray) -> np.ndarray:
     return np.concatenate([found[:1], rest[rest != found[0]]])
 
 
-def texts_digest_keys(texts: list[str]) -> list[np.ndarray]:
-    """``digest_keys`` of each text."""
-    keys = paragraph_keys(texts)
-    return [digest_keys(keys.keys[keys.of(i)], keys.words[keys.of(i)]) for i in range(len(texts))]
-
-
 Para = tuple[frozenset[int], int]  # (paragraph keys, the lead's key or 0)
 
 
 def as_para(keys: np.ndarray) -> Para:
     return frozenset(keys.tolist()), (int(keys[0]) if keys.size else 0)
+
+
+def para_of(keys: np.ndarray, words: np.ndarray) -> Para:
+    """``as_para(digest_keys(keys, words))`` without sorting: a set and a lead are all a corpus compares."""
+    found = (keys[words >= MIN_WORDS] | 1).tolist()
+    return frozenset(found), (found[0] if found else 0)
+
+
+def _per_text(texts: list[str], make: Callable[[np.ndarray, np.ndarray], object]) -> list:
+    keys = paragraph_keys(texts)
+    return [make(keys.keys[keys.of(i)], keys.words[keys.of(i)]) for i in range(len(texts))]
+
+
+def texts_digest_keys(texts: list[str]) -> list[np.ndarray]:
+    """``digest_keys`` of each text (what the persistent index stores)."""
+    return _per_text(texts, digest_keys)
+
+
+def texts_paras(texts: list[str]) -> list[Para]:
+    """``para_of`` each text."""
+    return _per_text(texts, para_of)
 
 
 def quoted(own: frozenset[int], outlet: str, sources: list[tuple[str, str, Para]]) -> list[str]:

@@ -69,8 +69,8 @@ def remember_pages(memory: BoilerplateMemory, rows: list[Article], since: dateti
     before stripping: the text and the removed boilerplate), replacing its days' counts."""
     keys = paragraph_keys(["\n".join([a.text, *a.boilerplate]) for a in rows])
     memory.record([d.isoformat() for d in window_days(since, until)],
-                  [(a.outlet, day_of(a.published_at, since, until).isoformat(), keys.short(i, MAX_CHARS))
-                   for i, a in enumerate(rows)])
+                  [(a.outlet, day_of(a.published_at, since, until).isoformat(), k)
+                   for a, k in zip(rows, keys.key_sets(keys.short(MAX_CHARS)))])
 
 
 def publish_articles(data: str | Path | Root, articles: list[Article], since: datetime, until: datetime,
