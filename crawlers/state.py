@@ -16,49 +16,18 @@ other's writes; SQLite in WAL mode makes each commit atomic.
 """
 from __future__ import annotations
 
-import sqlite3
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from storage.layout import crawl_state_file
 from storage.raw import safe_raw_path
+from storage.sqlite import open_wal
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, raw_file TEXT NOT NULL, fetched_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body BLOB NOT NULL,
                                        fetched_at TEXT NOT NULL);
 """
-
-
-_WAIT = 60.0  # seconds a connection waits on another process's lock
-
-
-def _open(path: Path) -> sqlite3.Connection:
-    """The state database, in WAL mode with its tables; an error names the file.
-
-    Two crawl shards of one outlet open its state at the same moment. Switching
-    a new file to WAL needs an exclusive lock, and SQLite answers a connection
-    that holds a shared lock and asks for more with "database is locked" at
-    once (its busy handler is skipped to avoid a deadlock), so the wait is ours.
-    """
-    deadline, pause = time.monotonic() + _WAIT, 0.01
-    while True:
-        try:
-            db = sqlite3.connect(path, timeout=_WAIT, isolation_level=None, check_same_thread=False)
-            try:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.executescript(_SCHEMA)
-            except BaseException:
-                db.close()
-                raise
-            return db
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                raise sqlite3.OperationalError(f"crawl state {path}: {exc}") from exc
-            time.sleep(pause)
-            pause = min(pause * 2, 0.5)
 
 
 @dataclass(frozen=True)
@@ -80,7 +49,8 @@ class CrawlState:
             self.shared = SharedWork(shared_root)
         self.path = crawl_state_file(self.work_dir, outlet)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = _open(self.path)
+        self.db = open_wal(self.path, "PRAGMA synchronous=NORMAL;" + _SCHEMA, isolation_level=None,
+                           check_same_thread=False)
         self._present: dict[str, bool] = {}  # raw file -> exists; ~500 known URLs share one file
 
     def close(self) -> None:

@@ -2,7 +2,6 @@
 conditionally, the state survives a killed crawl, and robots.txt Crawl-delay is honoured."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sqlite3
@@ -14,7 +13,6 @@ from pathlib import Path
 
 from crawlers.launcher import run_crawl
 from crawlers.replay.site import Page, demo_articles
-from crawlers.state import CrawlState
 from pipeline.run.stages import crawl_stage, publish_stage, raw_dir_for
 from storage.raw import read_raw_pages
 from storage.dataset import read_table
@@ -175,25 +173,6 @@ def test_non_ascii_urls_are_known_on_the_second_crawl(fresh_replay, tmp_path):
     assert any(not p.isascii() for p in fresh_replay.sites["anatolia-post"].hits)  # hits are unquoted
     [second] = crawl_stage(sources, SINCE, UNTIL, data, politeness=False)
     assert second.articles_fetched == 0 and second.articles_known == first.articles_fetched
-
-
-def _open_state(root: str, barrier) -> None:
-    barrier.wait()
-    CrawlState(root, "idlib-monitor").close()
-
-
-def test_shards_opening_a_new_state_file_at_once_both_get_it(tmp_path):
-    """Two shards switching one new SQLite file to WAL at the same moment: SQLite refuses one of
-    them at once ("database is locked", no busy wait); the state waits for the other instead."""
-    ctx = multiprocessing.get_context("fork")
-    for i in range(25):  # about one round in three failed before the wait
-        barrier = ctx.Barrier(2)
-        procs = [ctx.Process(target=_open_state, args=(str(tmp_path / str(i)), barrier)) for _ in range(2)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(120)
-        assert [p.exitcode for p in procs] == [0, 0], f"round {i}"
 
 
 def test_a_shard_whose_start_fails_makes_the_outlet_fail_with_the_error_named(fresh_replay, tmp_path):

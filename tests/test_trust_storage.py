@@ -144,3 +144,33 @@ def test_temporary_files_of_dead_writers_are_cleaned(tmp_path):
     from storage.dataset import write_file
     write_file(data, "clusters/part-0.parquet", to_table("clusters", []))
     assert not orphan.exists()
+
+
+def _open_at_once(kind: str, root: str, barrier) -> None:
+    from crawlers.archives.checkpoint import ArchiveState
+    from crawlers.state import CrawlState
+    from pipeline.articles.boilerplate_memory import BoilerplateMemory
+    from pipeline.dedup.store import SqliteStore
+    opener = {"crawl state": lambda: CrawlState(root, "idlib-monitor"),
+              "archive checkpoints": lambda: ArchiveState(root, "wayback", "w"),
+              "boilerplate memory": lambda: BoilerplateMemory(Path(root) / "memory.sqlite"),
+              "dedup index": lambda: SqliteStore(Path(root) / "index.sqlite")}[kind]
+    barrier.wait()
+    opener().close()
+
+
+@pytest.mark.parametrize("kind", ["crawl state", "archive checkpoints", "boilerplate memory", "dedup index"])
+def test_two_processes_opening_one_new_sqlite_file_at_once_both_get_it(kind, tmp_path):
+    """Two crawl shards of one outlet, two backfill tasks of one archive, two publishes: switching
+    one new SQLite file to WAL at the same moment, SQLite refuses one of them at once ("database
+    is locked", no busy wait; about one round in three before ``storage.sqlite.open_wal`` waited)."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    for i in range(20):
+        barrier = ctx.Barrier(2)
+        procs = [ctx.Process(target=_open_at_once, args=(kind, str(tmp_path / str(i)), barrier)) for _ in range(2)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(120)
+        assert [p.exitcode for p in procs] == [0, 0], f"{kind}, round {i}"

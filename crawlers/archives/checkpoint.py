@@ -10,10 +10,10 @@ the last commit, and re-reads at most one batch, whose URLs it then finds stored
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from storage.layout import archive_state_file
+from storage.sqlite import open_wal
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS units (win TEXT, unit TEXT, pos INTEGER NOT NULL, done INTEGER NOT NULL,
@@ -29,9 +29,7 @@ class ArchiveState:
     def __init__(self, work: str | Path, source: str, win: str):
         path = archive_state_file(work, source)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.db = open_wal(path, _SCHEMA)
         self.win = win
 
     def close(self) -> None:

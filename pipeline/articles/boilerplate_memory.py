@@ -15,10 +15,11 @@ repeated, would make most of the file.
 """
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable
+
+from storage.sqlite import open_wal
 
 MAX_CHARS = 600
 _SCHEMA = """
@@ -32,8 +33,7 @@ CREATE INDEX IF NOT EXISTS paras_day ON paras(day);
 class BoilerplateMemory:
     def __init__(self, path: str | Path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=60)
-        self.db.executescript("PRAGMA journal_mode=WAL;" + _SCHEMA)
+        self.db = open_wal(path, _SCHEMA, isolation_level=None)
 
     def close(self) -> None:
         self.db.close()

@@ -28,6 +28,7 @@ from typing import Iterable, Protocol
 import numpy as np
 
 from pipeline.dedup.keyfilter import KeyFilter
+from storage.sqlite import open_wal
 
 FORMAT = "3"  # bump when what is stored changes (2: rewrites, digests; 3: clusters by day, totals)
 
@@ -114,9 +115,8 @@ class SqliteStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None)
-            self.db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                  "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;" + _SCHEMA)
+            self.db = open_wal(self.path, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
+                                          "PRAGMA temp_store=MEMORY;" + _SCHEMA, isolation_level=None)
             held = self.db.execute("SELECT count(*) FROM docs").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise StoreError(str(exc)) from None
