@@ -4,7 +4,7 @@
 Paragraph keys (the boilerplate memory's and the digests') are that hash of a
 paragraph's folded UTF-8 bytes. Hundreds of thousands of paragraphs a run made
 one ``hashlib`` call each from Python; the compiled scan of
-``pipeline.dedup.paragraphs`` hashes them where it folds them, with the same
+``pipeline.dedup.paragraph_scan`` hashes them where it folds them, with the same
 values, so nothing stored changes. RFC 7693; ``tests/test_kernels.py`` checks it
 against ``hashlib``.
 """
