@@ -207,3 +207,11 @@ def test_repeated_paragraphs_are_those_counted_page_by_page():
         want = [{k for k in s if counts[o, k] >= min_pages} for o, s in zip(outlets, sets)]
         assert keys.key_sets(keys.repeated(short, group, min_pages)) == want, min_pages
     assert any(want for want in keys.key_sets(keys.repeated(short, group, 85))) and short.sum() < len(keys.keys)
+
+
+def test_the_bench_splits_a_new_processs_start_up():
+    """``make bench`` prints what a new process pays before it reads a row (figures, not asserted)."""
+    from pipeline.eval.bench_command import startup_split
+    parts = startup_split()
+    assert list(parts) == ["imports but numba", "numba's import", "numba's first call", "the other kernels",
+                           "Unicode tables"] and all(v >= 0 for v in parts.values())

@@ -93,6 +93,36 @@ def _frame(texts: list[str]) -> pd.DataFrame:
                          "language": [""] * len(texts)})
 
 
+_STARTUP = """
+import json, time
+t0 = time.perf_counter()
+import numpy as np, pyarrow.parquet
+import pipeline.cli.main, pipeline.cli.dedup_io, pipeline.dedup.cluster
+t1 = time.perf_counter()
+from pipeline.dedup import kernels
+t2 = time.perf_counter()
+kernels.common(np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32))
+t3 = time.perf_counter()
+kernels.warm()
+t4 = time.perf_counter()
+from pipeline.articles.paragraphs import _tables
+from pipeline.dedup.shingles import fold_tables, nfkc_tables
+fold_tables(), nfkc_tables(), _tables()
+t5 = time.perf_counter()
+print(json.dumps({"imports but numba": t1 - t0, "numba's import": t2 - t1, "numba's first call": t3 - t2,
+                  "the other kernels": t4 - t3, "Unicode tables": t5 - t4}))
+"""
+
+
+def startup_split() -> dict[str, float]:
+    """Seconds of what a new process pays before it reads a row, each measured in a fresh
+    process on one core (interpreter start not included)."""
+    import json
+    prefix = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+    done = subprocess.run(prefix + [sys.executable, "-c", _STARTUP], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
 def _pinned(args: list[str]) -> float:
     prefix = ["taskset", "-c", "0"] if shutil.which("taskset") else []
     t = time.perf_counter()
@@ -165,4 +195,6 @@ def bench_command(n: int = 20_000, shared: Path | None = None) -> list[str]:
                          f"datasketch {base:.1f} s -> {base / mine:.1f}x"
                          + (f", rensa {rensa:.1f} s -> {rensa / mine:.2f}x" if rensa else "")
                          + f"; start-up {start:.1f} s; split: " + ", ".join(f"{k} {v:.1f} s" for k, v in split.items()))
+    lines.append("  start-up's parts (a fresh process): "
+                 + ", ".join(f"{k} {v:.2f} s" for k, v in startup_split().items()))
     return lines
