@@ -50,10 +50,11 @@ class Stripped(NamedTuple):
 
 
 def _strip(text: str, keys: np.ndarray, words: np.ndarray, boilerplate: set[int]) -> Stripped:
-    if not boilerplate or boilerplate.isdisjoint(keys.tolist()):
+    listed = keys.tolist()
+    if not boilerplate or boilerplate.isdisjoint(listed):
         return Stripped(text, [], keys, words)
     kept, removed, keep = [], [], np.zeros(keys.size, dtype=np.bool_)
-    for n, (p, k) in enumerate(zip(text.split("\n"), keys.tolist())):
+    for n, (p, k) in enumerate(zip(text.split("\n"), listed)):
         if k in boilerplate:
             removed.append(p)
         else:

@@ -76,25 +76,20 @@ class ParagraphKeys:
 def _tables() -> tuple[np.ndarray, np.ndarray]:
     """``str.lower`` and ``str.isspace`` of each character of the Basic Multilingual Plane, as
     ``paragraph_scan.scan`` reads them."""
-    from pipeline.dedup.utf8 import DOTTED_I, UNFOLDABLE
-    chars = "".join(map(chr, range(0x10000)))
-    case = np.fromiter((ord(low) if len(low := c.lower()) == 1 else UNFOLDABLE for c in chars), dtype=np.int32,
-                       count=0x10000)
-    case[0x130], case[0x3A3] = DOTTED_I, UNFOLDABLE  # "i̇"; the capital sigma's depends on its neighbours
-    space = np.fromiter((c.isspace() for c in chars), dtype=np.uint8, count=0x10000)
-    return case, space
+    from pipeline.dedup.utf8 import lower_table
+    space = np.fromiter((chr(c).isspace() for c in range(0x10000)), dtype=np.uint8, count=0x10000)
+    return lower_table(), space
 
 
 def paragraph_keys(texts: list[str]) -> ParagraphKeys:
     """The key, length and word count of every paragraph of every text."""
     from pipeline.dedup.kernels import pack
     from pipeline.dedup.paragraph_scan import scan
-    keys, chars, words, bounds, python = scan(*pack([t.encode("utf-8", "surrogatepass") for t in texts]),
-                                              *_tables())
+    *arrays, python = scan(*pack([t.encode("utf-8", "surrogatepass") for t in texts]), *_tables())
+    out = ParagraphKeys(*arrays)
     for i in np.flatnonzero(python).tolist():
-        rows = slice(int(bounds[i]), int(bounds[i + 1]))
         folded = [fold_paragraph(p) for p in texts[i].split("\n")]
-        keys[rows] = [key_hash(k) for k in folded]
-        chars[rows] = [len(k) for k in folded]
-        words[rows] = [k.count(" ") + 1 for k in folded]
-    return ParagraphKeys(keys, chars, words, bounds)
+        out.keys[out.of(i)] = [key_hash(k) for k in folded]
+        out.chars[out.of(i)] = [len(k) for k in folded]
+        out.words[out.of(i)] = [k.count(" ") + 1 for k in folded]
+    return out

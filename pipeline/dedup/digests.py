@@ -28,11 +28,16 @@ from pipeline.articles.paragraphs import paragraph_keys
 MIN_WORDS = 8  # shorter paragraphs (datelines, bylines, "Read more") are not evidence
 
 
+def _long(keys: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """The keys (lowest bit set) of the paragraphs of at least ``MIN_WORDS`` words, in text order."""
+    return keys[words >= MIN_WORDS] | 1
+
+
 def digest_keys(keys: np.ndarray, words: np.ndarray) -> np.ndarray:
     """int64 keys (lowest bit 1) of a text's paragraphs of at least ``MIN_WORDS`` words, from
     their ``paragraphs.paragraph_keys`` and word counts: the lead's first, then the others
     sorted (a digest quotes a story's lead)."""
-    found = keys[words >= MIN_WORDS] | 1
+    found = _long(keys, words)
     if not found.size:
         return np.empty(0, dtype=np.int64)
     rest = np.unique(found[1:])
@@ -48,7 +53,7 @@ def as_para(keys: np.ndarray) -> Para:
 
 def para_of(keys: np.ndarray, words: np.ndarray) -> Para:
     """``as_para(digest_keys(keys, words))`` without sorting: a set and a lead are all a corpus compares."""
-    found = (keys[words >= MIN_WORDS] | 1).tolist()
+    found = _long(keys, words).tolist()
     return frozenset(found), (found[0] if found else 0)
 
 

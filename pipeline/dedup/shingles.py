@@ -59,12 +59,11 @@ def fold_tables() -> tuple[np.ndarray, np.ndarray]:
     too, so a text holding one needs no NFKC (``_spaces_under_nfkc``). Beside it, 1 for the
     scripts written without spaces (``uses_char_shingles``)."""
     from pipeline.dedup import kernels
+    from pipeline.dedup.utf8 import lower_table
     chars = "".join(map(chr, range(0x10000)))
-    table = np.fromiter((ord(low) if len(low := c.lower()) == 1 else kernels.UNFOLDABLE for c in chars),
-                        dtype=np.int32, count=len(chars))
-    for pattern, value in ((_PUNCT_CLASS, 32), ("[\u03a3\ud800-\udfff]", kernels.UNFOLDABLE)):
+    table = lower_table().copy()
+    for pattern, value in ((_PUNCT_CLASS, 32), ("[\ud800-\udfff]", kernels.UNFOLDABLE)):
         table[[m.start() for m in re.finditer(pattern, chars)]] = value
-    table[0x130] = kernels.DOTTED_I
     table[_spaces_under_nfkc()] = 32
     no_space = np.zeros(len(chars), dtype=np.uint8)
     no_space[[m.start() for m in _NO_SPACE_SCRIPTS.finditer(chars)]] = 1

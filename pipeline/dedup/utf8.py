@@ -4,6 +4,8 @@ fold (Python folds those), and which take character shingles.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from pipeline.dedup.jit import njit
@@ -28,6 +30,17 @@ def decode(buf, i, end):
 
 
 FOLDS, PYTHON, NFKC = 0, 1, 2  # ``unfoldable``'s answers
+
+
+@functools.cache
+def lower_table() -> np.ndarray:
+    """``str.lower`` of each character of the Basic Multilingual Plane as one code point (int32):
+    ``DOTTED_I`` for U+0130, ``UNFOLDABLE`` where it is not one character or depends on the
+    neighbours (the capital sigma's). The tokenizer's table and the paragraph keys' start here."""
+    table = np.fromiter((ord(low) if len(low := chr(c).lower()) == 1 else UNFOLDABLE for c in range(0x10000)),
+                        dtype=np.int32, count=0x10000)
+    table[0x130], table[0x3A3] = DOTTED_I, UNFOLDABLE
+    return table
 
 
 @njit(cache=True)

@@ -118,15 +118,18 @@ def startup_split() -> dict[str, float]:
     """Seconds of what a new process pays before it reads a row, each measured in a fresh
     process on one core (interpreter start not included)."""
     import json
-    prefix = ["taskset", "-c", "0"] if shutil.which("taskset") else []
-    done = subprocess.run(prefix + [sys.executable, "-c", _STARTUP], check=True, capture_output=True, text=True)
+    done = subprocess.run(_pin() + [sys.executable, "-c", _STARTUP], check=True, capture_output=True, text=True)
     return json.loads(done.stdout)
 
 
+def _pin() -> list[str]:
+    """The prefix that keeps a process on one core, where ``taskset`` exists."""
+    return ["taskset", "-c", "0"] if shutil.which("taskset") else []
+
+
 def _pinned(args: list[str]) -> float:
-    prefix = ["taskset", "-c", "0"] if shutil.which("taskset") else []
     t = time.perf_counter()
-    subprocess.run(prefix + args, check=True, capture_output=True)
+    subprocess.run(_pin() + args, check=True, capture_output=True)
     return time.perf_counter() - t
 
 
