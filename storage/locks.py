@@ -25,7 +25,15 @@ from storage.layout import lock_file
 
 
 class LockedError(RuntimeError):
-    """Another run holds the lock; the message names the partition and the holder."""
+    """Another run holds the lock; the message names the partition and the holder (``holder``:
+    the name the holder gave, with its process, where the refusal knows it)."""
+
+    def __init__(self, message: str, holder: str = ""):
+        super().__init__(message)
+        self.holder = holder
+
+
+CHECK = "a check"  # the holder name of ``ensure_unlocked``, which holds a lock only for an instant
 
 
 _FENCES: ContextVar[tuple[Callable[[], None], ...]] = ContextVar("newspipe_fences", default=())
@@ -92,7 +100,7 @@ def partition_locks(data: Path, names: list[str], holder: str, scope: str | None
                 other = _holder(fh)
                 fh.close()
                 raise LockedError(f"partition {name} of {data} is being written by {other}; "
-                                  "wait for it to finish or run a different window") from None
+                                  "wait for it to finish or run a different window", other) from None
             fh.seek(0)
             fh.truncate()
             fh.write(f"{holder} (pid {os.getpid()})")
@@ -105,10 +113,21 @@ def partition_locks(data: Path, names: list[str], holder: str, scope: str | None
             fh.close()
 
 
-def ensure_unlocked(data: Path, names: list[str], scope: str | None = None) -> None:
-    """Raise ``LockedError`` if another run holds one of the named partition locks (checked, not kept)."""
-    with partition_locks(data, names, "a check", scope):
-        pass
+def ensure_unlocked(data: Path, names: list[str], scope: str | None = None, wait: float = 10.0) -> None:
+    """Raise ``LockedError`` if another run holds one of the named partition locks (checked, not kept).
+
+    The check takes the locks for an instant, so two checks at once (the mapped crawl tasks of
+    one run start together) can meet: a lock held by another check is no writer, and is looked
+    at again (for up to ``wait`` seconds) instead of refusing the task."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with partition_locks(data, names, CHECK, scope):
+                return
+        except LockedError as exc:
+            if not exc.holder.startswith(CHECK) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
 
 
 @contextmanager

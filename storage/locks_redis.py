@@ -102,7 +102,7 @@ class RedisLocks:
                 if not self.r.set(self._key(name), token, nx=True, px=int(ttl * 1000)):
                     other = (self.r.get(self._key(name)) or b"another run").decode()
                     raise LockedError(f"partition {name} of {self.scope} is being written by {other}; "
-                                      "wait for it to finish or run a different window")
+                                      "wait for it to finish or run a different window", other)
                 taken.append(self._key(name))
             with _Held(self.r, taken, token, ttl, int(self.r.incr(f"{self.prefix}:fence"))) as held:
                 with fencing(held.check):

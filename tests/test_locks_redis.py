@@ -98,3 +98,15 @@ def test_the_clusters_lock_waits_for_its_holder(redis_locks, tmp_path):
         order.append("first")
     t.join(timeout=60)
     assert order == ["first", "second"]
+
+
+def test_two_checks_at_once_pass_across_machines(redis_locks, tmp_path):
+    """Two workers' crawl tasks checking the same day at once: the other check's lock is waited
+    out; a run's is refused with its name."""
+    from storage.locks import ensure_unlocked
+    from tests.test_storage import _held_by_a_check_meanwhile
+    _held_by_a_check_meanwhile(tmp_path / "worker-a", redis_locks)
+    ensure_unlocked(tmp_path / "worker-b", ["date=2020-10-01"], redis_locks)
+    with partition_locks(tmp_path / "worker-a", ["date=2020-10-01"], "run A", redis_locks):
+        with pytest.raises(LockedError, match="being written by run A"):
+            ensure_unlocked(tmp_path / "worker-b", ["date=2020-10-01"], redis_locks)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
@@ -96,6 +97,33 @@ def test_concurrent_runs_for_the_same_day_are_refused(tmp_path):
             pass
     with partition_locks(tmp_path, ["date=2020-10-02"], "run B"):  # released afterwards
         pass
+
+
+def _held_by_a_check_meanwhile(data, scope=None, seconds: float = 0.5) -> None:
+    """Another check holds a day's lock for ``seconds`` in a thread (as a second crawl task's would)."""
+    import threading
+
+    from storage.locks import CHECK, partition_locks
+    taken = threading.Event()
+
+    def hold():
+        with partition_locks(data, ["date=2020-10-01"], CHECK, scope):
+            taken.set()
+            time.sleep(seconds)
+    threading.Thread(target=hold, daemon=True).start()
+    assert taken.wait(30)
+
+
+def test_two_checks_at_once_both_pass_and_a_writer_still_refuses(tmp_path):
+    """The mapped crawl tasks of a run check their days at the same moment: a lock held by
+    another check is looked at again, not reported as a run writing the day."""
+    from storage.locks import LockedError, ensure_unlocked, partition_locks
+    _held_by_a_check_meanwhile(tmp_path)
+    ensure_unlocked(tmp_path, ["date=2020-10-01"])  # waits out the other check
+    with partition_locks(tmp_path, ["date=2020-10-01"], "run A"):
+        with pytest.raises(LockedError, match="being written by run A") as refused:
+            ensure_unlocked(tmp_path, ["date=2020-10-01"])
+    assert refused.value.holder.startswith("run A")
 
 
 def test_load_articles_and_duckdb(demo_run):
