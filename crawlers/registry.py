@@ -297,6 +297,10 @@ def outlet_names(path: str | Path | None = None) -> list[str]:
             and isinstance(o.get("name"), str) and _NAME_RE.fullmatch(o["name"])]
 
 
+# libyaml's loader where PyYAML was built with it: the same data, 5x faster than the pure-Python one
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_sources(path: str | Path | None) -> tuple[Any, str]:
     """The parsed YAML of a sources file and its name for messages."""
     path = Path(path) if path else DEFAULT_SOURCES
@@ -309,7 +313,7 @@ def _read_sources(path: str | Path | None) -> tuple[Any, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SourcesError(f"{path}: cannot read sources file: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise SourcesError(f"{path}: malformed YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:

@@ -7,7 +7,8 @@ import numpy as np
 
 from pipeline.articles.paragraphs import fold_paragraph, key_hash, paragraph_keys
 from pipeline.dedup.minhash import MinHasher
-from pipeline.dedup.shingles import _utf8, normalize, shingle, shingle_texts
+from pipeline.dedup.packed import utf8
+from pipeline.dedup.shingles import normalize, shingle, shingle_texts
 
 MASK = (1 << 64) - 1
 P, Q = 0x100000001B3, 0x9E3779B97F4A7C15
@@ -23,7 +24,7 @@ def fmix64(h: int) -> int:
 
 def reference_shingles(text: str, size: int = 5) -> list[int]:
     """``newspipe-poly64-fmix-v1``: sum(byte_i * P**i) + length per token, n-grams by Horner in Q."""
-    tokens = [fmix64((sum(b * pow(P, i, 1 << 64) for i, b in enumerate(_utf8(t))) + len(_utf8(t))) & MASK)
+    tokens = [fmix64((sum(b * pow(P, i, 1 << 64) for i, b in enumerate(utf8(t))) + len(utf8(t))) & MASK)
               for t in normalize(text).split()]
     n = min(size, len(tokens))
     out = set()

@@ -10,6 +10,7 @@ import numpy as np
 
 from pipeline.articles.boilerplate_memory import BoilerplateMemory
 from pipeline.articles.paragraphs import fold_paragraph, key_hash, paragraph_keys
+from pipeline.dedup.packed import Packed
 from pipeline.settings import BoilerplateSettings
 
 
@@ -65,18 +66,19 @@ def _strip(text: str, keys: np.ndarray, words: np.ndarray, boilerplate: set[int]
 
 def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings | None = None,
                        known: dict[str, set[str]] | None = None, *, days: list[str] | None = None,
-                       memory: BoilerplateMemory | None = None, skip_days: set[str] = frozenset()
-                       ) -> tuple[dict[str, set[str]], list[Stripped]]:
+                       memory: BoilerplateMemory | None = None, skip_days: set[str] = frozenset(),
+                       packed: Packed | None = None) -> tuple[dict[str, set[str]], list[Stripped]]:
     """Learn each outlet's boilerplate from (outlet, text) pairs and strip it from them:
     (what was learned, as folded paragraphs, ``known`` included; a ``Stripped`` per doc).
     Each paragraph is keyed once; paragraphs longer than ``max_chars`` are never boilerplate.
 
     ``known`` carries what earlier runs learned; ``days`` (each doc's day) and ``memory``
     count the pages of earlier days too, so a footer too rare in one day is learned over
-    several (``pipeline.articles.boilerplate_memory``).
+    several (``pipeline.articles.boilerplate_memory``). ``packed``: the texts' UTF-8, when the
+    caller has it (``pipeline.dedup.packed``).
     """
     settings = settings or BoilerplateSettings()
-    keys = paragraph_keys([text for _, text in docs])
+    keys = paragraph_keys([text for _, text in docs], packed)
     outlets = [outlet for outlet, _ in docs]
     candidates = keys.short(settings.max_chars)
     if memory is None:  # nothing to add from earlier days: a key on fewer than min_pages pages is no candidate

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.dedup.packed import Packed
+
 
 def fold_paragraph(paragraph: str) -> str:
     """Case folded, runs of whitespace one space, none at the ends."""
@@ -81,11 +83,11 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
     return lower_table(), space
 
 
-def paragraph_keys(texts: list[str]) -> ParagraphKeys:
-    """The key, length and word count of every paragraph of every text."""
-    from pipeline.dedup.kernels import pack
+def paragraph_keys(texts: list[str], packed: Packed | None = None) -> ParagraphKeys:
+    """The key, length and word count of every paragraph of every text (``packed``: the texts'
+    UTF-8, when the caller has it)."""
     from pipeline.dedup.paragraph_scan import scan
-    *arrays, python = scan(*pack([t.encode("utf-8", "surrogatepass") for t in texts]), *_tables())
+    *arrays, python = scan(*(packed or Packed.of(texts)), *_tables())
     out = ParagraphKeys(*arrays)
     for i in np.flatnonzero(python).tolist():
         folded = [fold_paragraph(p) for p in texts[i].split("\n")]

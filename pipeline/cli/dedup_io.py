@@ -16,9 +16,11 @@ import pyarrow.parquet as pq
 
 from crawlers.dates import parse_date
 from pipeline.dedup.cluster import ClusterRow, DedupDoc, DedupError, DedupResult, find_clusters, rows_table
+from pipeline.dedup.packed import Packed
 from pipeline.settings import DedupSettings
 
 REQUIRED = ("article_id", "url", "outlet", "title", "text", "published_at", "language")
+PACKED = "text (UTF-8)"  # beside them, read from Parquet: the texts as the kernels read them (``Packed``)
 Columns = dict[str, list]  # the required columns as Python values, row by row
 
 
@@ -39,7 +41,8 @@ def read_input(path: str | Path) -> Columns:
             parquet = pq.ParquetFile(path)
             _require(path, parquet.schema_arrow.names)
             table = parquet.read(columns=list(REQUIRED))
-        return {c: _micros(table.column(c)).to_pylist() for c in REQUIRED}
+        columns = {c: _micros(table.column(c)).to_pylist() for c in REQUIRED}
+        return columns | {PACKED: Packed.of_arrow(table.column("text"))}
     except (OSError, pa.ArrowInvalid) as exc:
         raise DedupError(f"{path}: not a readable Parquet or JSONL file: {exc}") from None
 
@@ -120,8 +123,9 @@ def outlet_names(docs: list[DedupDoc], sources: str | Path | None = None) -> dic
 def dedup_file(input_path: str | Path, output_path: str | Path, settings: DedupSettings | None = None,
                sources: str | Path | None = None) -> DedupResult:
     """Cluster the articles of a file, crediting outlets by their registry names (``sources``)."""
-    docs = to_docs(read_input(input_path), str(input_path))
-    result = find_clusters(docs, settings, outlet_names=outlet_names(docs, sources))
+    columns = read_input(input_path)
+    docs = to_docs(columns, str(input_path))
+    result = find_clusters(docs, settings, outlet_names=outlet_names(docs, sources), packed=columns.get(PACKED))
     from storage.schema import CLUSTERS
     schema = pa.schema([CLUSTERS.field(f) for f in ClusterRow.__dataclass_fields__])
     out = rows_table(result.rows, schema)

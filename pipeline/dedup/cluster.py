@@ -33,22 +33,22 @@ import hashlib
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 import numpy as np
 
-from pipeline.articles.attribution import credits_outlet, find_attributions
+from pipeline.articles.attribution import find_attributions
 from pipeline.articles.boilerplate import Stripped, remove_boilerplate
 from pipeline.dedup.lsh import BandIndex, SharedIndex, pairs_sharing
 from pipeline.dedup.minhash import MinHasher
+from pipeline.dedup.origin import components as _components, split as _split
+from pipeline.dedup.overlap import overlap, overlaps
+from pipeline.dedup.packed import Packed, utf8
 from pipeline.dedup.digests import Para, Sources, digests, para_of, texts_paras
 from pipeline.dedup.tiers import rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
 from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts
-
-_NEVER = datetime.max.replace(tzinfo=timezone.utc)
-
 
 class DedupError(ValueError):
     """Input that cannot be deduplicated safely; the message names the record."""
@@ -104,37 +104,34 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalize(text).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """(Jaccard, containment of the smaller set) of two sorted unique arrays."""
-    if a.size == 0 or b.size == 0:
-        return 0.0, 0.0
-    from pipeline.dedup.kernels import common
-    inter = common(a, b)
-    return inter / (a.size + b.size - inter), inter / min(a.size, b.size)
-
-
 class _Corpus:
     """Per-document shingles, hashes and outlet names, indexed by position in sorted order."""
 
     def __init__(self, docs: list[DedupDoc], settings: DedupSettings, outlet_names: dict[str, list[str]],
-                 strip: bool | None = None, batch: ShingleBatch | None = None, stripped: list[Stripped] | None = None):
+                 strip: bool | None = None, batch: ShingleBatch | None = None, stripped: list[Stripped] | None = None,
+                 packed: Packed | None = None):
         """``batch``: the shingles of ``docs``' texts when the caller has them (then no strip);
-        ``stripped``: the boilerplate pass over ``docs`` when the caller ran it."""
+        ``stripped``: the boilerplate pass over ``docs`` when the caller ran it; ``packed``: the
+        docs' texts in UTF-8 when the caller has them (read from Arrow: not encoded again)."""
         self.docs = docs
         self.settings = settings
         strip = settings.strip_boilerplate if strip is None else strip
         if stripped is None and strip and batch is None:
-            stripped = _without_boilerplate(docs)
+            stripped, packed = _without_boilerplate(docs, packed)
+        elif stripped is not None:
+            packed = None  # the caller's stripped texts, not the docs'
         self.texts = [s.text for s in stripped] if stripped is not None else [d.text for d in docs]
         # the paragraph keys the boilerplate pass made are the digests': not made twice
         self._paragraphs: dict[int, Para] = {i: para_of(s.keys, s.words) for i, s in enumerate(stripped or ())}
-        batch = batch or corpus_shingles(self.texts, settings)
+        batch = batch or corpus_shingles(self.texts, settings, packed)
         self.batch = batch
         self.hashes = batch.digests  # the exact layer: equal normalised texts
         self.shingles, self.lead_shingles, self.short_shingles = batch.full, batch.lead, batch.short
         self.names = {o: [o, o.replace("-", " ")] + list(outlet_names.get(o, [])) for o in {d.outlet for d in docs}}
         self._attr: dict[int, list[str]] = {}
         self._verdicts: dict[tuple[int, int], tuple[bool, float, float]] = {}
+        self._overlaps: dict[tuple[int, int], tuple[float, float]] = {}  # full shingles, measured in a batch
+        self._short: dict[tuple[int, int], tuple[float, float]] = {}  # short shingles (rewrites), likewise
         self._sentences: dict[int, list[frozenset[str]]] = {}
         self.rewrites: set[tuple[int, int]] = set()
 
@@ -158,13 +155,23 @@ class _Corpus:
             self._verdicts[key] = self._verify(*key)
         return self._verdicts[key]
 
+    def measure(self, pairs: np.ndarray) -> None:
+        """The overlaps of every candidate pair (i < j) at once, before they are verified one by
+        one; the short shingles' too for the pairs the full ones do not make duplicates."""
+        st = self.settings
+        self._overlaps.update(overlaps(self.shingles, pairs))
+        if st.rewrite_lsh_threshold and self.short_shingles is not None:
+            weak = [p for p, (jac, con) in self._overlaps.items()
+                    if jac < st.jaccard_threshold and con < st.containment_threshold]
+            self._short.update(overlaps(self.short_shingles, np.array(weak, dtype=np.int64).reshape(-1, 2)))
+
     def _verify(self, i: int, j: int) -> tuple[bool, float, float]:
         if self.hashes[i] == self.hashes[j]:
             return True, 1.0, 1.0
         a, b = self.shingles[i], self.shingles[j]
         if min(a.size, b.size) < self.settings.min_shingles:
             return False, 0.0, 0.0
-        jac, con = _overlap(a, b)
+        jac, con = self._overlaps.get((i, j)) or overlap(a, b)
         st = self.settings
         if jac >= st.jaccard_threshold or con >= st.containment_threshold:
             return True, jac, con
@@ -175,7 +182,7 @@ class _Corpus:
 
     def _short_overlap(self, i: int, j: int) -> float:
         """Containment of the shorter text's short shingles: a cheap gate before sentence alignment."""
-        return _overlap(self.short_shingles[i], self.short_shingles[j])[1]
+        return (self._short.get((i, j)) or overlap(self.short_shingles[i], self.short_shingles[j]))[1]
 
     def _rewrite(self, i: int, j: int) -> bool:
         """The shorter text's sentences found, one by one, in the longer (``pipeline.dedup.rewrites``)."""
@@ -188,75 +195,20 @@ class _Corpus:
         return share >= self.settings.rewrite_min_aligned and count >= self.settings.rewrite_min_sentences
 
 
-def corpus_shingles(texts: list[str], settings: DedupSettings) -> ShingleBatch:
+def corpus_shingles(texts: list[str], settings: DedupSettings, packed: Packed | None = None) -> ShingleBatch:
     """The shingles verification and the three LSH tiers read: full text, lead, and the short
     shingles of the rewrite tier when it is on."""
     return shingle_texts(texts, settings.shingle_size, settings.char_shingle_size, settings.lead_words,
-                         settings.rewrite_shingle_size if settings.rewrite_lsh_threshold else 0)
+                         settings.rewrite_shingle_size if settings.rewrite_lsh_threshold else 0, packed)
 
 
-def _without_boilerplate(docs: list[DedupDoc]) -> list[Stripped]:
+def _without_boilerplate(docs: list[DedupDoc], packed: Packed | None = None) -> tuple[list[Stripped], Packed]:
     """Texts without the paragraphs their outlet repeats across articles (footers, mission
-    statements): a shared footer must not make two stories look alike, nor hide a copy."""
-    return remove_boilerplate([(d.outlet, d.text) for d in docs])[1]
-
-
-def _sort_key(doc: DedupDoc) -> tuple:
-    return (doc.published_at or _NEVER, doc.article_id)
-
-
-def _choose_origin(members: list[int], c: _Corpus) -> int:
-    outlets = {c.docs[m].outlet for m in members}
-    if len(outlets) == 1:  # credits only name other outlets: the earliest member it is
-        return min(members, key=lambda m: _sort_key(c.docs[m]))
-    credited: set[str] = set()
-    for m in members:
-        att = c.attributions(m)
-        if not att:
-            continue
-        for o in outlets - {c.docs[m].outlet}:
-            if credits_outlet(att, c.names[o]):
-                credited.add(o)
-    pool = [m for m in members if c.docs[m].outlet in credited] or members
-    # among credited outlets, one that credits another credited outlet copied it
-    primary = [m for m in pool if not any(credits_outlet(c.attributions(m), c.names[o])
-                                          for o in credited - {c.docs[m].outlet})]
-    return min(primary or pool, key=lambda m: _sort_key(c.docs[m]))
-
-
-def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
-        groups[find(i)].append(i)
-    return sorted(groups.values())
-
-
-def _split(members: list[int], adj: dict[int, set[int]], c: _Corpus) -> list[tuple[int, list[int]]]:
-    """(origin, members) groups in which every member is a verified duplicate of the origin."""
-    if len(members) == 1:
-        return [(members[0], members)]
-    origin = _choose_origin(members, c)
-    keep = [origin] + [m for m in members if m != origin and c.duplicate(origin, m)[0]]
-    rest = sorted(set(members) - set(keep))
-    out = [(origin, sorted(keep))]
-    if rest:
-        sub_edges = [(a, b) for a in rest for b in adj.get(a, ()) if b in rest and a < b]
-        local = {m: k for k, m in enumerate(rest)}
-        for comp in _components(len(rest), [(local[a], local[b]) for a, b in sub_edges]):
-            out.extend(_split([rest[k] for k in comp], adj, c))
-    return out
+    statements): a shared footer must not make two stories look alike, nor hide a copy. With
+    them, in UTF-8: ``packed`` (the docs' texts) with the stripped texts spliced in."""
+    packed = packed or Packed.of([d.text for d in docs])
+    stripped = remove_boilerplate([(d.outlet, d.text) for d in docs], packed=packed)[1]
+    return stripped, packed.replace({i: utf8(s.text) for i, s in enumerate(stripped) if s.removed})
 
 
 def _relation(c: _Corpus, origin: int, m: int) -> tuple[str, float, float]:
@@ -277,17 +229,22 @@ def _relation(c: _Corpus, origin: int, m: int) -> tuple[str, float, float]:
 
 def check_unique_ids(docs: list[DedupDoc]) -> list[DedupDoc]:
     """Collapse rows that repeat an article id with the same text; refuse ids with different texts."""
-    by_id: dict[str, DedupDoc] = {}
-    for d in docs:
+    return [docs[i] for i in _unique_order(docs)]
+
+
+def _unique_order(docs: list[DedupDoc]) -> list[int]:
+    """``check_unique_ids``'s rows, as positions in ``docs``."""
+    by_id: dict[str, int] = {}
+    for n, d in enumerate(docs):
         if not d.article_id:
             raise DedupError(f"a record has an empty article_id (url {d.url!r})")
         prev = by_id.get(d.article_id)
         if prev is None:
-            by_id[d.article_id] = d
-        elif content_hash(prev.text) != content_hash(d.text):
+            by_id[d.article_id] = n
+        elif content_hash(docs[prev].text) != content_hash(d.text):
             raise DedupError(f"article_id {d.article_id!r} appears twice with different texts "
-                             f"({prev.url or prev.outlet} and {d.url or d.outlet})")
-    return sorted(by_id.values(), key=lambda d: d.article_id)
+                             f"({docs[prev].url or docs[prev].outlet} and {d.url or d.outlet})")
+    return sorted(by_id.values(), key=lambda n: docs[n].article_id)
 
 
 def _indexes(settings: DedupSettings, storage_config: dict | None):
@@ -331,7 +288,8 @@ def cluster_rows(c: _Corpus, pairs: np.ndarray, sources: Sources | None = None
     are taken apart: what a later article can change (``pipeline.dedup.incremental``).
     ``sources``: the texts sharing a paragraph with a text, when they are not all in ``c``."""
     docs, ids, settings = c.docs, [d.article_id for d in c.docs], c.settings
-    edges = [(int(i), int(j)) for i, j in pairs if c.duplicate(int(i), int(j))[0]]
+    c.measure(pairs)
+    edges = [(i, j) for i, j in pairs.tolist() if c.duplicate(i, j)[0]]
     comps = _components(len(docs), edges)
     quotes = digests(c, sources)
     # a digest holds parts of other texts: it is a copy of none (another outlet may still run the same digest)
@@ -362,17 +320,21 @@ def cluster_rows(c: _Corpus, pairs: np.ndarray, sources: Sources | None = None
 def find_clusters(docs: list[DedupDoc], settings: DedupSettings | None = None, *,
                   signatures: dict[str, np.ndarray] | None = None,
                   outlet_names: dict[str, list[str]] | None = None,
-                  storage_config: dict | None = None) -> DedupResult:
+                  storage_config: dict | None = None, packed: Packed | None = None) -> DedupResult:
     """Cluster ``docs``. ``signatures`` maps article ids to precomputed MinHash
-    rows (same scheme) so that history is not signed again; the rest are computed."""
+    rows (same scheme) so that history is not signed again; the rest are computed.
+    ``packed``: the docs' texts in UTF-8, in their order (``Packed.of_arrow`` of the column
+    they were read from: not encoded again)."""
     with _no_cycle_collection():
-        return _find_clusters(docs, settings or DedupSettings(), signatures, outlet_names, storage_config)
+        return _find_clusters(docs, settings or DedupSettings(), signatures, outlet_names, storage_config, packed)
 
 
 def _find_clusters(docs: list[DedupDoc], settings: DedupSettings, signatures: dict[str, np.ndarray] | None,
-                   outlet_names: dict[str, list[str]] | None, storage_config: dict | None) -> DedupResult:
-    docs = check_unique_ids(docs)
-    c = _Corpus(docs, settings, outlet_names or {})
+                   outlet_names: dict[str, list[str]] | None, storage_config: dict | None,
+                   packed: Packed | None) -> DedupResult:
+    order = _unique_order(docs)
+    docs = [docs[i] for i in order]
+    c = _Corpus(docs, settings, outlet_names or {}, packed=packed.take(order) if packed is not None else None)
     ids = [d.article_id for d in docs]
     hasher = MinHasher(settings.num_perm, settings.seed)
     known = signatures or {}

@@ -17,13 +17,11 @@ compiles it once (``python -m pipeline.dedup.kernels``), so runs only load it.
 """
 from __future__ import annotations
 
-from typing import Iterable
-
 import numpy as np
 
 from pipeline.dedup.jit import njit
-from pipeline.dedup.utf8 import (DOTTED_I, NFKC, PYTHON, UNFOLDABLE, char_docs, decode,  # noqa: F401 (the kernels API)
-                                 unfoldable)
+from pipeline.dedup.packed import offsets, pack  # noqa: F401 (the kernels API)
+from pipeline.dedup.utf8 import DOTTED_I, NFKC, PYTHON, UNFOLDABLE, decode, unfoldable  # noqa: F401 (the kernels API)
 
 _P = np.uint64(0x100000001B3)
 Q = _Q = np.uint64(0x9E3779B97F4A7C15)  # the multiplier that chains units into n-gram hashes
@@ -93,8 +91,28 @@ def _feed_utf8(h, pw, c):
     return h, pw
 
 
+_SAMPLE = 2000  # characters of the normalised text that decide word or character shingles
+
+
+@njit(cache=True, inline="always")
+def _count(c, cp, seen, letters, cjk, gap, no_space):
+    """One more character of a document's sample (``c``: its ``table`` value, or its folded
+    byte, with ``cp`` 0): counted as ``shingles.uses_char_shingles`` counts the normalised
+    text, a run of spaces as one. Returns the counts after it."""
+    if c == 32:
+        return seen, letters, cjk, True
+    if gap and seen > 0:
+        seen += 1  # the one space between two tokens
+    for _ in range(2 if c == DOTTED_I else 1):
+        if seen < _SAMPLE:
+            seen += 1
+            letters += 1
+            cjk += no_space[cp]
+    return seen, letters, cjk, False
+
+
 @njit(cache=True)
-def tokenize(buf, bounds, fold, table, plain):
+def tokenize(buf, bounds, fold, table, plain, no_space, skip):
     """Tokens of each document: runs of characters that do not fold to a space.
 
     ``buf[bounds[d]:bounds[d+1]]`` is document d, in UTF-8. ASCII bytes fold
@@ -103,23 +121,28 @@ def tokenize(buf, bounds, fold, table, plain):
     bytes that Python's ``str.lower`` would give. A ``plain`` document was
     folded in Python already: its bytes beyond ASCII are taken as they are.
     Returns (token hashes, token bounds per document, (documents, 2) digests
-    of each document's token sequence): equal digests mean equal normalised
-    texts, which is the exact-duplicate layer, without building the texts.
+    of each document's token sequence: equal for equal normalised texts, the exact
+    layer; which documents take character shingles: over 30% of the letters of its
+    first ``_SAMPLE`` characters of scripts without spaces, ``no_space``; never ``skip``).
     """
     n_docs = bounds.size - 1
     tok = np.empty(buf.size // 2 + n_docs + 1, dtype=np.uint64)  # at most one token per two bytes, + each doc's last
     tok_bounds = np.zeros(n_docs + 1, dtype=np.int64)
     digests = np.empty((n_docs, 2), dtype=np.uint64)
+    chars = np.zeros(n_docs, dtype=np.bool_)
     t = 0
     for d in range(n_docs):
         h, pw, length = np.uint64(0), np.uint64(1), 0
         d1, d2 = np.uint64(1), np.uint64(2)
-        i, end, raw = bounds[d], bounds[d + 1], plain[d]
+        i, end, raw, count = bounds[d], bounds[d + 1], plain[d], not skip[d]
+        seen, letters, cjk, gap = 0, 0, 0, False
         while i < end:
             b = buf[i]
             if b < 128 or raw:  # one byte, as it is or through ``fold``
-                c = fold[b]
+                c = np.int64(fold[b])
                 i += 1
+                if count and seen < _SAMPLE:
+                    seen, letters, cjk, gap = _count(c, 0, seen, letters, cjk, gap, no_space)
                 if c != _SPACE:
                     h, pw = _feed(h, pw, c)
                     length += 1
@@ -128,6 +151,8 @@ def tokenize(buf, bounds, fold, table, plain):
                 cp, n = decode(buf, i, end)
                 c = np.int64(table[cp])
                 i += n
+                if count and seen < _SAMPLE:
+                    seen, letters, cjk, gap = _count(c, cp, seen, letters, cjk, gap, no_space)
                 if 0 <= c < 128:
                     c = np.int64(fold[c])
                 if c != 32:
@@ -144,7 +169,8 @@ def tokenize(buf, bounds, fold, table, plain):
         tok_bounds[d + 1] = t
         digests[d, 0] = _fmix64(d1 + np.uint64(t - tok_bounds[d]))
         digests[d, 1] = _fmix64(d2)
-    return tok[:t], tok_bounds, digests
+        chars[d] = count and cjk > 0.3 * letters
+    return tok[:t], tok_bounds, digests, chars
 
 
 @njit(cache=True)
@@ -265,28 +291,23 @@ def common(a, b):
     """How many values two sorted arrays of unique values share (a merge: no temporary arrays,
     unlike ``np.intersect1d``, which sorts their concatenation)."""
     i = j = n = 0
-    while i < a.size and j < b.size:
-        if a[i] < b[j]:
-            i += 1
-        elif a[i] > b[j]:
-            j += 1
-        else:
-            n += 1
-            i += 1
-            j += 1
+    while i < a.size and j < b.size:  # without branches (a merge's are unpredictable): 2x faster
+        x, y = a[i], b[j]
+        n += x == y
+        i += x <= y
+        j += y <= x
     return n
 
 
-def offsets(sizes: Iterable[int], count: int) -> np.ndarray:
-    """``[0, s0, s0+s1, …]``: where each of ``count`` items starts once concatenated, and the end."""
-    out = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(sizes, dtype=np.int64, count=count), out=out[1:])
+@njit(cache=True)
+def common_pairs(flat, bounds, pairs):
+    """``common`` of documents i and j of ``flat`` (``bounds`` as ``word_shingles`` gives them)
+    for every row (i, j) of ``pairs``, in one call: a call per pair costs more than its merge."""
+    out = np.empty(pairs.shape[0], dtype=np.int64)
+    for k in range(pairs.shape[0]):
+        i, j = pairs[k, 0], pairs[k, 1]
+        out[k] = common(flat[bounds[i]:bounds[i + 1]], flat[bounds[j]:bounds[j + 1]])
     return out
-
-
-def pack(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Documents as the kernels take them: one uint8 array and the documents' offsets in it."""
-    return np.frombuffer(b"".join(parts), dtype=np.uint8), offsets(map(len, parts), len(parts))
 
 
 def warm() -> None:
@@ -295,11 +316,12 @@ def warm() -> None:
     table = np.full(0x10000, UNFOLDABLE, dtype=np.int32)
     unfoldable(buf, bounds, table, np.zeros(0x10000, dtype=np.uint8), np.zeros(0x10000, dtype=np.uint8),
                np.zeros(1, dtype=np.bool_), True)
-    tok, tok_b, _ = tokenize(buf, bounds, FOLD, table, np.zeros(1, dtype=np.bool_))
-    char_docs(buf, bounds, FOLD, table, np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.bool_))
+    no = np.zeros(1, dtype=np.bool_)
+    tok, tok_b, _, _ = tokenize(buf, bounds, FOLD, table, no, np.zeros(1, dtype=np.uint8), no)
     full, full_b, _, _ = word_shingles(tok, tok_b, 5, 60)
     minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
     common(full, full)
+    common_pairs(full, full_b, np.zeros((1, 2), dtype=np.int64))
     from pipeline.dedup.paragraph_scan import scan
     scan(buf, bounds, np.zeros(0x10000, dtype=np.int32), np.zeros(0x10000, dtype=np.uint8))
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.dedup.packed import Packed, utf8
+
 _NO_SPACE_SCRIPTS = re.compile(r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u1780-\u17FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")
 
 
@@ -28,11 +30,6 @@ _ASCII_PUNCT = bytes((c if (c >= 128 or chr(c).isalnum()) else 32) for c in rang
 _PUNCT_CLASS = ("[\u00a0\u00ab\u00b7\u00bb\u00bf\u00a1\u00b4\u02bc\u2010-\u2027\u2030-\u205e"
                 "\u3000-\u3003\u300a-\u3011\u060c\u061b\u061f\u066a-\u066d\u06d4]")
 _UNICODE_PUNCT = re.compile(_PUNCT_CLASS + "+")
-
-
-def _utf8(text: str) -> bytes:
-    """UTF-8, lone surrogates (JSON input can carry them) kept as their bytes instead of failing."""
-    return text.encode("utf-8", "surrogatepass")
 
 
 def normalize(text: str) -> str:
@@ -45,7 +42,7 @@ def normalize(text: str) -> str:
     """
     if not text.isascii():
         text = _UNICODE_PUNCT.sub(" ", unicodedata.normalize("NFKC", text))
-    data = _utf8(text.lower()).translate(_ASCII_PUNCT)
+    data = utf8(text.lower()).translate(_ASCII_PUNCT)
     return b" ".join(data.split()).decode("utf-8", "surrogatepass")
 
 
@@ -112,9 +109,9 @@ def _python_folded(text: str) -> tuple[bytes, str | None]:
     """A text the kernel cannot fold, folded here: its bytes, and its normalised form when it
     takes character shingles (then no bytes)."""
     if _NO_SPACE_SCRIPTS.search(text) is None:
-        return _utf8(_UNICODE_PUNCT.sub(" ", text).lower()), None
+        return utf8(_UNICODE_PUNCT.sub(" ", text).lower()), None
     norm = normalize(text)
-    return (b"", norm) if uses_char_shingles(norm) else (_utf8(norm), None)
+    return (b"", norm) if uses_char_shingles(norm) else (utf8(norm), None)
 
 
 def _char_hashes(norm: str) -> np.ndarray:
@@ -174,26 +171,28 @@ def _split(flat: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
 
 
 def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_words: int = 60,
-                  short_size: int = 0) -> ShingleBatch:
+                  short_size: int = 0, packed: Packed | None = None) -> ShingleBatch:
     """Word ``size``-grams (character ``char_size``-grams for texts in scripts without
     spaces) of every text and of its lead, and word ``short_size``-grams when asked (the
     same tokens: the text is normalised once). A text shorter than one shingle yields
-    one shingle of all its words; an empty text none."""
+    one shingle of all its words; an empty text none. ``packed``: the texts' UTF-8, when
+    the caller has it."""
     from pipeline.dedup import kernels  # numba loads on first use, not with every import of the package
 
     ascii = np.fromiter((t.isascii() for t in texts), dtype=np.bool_, count=len(texts))
-    parts = [_utf8(t) for t in texts]
     table, no_space = fold_tables()
-    buf, bounds, plain = _normalized(texts, parts, ascii, table)
+    packed, plain = _normalized(texts, packed or Packed.of(texts), ascii, table)
     chars: dict[int, str] = {}
     if plain.any():  # the few texts Python folds: a capital sigma, an emoji, a lone surrogate
+        folded = {}
         for i in np.flatnonzero(plain).tolist():
-            parts[i], norm = _python_folded(parts[i].decode("utf-8", "surrogatepass"))
+            folded[i], norm = _python_folded(packed.part(i).decode("utf-8", "surrogatepass"))
             if norm is not None:
                 chars[i] = norm
-        buf, bounds = kernels.pack(parts)
-    tok, tok_b, digests = kernels.tokenize(buf, bounds, kernels.FOLD, table, plain)
-    for i in np.flatnonzero(kernels.char_docs(buf, bounds, kernels.FOLD, table, no_space, ascii | plain)).tolist():
+        packed = packed.replace(folded)
+    buf, bounds = packed
+    tok, tok_b, digests, char_docs = kernels.tokenize(buf, bounds, kernels.FOLD, table, plain, no_space, ascii | plain)
+    for i in np.flatnonzero(char_docs).tolist():
         chars[i] = normalize(texts[i])  # Chinese, Japanese, Thai: character shingles, below
     full, full_b, lead, lead_b = kernels.word_shingles(tok, tok_b, size, lead_words)
     batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], _split(full, full_b), _split(lead, lead_b))
@@ -201,7 +200,7 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
         short, short_b, _, _ = kernels.word_shingles(tok, tok_b, short_size, 0)
         batch.short = _split(short, short_b)
     for i, norm in chars.items():
-        batch.digests[i] = int.from_bytes(hashlib.blake2b(_utf8(norm), digest_size=16).digest(), "big")
+        batch.digests[i] = int.from_bytes(hashlib.blake2b(utf8(norm), digest_size=16).digest(), "big")
         batch.full[i] = _char_shingles(norm, char_size)
         batch.lead[i] = _char_shingles(norm.replace(" ", "")[: lead_words * 2], char_size)
         if short_size:
@@ -209,25 +208,22 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
     return batch
 
 
-def _normalized(texts: list[str], parts: list[bytes], ascii: np.ndarray, table: np.ndarray):
-    """(bytes, bounds, which texts Python folds) once ``parts`` are NFKC: the kernel's quick check
-    sends a text to ``unicodedata`` only where it may not be, as ``is_normalized`` would, without
-    reading every text in Python."""
+def _normalized(texts: list[str], packed: Packed, ascii: np.ndarray, table: np.ndarray) -> tuple[Packed, np.ndarray]:
+    """(the texts in NFKC, which of them Python folds): the kernel's quick check sends a text to
+    ``unicodedata`` only where it may not be NFKC, as ``is_normalized`` would, without reading
+    every text in Python."""
     from pipeline.dedup import kernels
     quick, ccc = nfkc_tables()
-    buf, bounds = kernels.pack(parts)
-    state = kernels.unfoldable(buf, bounds, table, quick, ccc, ascii, True)
+    state = kernels.unfoldable(*packed, table, quick, ccc, ascii, True)
     flagged = np.flatnonzero(state).tolist()
-    changed = False
-    for i in flagged:
-        if state[i] == kernels.NFKC or not unicodedata.is_normalized("NFKC", texts[i]):
-            parts[i], changed = _utf8(unicodedata.normalize("NFKC", texts[i])), True
-    plain = np.zeros(len(parts), dtype=np.bool_)
+    changed = {i: utf8(unicodedata.normalize("NFKC", texts[i])) for i in flagged
+               if state[i] == kernels.NFKC or not unicodedata.is_normalized("NFKC", texts[i])}
+    plain = np.zeros(len(texts), dtype=np.bool_)
     if flagged:  # the texts now NFKC: which of them hold a character the table cannot fold
-        again = kernels.unfoldable(*kernels.pack([parts[i] for i in flagged]), table, quick, ccc,
-                                   np.zeros(len(flagged), dtype=np.bool_), False)
-        plain[flagged] = again == kernels.PYTHON
-    return (*(kernels.pack(parts) if changed else (buf, bounds)), plain)
+        now = kernels.pack([changed[i] if i in changed else packed.part(i) for i in flagged])
+        plain[flagged] = kernels.unfoldable(*now, table, quick, ccc, np.zeros(len(flagged), dtype=np.bool_),
+                                            False) == kernels.PYTHON
+    return packed.replace(changed), plain
 
 
 def shingle(text: str, size: int = 5, char_size: int = 5) -> np.ndarray:

@@ -1,6 +1,6 @@
 """UTF-8 read in compiled code (numba), for the tokenizer of ``pipeline.dedup.kernels``:
-a code point from its bytes, which documents hold a character the fold table cannot
-fold (Python folds those), and which take character shingles.
+a code point from its bytes, and which documents hold a character the fold table cannot
+fold (Python folds those).
 """
 from __future__ import annotations
 
@@ -71,41 +71,4 @@ def unfoldable(buf, bounds, table, quick, ccc, skip, check_nfkc):
                     break
                 last = c
             i += n
-    return out
-
-
-_SAMPLE = 2000  # characters of the normalised text that decide word or character shingles
-
-
-@njit(cache=True)
-def char_docs(buf, bounds, fold, table, no_space, skip):
-    """For each UTF-8 document not to ``skip``: does it take character shingles? The share of
-    characters of scripts written without spaces (``no_space``) among the letters of the first
-    ``_SAMPLE`` characters of its normalised text, counted as ``shingles.uses_char_shingles``
-    counts them, characters folded as ``tokenize`` folds them."""
-    out = np.zeros(bounds.size - 1, dtype=np.bool_)
-    for d in range(bounds.size - 1):
-        if skip[d]:
-            continue
-        seen, letters, cjk, gap = 0, 0, 0, False
-        i, end = bounds[d], bounds[d + 1]
-        while i < end and seen < _SAMPLE:
-            if buf[i] < 128:
-                c, cp, n = np.int64(fold[buf[i]]), 0, 1
-            else:
-                cp, n = decode(buf, i, end)
-                c = np.int64(table[cp])
-            i += n
-            if c == 32:
-                gap = True
-                continue
-            if gap and seen > 0:
-                seen += 1  # the one space between two tokens
-            gap = False
-            for _ in range(2 if c == DOTTED_I else 1):
-                if seen < _SAMPLE:
-                    seen += 1
-                    letters += 1
-                    cjk += no_space[cp]
-        out[d] = cjk > 0.3 * letters
     return out

@@ -137,8 +137,8 @@ def _split(path: Path) -> dict[str, float]:
     """Seconds of each stage of ``newspipe dedup`` on ``path``, in this process."""
     import numpy as np
 
-    from pipeline.cli.dedup_io import read_input, to_docs
-    from pipeline.dedup.cluster import (_Corpus, _without_boilerplate, check_unique_ids, cluster_rows, corpus_shingles,
+    from pipeline.cli.dedup_io import PACKED, read_input, to_docs
+    from pipeline.dedup.cluster import (_Corpus, _unique_order, _without_boilerplate, cluster_rows, corpus_shingles,
                                         exact_pairs)
     from pipeline.dedup.incremental import _keys
     from pipeline.dedup.lsh import pairs_sharing
@@ -150,11 +150,13 @@ def _split(path: Path) -> dict[str, float]:
         now = time.perf_counter()
         out[name], t = now - t, now
     settings = DedupSettings()
-    docs = check_unique_ids(to_docs(read_input(path), str(path)))
+    columns = read_input(path)
+    order = _unique_order(docs := to_docs(columns, str(path)))
+    docs, packed = [docs[i] for i in order], columns[PACKED].take(order)
     lap("reading")
-    stripped = _without_boilerplate(docs)
+    stripped, packed = _without_boilerplate(docs, packed)
     lap("boilerplate")
-    batch = corpus_shingles([s.text for s in stripped], settings)
+    batch = corpus_shingles([s.text for s in stripped], settings, packed)
     lap("normalising and shingling")
     c = _Corpus(docs, settings, {}, batch=batch, stripped=stripped)
     lap("paragraph keys (digests)")

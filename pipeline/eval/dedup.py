@@ -87,14 +87,14 @@ def load_texts(shared: Path, min_words: int = 150) -> list[str]:
                 paras += sec.get("paragraphs") or []
             texts.append("\n".join(p.strip() for p in paras if isinstance(p, str) and p.strip()))
     # keep texts that are not near-duplicates of one another (some corpus pages overlap)
-    from pipeline.dedup.cluster import _overlap
+    from pipeline.dedup.overlap import overlap
     from pipeline.dedup.shingles import shingle
     out, kept = [], []
     for t in texts:
         if len(t.split()) < min_words or t.count("\n") < 2:
             continue
         s = shingle(t)
-        if all(_overlap(s, k)[1] < 0.2 for k in kept):
+        if all(overlap(s, k)[1] < 0.2 for k in kept):
             kept.append(s)
             out.append(t)
     return out

@@ -1,0 +1,75 @@
+"""Clustering's last step: connected components of verified pairs, the origin of each
+(the earliest member, unless members credit another member's outlet), and each component
+split until every member is a verified duplicate of its origin, so that a chain A~B~C never
+joins A and C through B alone (``pipeline.dedup.cluster`` has the whole picture)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from pipeline.articles.attribution import credits_outlet
+
+if TYPE_CHECKING:
+    from pipeline.dedup.cluster import DedupDoc, _Corpus
+
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _sort_key(doc: DedupDoc) -> tuple:
+    return (doc.published_at or _NEVER, doc.article_id)
+
+
+def _choose_origin(members: list[int], c: _Corpus) -> int:
+    outlets = {c.docs[m].outlet for m in members}
+    if len(outlets) == 1:  # credits only name other outlets: the earliest member it is
+        return min(members, key=lambda m: _sort_key(c.docs[m]))
+    credited: set[str] = set()
+    for m in members:
+        att = c.attributions(m)
+        if not att:
+            continue
+        for o in outlets - {c.docs[m].outlet}:
+            if credits_outlet(att, c.names[o]):
+                credited.add(o)
+    pool = [m for m in members if c.docs[m].outlet in credited] or members
+    # among credited outlets, one that credits another credited outlet copied it
+    primary = [m for m in pool if not any(credits_outlet(c.attributions(m), c.names[o])
+                                          for o in credited - {c.docs[m].outlet})]
+    return min(primary or pool, key=lambda m: _sort_key(c.docs[m]))
+
+
+def components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
+    """The connected components of ``n`` nodes, each sorted, in order of their first node."""
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[find(i)].append(i)
+    return sorted(groups.values())
+
+
+def split(members: list[int], adj: dict[int, set[int]], c: _Corpus) -> list[tuple[int, list[int]]]:
+    """(origin, members) groups in which every member is a verified duplicate of the origin."""
+    if len(members) == 1:
+        return [(members[0], members)]
+    origin = _choose_origin(members, c)
+    keep = [origin] + [m for m in members if m != origin and c.duplicate(origin, m)[0]]
+    rest = sorted(set(members) - set(keep))
+    out = [(origin, sorted(keep))]
+    if rest:
+        sub_edges = [(a, b) for a in rest for b in adj.get(a, ()) if b in rest and a < b]
+        local = {m: k for k, m in enumerate(rest)}
+        for comp in components(len(rest), [(local[a], local[b]) for a, b in sub_edges]):
+            out.extend(split([rest[k] for k in comp], adj, c))
+    return out

@@ -1,0 +1,30 @@
+"""Jaccard and containment of shingle sets (sorted unique hash arrays): of one pair, or of
+every candidate pair of a batch in one compiled call (``kernels.common_pairs``)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(Jaccard, containment of the smaller set) of two sorted unique arrays."""
+    if a.size == 0 or b.size == 0:
+        return 0.0, 0.0
+    from pipeline.dedup.kernels import common
+    inter = common(a, b)
+    return inter / (a.size + b.size - inter), inter / min(a.size, b.size)
+
+
+def overlaps(sets: list[np.ndarray], pairs: np.ndarray) -> dict[tuple[int, int], tuple[float, float]]:
+    """``overlap(sets[i], sets[j])`` for every row (i, j) of ``pairs``, the same values."""
+    if not len(pairs):
+        return {}
+    from pipeline.dedup import kernels
+    sizes = np.fromiter((s.size for s in sets), dtype=np.int64, count=len(sets))
+    bounds = kernels.offsets(sizes.tolist(), len(sets))
+    inter = kernels.common_pairs(np.concatenate(sets), bounds, pairs).astype(np.float64)
+    sa, sb = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jac, con = inter / (sa + sb - inter), inter / np.minimum(sa, sb)
+    empty = (sa == 0) | (sb == 0)
+    jac[empty], con[empty] = 0.0, 0.0
+    return dict(zip(map(tuple, pairs.tolist()), zip(jac.tolist(), con.tolist())))
