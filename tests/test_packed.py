@@ -1,0 +1,81 @@
+"""The batch forms the compiled passes share: packed UTF-8 texts, candidate pairs from LSH
+buckets, and overlaps measured in one call, each equal to its plain definition."""
+import random
+
+import numpy as np
+import pyarrow as pa
+
+from pipeline.dedup.buckets import bucket_pairs
+from pipeline.dedup.overlap import overlap, overlaps
+from pipeline.dedup.packed import Packed
+
+TEXTS = ["Idlib, 5 mars", None, "", "إدلب تحت القصف", "İdlib'de çatışma", "Идлиб\nвторой абзац", "x" * 300]
+
+
+def _bytes(p: Packed) -> list[bytes]:
+    return [p.part(i) for i in range(p.bounds.size - 1)]
+
+
+def test_an_arrow_column_is_read_as_its_texts_utf8_nulls_empty():
+    want = [(t or "").encode() for t in TEXTS]
+    for array in (pa.array(TEXTS), pa.array(TEXTS, pa.large_string()),
+                  pa.chunked_array([pa.array(TEXTS[:3]), pa.array(TEXTS[3:])])):
+        assert _bytes(Packed.of_arrow(array)) == want
+    assert _bytes(Packed.of_arrow(pa.array(TEXTS).slice(2, 3))) == want[2:5]  # an offset into the buffers
+    assert Packed.of_arrow(pa.array([1, 2])) is None  # not text: the caller encodes
+
+
+def test_splicing_and_taking_texts():
+    p = Packed.of([t or "" for t in TEXTS])
+    q = p.replace({0: b"new", 3: b"", 6: "é".encode()})
+    assert _bytes(q) == [b"new"] + _bytes(p)[1:3] + [b""] + _bytes(p)[4:6] + ["é".encode()]
+    assert _bytes(p.take([5, 0, 5])) == [_bytes(p)[5], _bytes(p)[0], _bytes(p)[5]]
+    assert p.take(list(range(len(TEXTS)))) is p
+
+
+def test_bucket_pairs_are_every_pair_sharing_a_value_and_a_star_for_a_large_bucket():
+    rng = random.Random(3)
+    per_doc, n = 3, 40
+    codes = np.array([rng.randrange(25) for _ in range(n * per_doc)], dtype=np.int64)
+    got = sorted(set(bucket_pairs(codes, per_doc, n, 10 ** 6).tolist()))
+    docs = [set(codes[d * per_doc:(d + 1) * per_doc].tolist()) for d in range(n)]
+    assert got == [i * n + j for i in range(n) for j in range(i + 1, n) if docs[i] & docs[j]]
+    star = bucket_pairs(np.zeros(6, dtype=np.uint64), 1, 6, 3)  # six equal values, at most three a bucket
+    assert sorted(star.tolist()) == [1, 2, 3, 4, 5]  # document 0 joined to each other
+
+
+def test_overlaps_in_one_call_equal_each_pairs():
+    rng = np.random.default_rng(7)
+    sets = [np.unique(rng.integers(0, 60, rng.integers(0, 40)).astype(np.uint32)) for _ in range(30)]
+    pairs = np.array([(i, j) for i in range(30) for j in range(i + 1, 30)], dtype=np.int64)
+    got = overlaps(sets, pairs)
+    assert all(got[i, j] == overlap(sets[i], sets[j]) for i, j in pairs.tolist())
+    assert overlaps(sets, np.empty((0, 2), dtype=np.int64)) == {}
+
+
+def test_parquet_read_from_its_buffers_clusters_as_json_lines_do(tmp_path):
+    """Out of id order, an id repeated with its text, a null text, texts NFKC changes (a ligature,
+    fullwidth letters), one Python folds (a capital sigma), an outlet footer boilerplate strips:
+    the command reading the Parquet column's buffers gives the rows it gives from JSON lines."""
+    import json
+
+    import pandas as pd
+
+    from pipeline.cli.dedup_io import dedup_file
+    words = "army convoy crossed the river near idlib before dawn while monitors counted shells".split()
+    rng = random.Random(11)
+    body = [" ".join(rng.choice(words) for _ in range(60)) for _ in range(6)]
+    footer = "Follow us on our channels for more news"
+    texts = [body[0] + "\n" + footer, body[0] + " extra words here\n" + footer, "ﬁrst ＩＤＬＩＢ " + body[1],
+             "first idlib " + body[1], "ΣΟΦΙΑ " + body[2], body[2], None, body[3] + "\n" + footer, body[4] + "\n" + footer]
+    ids = ["e", "a", "d", "b", "c", "f", "g", "h", "i"]
+    outlets = ["o0" if t and footer in t else "o1" for t in texts]  # o0's four pages end in the footer
+    rows = [{"article_id": i, "url": f"http://{o}.test/{i}", "outlet": o, "title": i, "text": t,
+             "published_at": f"2020-10-0{k + 1}T10:00:00Z", "language": ""}
+            for k, (i, t, o) in enumerate(zip(ids, texts, outlets))]
+    rows.append(dict(rows[1]))  # the same id and text again: collapsed
+    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    pd.DataFrame(rows).to_parquet(tmp_path / "in.parquet")
+    got = [dedup_file(tmp_path / f"in.{kind}", tmp_path / f"{kind}.out").rows for kind in ("jsonl", "parquet")]
+    assert got[0] == got[1]
+    assert len(got[0]) == 9 and sum(r.relation != "singleton" for r in got[0]) >= 4
