@@ -216,3 +216,32 @@ def test_the_bench_splits_a_new_processs_start_up():
     parts = startup_split()
     assert list(parts) == ["imports but numba", "numba's import", "numba's first call", "the other kernels",
                            "Unicode tables"] and all(v >= 0 for v in parts.values())
+
+
+def test_nfkc_of_the_words_around_the_flagged_characters_is_the_texts_nfkc():
+    """Only the words between the first and the last character the quick check flags are put
+    through ``unicodedata``: spaces and newlines split NFKC exactly, whatever surrounds them."""
+    import unicodedata
+
+    from pipeline.dedup import kernels
+    from pipeline.dedup.packed import Packed
+    from pipeline.dedup.shingles import fold_tables, nfkc_between, nfkc_tables
+    quick, ccc = nfkc_tables()
+    rng = random.Random(4)
+    # combining marks of several classes, compatibility forms (a ligature, a fraction, fullwidth and
+    # Arabic presentation letters, a spacing diaeresis that NFKC turns into a space and a mark),
+    # Hangul jamo that compose by rule, a nukta, a capital sigma (not the characters NFKC turns into
+    # punctuation only, U+00A0, U+2026, U+3000: the check leaves them, a space to the tokenizer anyway)
+    pool = list("\u0301\u0316\u0308\u00a8\u00bd\ufb01\uff29\ufe8e\ufefb\u1100\u1161\u11a8\uac00\u093c"
+                "\u0915\u2460\u0344\u1e9b\u0323\u212b\u0130\u03a3") + list("ab éç\n  Idlib")
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randrange(1, 40))) for _ in range(3000)]
+    packed = Packed.of(texts)
+    state, spans = kernels.unfoldable(*packed, fold_tables()[0], quick, ccc, np.zeros(len(texts), np.bool_), True)
+    checked = 0
+    for i, t in enumerate(texts):
+        if state[i] == kernels.NFKC:
+            checked += 1
+            assert nfkc_between(utf8(t), *spans[i].tolist()) == utf8(unicodedata.normalize("NFKC", t)), repr(t)
+        elif state[i] == kernels.FOLDS:
+            assert unicodedata.is_normalized("NFKC", t), repr(t)
+    assert checked > 1000

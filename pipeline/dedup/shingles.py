@@ -211,19 +211,35 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
 def _normalized(texts: list[str], packed: Packed, ascii: np.ndarray, table: np.ndarray) -> tuple[Packed, np.ndarray]:
     """(the texts in NFKC, which of them Python folds): the kernel's quick check sends a text to
     ``unicodedata`` only where it may not be NFKC, as ``is_normalized`` would, without reading
-    every text in Python."""
+    every text in Python, and then only the words around the characters it found."""
     from pipeline.dedup import kernels
     quick, ccc = nfkc_tables()
-    state = kernels.unfoldable(*packed, table, quick, ccc, ascii, True)
+    state, spans = kernels.unfoldable(*packed, table, quick, ccc, ascii, True)
     flagged = np.flatnonzero(state).tolist()
-    changed = {i: utf8(unicodedata.normalize("NFKC", texts[i])) for i in flagged
-               if state[i] == kernels.NFKC or not unicodedata.is_normalized("NFKC", texts[i])}
+    changed = {}
+    for i in flagged:
+        if state[i] == kernels.NFKC:
+            changed[i] = nfkc_between(packed.part(i), *spans[i].tolist())
+        elif not unicodedata.is_normalized("NFKC", texts[i]):
+            changed[i] = utf8(unicodedata.normalize("NFKC", texts[i]))
     plain = np.zeros(len(texts), dtype=np.bool_)
     if flagged:  # the texts now NFKC: which of them hold a character the table cannot fold
         now = kernels.pack([changed[i] if i in changed else packed.part(i) for i in flagged])
         plain[flagged] = kernels.unfoldable(*now, table, quick, ccc, np.zeros(len(flagged), dtype=np.bool_),
-                                            False) == kernels.PYTHON
+                                            False)[0] == kernels.PYTHON
     return packed.replace(changed), plain
+
+
+def nfkc_between(data: bytes, start: int, stop: int) -> bytes:
+    """UTF-8 ``data`` in NFKC, where only ``data[start:stop]`` may not be: NFKC of the words
+    around it, the rest as it is. A space or a newline is a starter that composes with
+    nothing, so NFKC never changes, moves or joins anything across one: the text's NFKC is
+    its pieces' between them (``tests/test_kernels.py`` checks it)."""
+    lo = max(data.rfind(b" ", 0, start), data.rfind(b"\n", 0, start)) + 1
+    ends = [k for k in (data.find(b" ", stop), data.find(b"\n", stop)) if k >= 0]
+    hi = min(ends) if ends else len(data)
+    middle = utf8(unicodedata.normalize("NFKC", data[lo:hi].decode("utf-8", "surrogatepass")))
+    return data[:lo] + middle + data[hi:]
 
 
 def shingle(text: str, size: int = 5, char_size: int = 5) -> np.ndarray:

@@ -49,8 +49,11 @@ def unfoldable(buf, bounds, table, quick, ccc, skip, check_nfkc):
     beyond the Basic Multilingual Plane, or a malformed sequence), ``NFKC`` when, with
     ``check_nfkc``, it may not be in NFKC (``unicodedata.is_normalized``'s quick check: a
     character whose ``quick`` value is 1, or combining marks out of canonical order by ``ccc``),
-    else ``FOLDS``. Documents to ``skip`` (ASCII) are not read."""
+    else ``FOLDS``. Documents to ``skip`` (ASCII) are not read. Beside it, for ``NFKC``, the
+    bytes from the first such character to the end of the last (offsets in the document):
+    only the words around them need ``unicodedata``."""
     out = np.zeros(bounds.size - 1, dtype=np.uint8)
+    spans = np.zeros((bounds.size - 1, 2), dtype=np.int64)
     for d in range(bounds.size - 1):
         if skip[d]:
             continue
@@ -67,8 +70,9 @@ def unfoldable(buf, bounds, table, quick, ccc, skip, check_nfkc):
             if check_nfkc:
                 c = ccc[cp]
                 if quick[cp] or (c != 0 and last > c):
-                    out[d] = NFKC
-                    break
+                    if out[d] != NFKC:
+                        out[d], spans[d, 0] = NFKC, i - bounds[d]
+                    spans[d, 1] = i + n - bounds[d]
                 last = c
             i += n
-    return out
+    return out, spans
