@@ -38,7 +38,7 @@ def read_input(path: str | Path) -> Columns:
             table = pq.read_table(path)
             _require(path, table.column_names)
         else:  # only the columns needed, and not through ``read_table``, which imports pandas (0.5 s)
-            parquet = pq.ParquetFile(path)
+            parquet = pq.ParquetFile(path, memory_map=True)  # pages read in place, not copied first
             _require(path, parquet.schema_arrow.names)
             table = parquet.read(columns=list(REQUIRED))
         columns = {c: _micros(table.column(c)).to_pylist() for c in REQUIRED}

@@ -19,10 +19,13 @@ def overlaps(sets: list[np.ndarray], pairs: np.ndarray) -> dict[tuple[int, int],
     if not len(pairs):
         return {}
     from pipeline.dedup import kernels
-    sizes = np.fromiter((s.size for s in sets), dtype=np.int64, count=len(sets))
-    bounds = kernels.offsets(sizes.tolist(), len(sets))
-    inter = kernels.common_pairs(np.concatenate(sets), bounds, pairs).astype(np.float64)
-    sa, sb = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+    used, local = np.unique(pairs, return_inverse=True)  # only the sets the pairs name are copied
+    local = local.reshape(pairs.shape)
+    sizes = np.fromiter((sets[i].size for i in used.tolist()), dtype=np.int64, count=used.size)
+    bounds = kernels.offsets(sizes.tolist(), used.size)
+    flat = np.concatenate([sets[i] for i in used.tolist()])
+    inter = kernels.common_pairs(flat, bounds, local).astype(np.float64)
+    sa, sb = sizes[local[:, 0]], sizes[local[:, 1]]
     with np.errstate(divide="ignore", invalid="ignore"):
         jac, con = inter / (sa + sb - inter), inter / np.minimum(sa, sb)
     empty = (sa == 0) | (sb == 0)
