@@ -41,7 +41,7 @@ from pipeline.articles.attribution import find_attributions
 from pipeline.articles.boilerplate import Stripped, remove_boilerplate
 from pipeline.dedup.lsh import BandIndex, SharedIndex, pairs_sharing
 from pipeline.dedup.minhash import MinHasher
-from pipeline.dedup.origin import components as _components, split as _split
+from pipeline.dedup.origin import components, split
 from pipeline.dedup.overlap import overlap, overlaps
 from pipeline.dedup.packed import Packed, utf8
 from pipeline.dedup.digests import Para, Sources, digests, para_of, texts_paras
@@ -49,6 +49,7 @@ from pipeline.dedup.tiers import rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
 from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts
+
 
 class DedupError(ValueError):
     """Input that cannot be deduplicated safely; the message names the record."""
@@ -290,7 +291,7 @@ def cluster_rows(c: _Corpus, pairs: np.ndarray, sources: Sources | None = None
     docs, ids, settings = c.docs, [d.article_id for d in c.docs], c.settings
     c.measure(pairs)
     edges = [(i, j) for i, j in pairs.tolist() if c.duplicate(i, j)[0]]
-    comps = _components(len(docs), edges)
+    comps = components(len(docs), edges)
     quotes = digests(c, sources)
     # a digest holds parts of other texts: it is a copy of none (another outlet may still run the same digest)
     cut = {(i, j) for i, j in edges if (i in quotes or j in quotes) and c.duplicate(i, j)[1] < settings.jaccard_threshold
@@ -302,8 +303,8 @@ def cluster_rows(c: _Corpus, pairs: np.ndarray, sources: Sources | None = None
         adj[j].add(i)
     rows: list[ClusterRow] = []
     oversized: list[str] = []
-    for comp in _components(len(docs), edges) if cut else comps:
-        for origin, members in _split(comp, adj, c):
+    for comp in components(len(docs), edges) if cut else comps:
+        for origin, members in split(comp, adj, c):
             cid = ids[origin]
             if len(members) > settings.max_cluster_size:
                 oversized.append(cid)

@@ -291,7 +291,7 @@ def common(a, b):
     """How many values two sorted arrays of unique values share (a merge: no temporary arrays,
     unlike ``np.intersect1d``, which sorts their concatenation)."""
     i = j = n = 0
-    while i < a.size and j < b.size:  # without branches (a merge's are unpredictable): 2x faster
+    while i < a.size and j < b.size:  # without branches, a merge's being unpredictable: 1.9x faster
         x, y = a[i], b[j]
         n += x == y
         i += x <= y
@@ -302,7 +302,7 @@ def common(a, b):
 @njit(cache=True)
 def common_pairs(flat, bounds, pairs):
     """``common`` of documents i and j of ``flat`` (``bounds`` as ``word_shingles`` gives them)
-    for every row (i, j) of ``pairs``, in one call: a call per pair costs more than its merge."""
+    for every row (i, j) of ``pairs``, in one call instead of a call from Python per pair."""
     out = np.empty(pairs.shape[0], dtype=np.int64)
     for k in range(pairs.shape[0]):
         i, j = pairs[k, 0], pairs[k, 1]
@@ -324,6 +324,9 @@ def warm() -> None:
     common_pairs(full, full_b, np.zeros((1, 2), dtype=np.int64))
     from pipeline.dedup.paragraph_scan import scan
     scan(buf, bounds, np.zeros(0x10000, dtype=np.int32), np.zeros(0x10000, dtype=np.uint8))
+    from pipeline.dedup.buckets import bucket_pairs
+    for codes in (np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.uint64)):  # tiers' keys, band hashes
+        bucket_pairs(codes, 1, 2, 3)
 
 
 if __name__ == "__main__":
