@@ -79,3 +79,14 @@ def test_parquet_read_from_its_buffers_clusters_as_json_lines_do(tmp_path):
     got = [dedup_file(tmp_path / f"in.{kind}", tmp_path / f"{kind}.out").rows for kind in ("jsonl", "parquet")]
     assert got[0] == got[1]
     assert len(got[0]) == 9 and sum(r.relation != "singleton" for r in got[0]) >= 4
+
+
+def test_slices_end_to_end_are_signed_without_a_copy_and_as_copies_are():
+    from pipeline.dedup.minhash import MinHasher, end_to_end
+    flat = np.arange(100, dtype=np.uint32)
+    parts = [flat[3:3], flat[5:15], flat[15:15], flat[15:60], flat[60:100]]  # empty ones anywhere
+    assert np.shares_memory(end_to_end(parts, 95), flat) and (end_to_end(parts, 95) == flat[5:]).all()
+    assert end_to_end([flat[0:10], flat[11:20]], 19) is None  # a gap: copied by the caller
+    assert end_to_end([flat[0:10], flat[0:10].copy()], 20) is None
+    hasher = MinHasher(16, 1)
+    assert (hasher.signatures(parts) == hasher.signatures([p.copy() for p in parts])).all()

@@ -15,6 +15,10 @@ from pipeline.dedup.utf8 import DOTTED_I, UNFOLDABLE, decode
 # [ASTRAL_CASED_LO, ASTRAL_CASED_HI) (Deseret to Adlam; ``tests/test_kernels.py`` checks it):
 # a text holding one is folded in Python
 ASTRAL_CASED_LO, ASTRAL_CASED_HI = 0x10400, 0x1E960
+# each ASCII byte's lower case, ``_WHITE`` for whitespace (``str.isspace``: tab to carriage return,
+# the separators 28 to 31, space)
+_WHITE = 255
+_ASCII = np.array([_WHITE if chr(b).isspace() else ord(chr(b).lower()) for b in range(128)], dtype=np.uint8)
 
 
 @njit(cache=True, inline="always")
@@ -47,11 +51,10 @@ def _paragraph_bounds(buf, bounds):
 
 @njit(cache=True)
 def scan(buf, bounds, case, space):
-    """For UTF-8 texts (``kernels.pack``): (key, characters, words) of every folded paragraph
-    (split at each newline), where each text's paragraphs start (``bounds``-like), and which
-    texts must be folded in Python (a capital sigma, a cased character beyond the BMP: their
-    rows are left unset). ``case``: ``str.lower`` of each BMP character (``UNFOLDABLE`` where it
-    is not one character, ``DOTTED_I``); ``space``: 1 where ``str.isspace``."""
+    """For UTF-8 texts (``Packed``): (key, characters, words) of every folded paragraph (split at
+    each newline), where each text's paragraphs start, and which texts Python must fold (a capital
+    sigma, a cased character beyond the BMP: rows left unset). ``case``: ``str.lower`` of each BMP
+    character (``UNFOLDABLE``, ``DOTTED_I``); ``space``: 1 where ``str.isspace``."""
     para = _paragraph_bounds(buf, bounds)
     keys = np.zeros(para[-1], dtype=np.int64)
     chars, words = np.zeros(para[-1], dtype=np.int32), np.ones(para[-1], dtype=np.int32)
@@ -63,6 +66,15 @@ def scan(buf, bounds, case, space):
         i, end, p = bounds[d], bounds[d + 1], para[d]
         o, n_chars, n_words, gap = 0, 0, 1, False
         while True:
+            if i < end and buf[i] < 128 and buf[i] != 10:  # ASCII: one table lookup, no decode
+                c, i = _ASCII[buf[i]], i + 1
+                if c == _WHITE:
+                    gap = o > 0
+                    continue
+                if gap:
+                    out[o], o, n_chars, n_words, gap = 32, o + 1, n_chars + 1, n_words + 1, False
+                out[o], o, n_chars = c, o + 1, n_chars + 1
+                continue
             if i == end or buf[i] == 10:
                 keys[p], chars[p], words[p] = blake2b64(out, 0, o, h, m), n_chars, n_words
                 p, o, n_chars, n_words, gap = p + 1, 0, 0, 1, False
