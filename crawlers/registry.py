@@ -314,8 +314,9 @@ def _read_sources(path: str | Path | None) -> tuple[Any, str]:
         raise SourcesError(f"{path}: cannot read sources file: {exc}") from None
     try:
         data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        raise SourcesError(f"{path}: malformed YAML: {str(exc).splitlines()[0]}") from None
+    except yaml.YAMLError as exc:  # libyaml stops deep nesting itself ("exceeded maximum nesting depth")
+        why = "nested too deeply" if "nesting depth" in str(exc) else str(exc).splitlines()[0]
+        raise SourcesError(f"{path}: malformed YAML: {why}") from None
     except RecursionError:
         raise SourcesError(f"{path}: malformed YAML: nested too deeply") from None
     return data, str(path)
