@@ -336,27 +336,50 @@ def _find_clusters(docs: list[DedupDoc], settings: DedupSettings, signatures: di
     order = _unique_order(docs)
     docs = [docs[i] for i in order]
     c = _Corpus(docs, settings, outlet_names or {}, packed=packed.take(order) if packed is not None else None)
-    ids = [d.article_id for d in docs]
+    pairs, params = candidates(c, sign(c, signatures or {}), storage_config)
+    rows, oversized, _ = cluster_rows(c, pairs)
+    rows.sort(key=lambda r: r.article_id)
+    return DedupResult(rows, params, oversized)
+
+
+@dataclass
+class Signed:
+    """A corpus's LSH input: which texts are long enough (``eligible``), their full-text and
+    lead signatures, and the rewrite tier's band keys (None when the tier is off)."""
+
+    eligible: np.ndarray
+    full: np.ndarray
+    lead: np.ndarray
+    rewrite: np.ndarray | None
+
+
+def sign(c: _Corpus, known: dict[str, np.ndarray]) -> Signed:
+    """The MinHash of every tier; ``known`` signatures (by article id) are not computed again."""
+    settings, ids = c.settings, [d.article_id for d in c.docs]
     hasher = MinHasher(settings.num_perm, settings.seed)
-    known = signatures or {}
     todo = [i for i, a in enumerate(ids) if a not in known]
-    sig = np.empty((len(docs), settings.num_perm), dtype=np.uint32)
+    sig = np.empty((len(ids), settings.num_perm), dtype=np.uint32)
     if todo:
         sig[todo] = hasher.signatures([c.shingles[i] for i in todo])
     for i, a in enumerate(ids):
         if a in known:
             sig[i] = known[a]
-    lead_sig = hasher.signatures(c.lead_shingles)
-    eligible = np.array([i for i in range(len(docs)) if c.shingles[i].size >= settings.min_shingles], dtype=np.int64)
-    keys = [ids[i] for i in eligible]
-    full, heads = _indexes(settings, storage_config)
-    found = [eligible[full.pairs(keys, sig[eligible])], eligible[heads.pairs(keys, lead_sig[eligible])],
-             exact_pairs(c)]
+    eligible = np.array([i for i in range(len(ids)) if c.shingles[i].size >= settings.min_shingles], dtype=np.int64)
+    rewrite = None
     if settings.rewrite_lsh_threshold and eligible.size:
-        when = [docs[i].published_at for i in eligible]
-        found.append(eligible[pairs_sharing(rewrite_keys([c.short_shingles[i] for i in eligible], when, settings))])
-    pairs = np.unique(np.concatenate(found).reshape(-1, 2), axis=0)
-    rows, oversized, _ = cluster_rows(c, pairs)
-    rows.sort(key=lambda r: r.article_id)
-    return DedupResult(rows, {"bands": full.params[0], "rows": full.params[1], "lead_bands": heads.params[0],
-                              "lead_rows": heads.params[1], "num_perm": settings.num_perm}, oversized)
+        when = [c.docs[i].published_at for i in eligible]
+        rewrite = rewrite_keys([c.short_shingles[i] for i in eligible], when, settings)
+    return Signed(eligible, sig[eligible], hasher.signatures(c.lead_shingles)[eligible], rewrite)
+
+
+def candidates(c: _Corpus, signed: Signed, storage_config: dict | None) -> tuple[np.ndarray, dict]:
+    """(candidate pairs i < j, the LSH parameters used): every tier's buckets and equal texts."""
+    eligible, settings = signed.eligible, c.settings
+    keys = [c.docs[i].article_id for i in eligible]
+    full, heads = _indexes(settings, storage_config)
+    found = [eligible[full.pairs(keys, signed.full)], eligible[heads.pairs(keys, signed.lead)], exact_pairs(c)]
+    if signed.rewrite is not None:
+        found.append(eligible[pairs_sharing(signed.rewrite)])
+    params = {"bands": full.params[0], "rows": full.params[1], "lead_bands": heads.params[0],
+              "lead_rows": heads.params[1], "num_perm": settings.num_perm}
+    return np.unique(np.concatenate(found).reshape(-1, 2), axis=0), params

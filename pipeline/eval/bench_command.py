@@ -134,14 +134,11 @@ def _pinned(args: list[str]) -> float:
 
 
 def _split(path: Path) -> dict[str, float]:
-    """Seconds of each stage of ``newspipe dedup`` on ``path``, in this process."""
-    import numpy as np
-
+    """Seconds of each stage of ``newspipe dedup`` on ``path``, in this process: the command's
+    own functions, one after the other."""
     from pipeline.cli.dedup_io import PACKED, read_input, to_docs
-    from pipeline.dedup.cluster import (_Corpus, _unique_order, _without_boilerplate, cluster_rows, corpus_shingles,
-                                        exact_pairs)
-    from pipeline.dedup.incremental import _keys
-    from pipeline.dedup.lsh import pairs_sharing
+    from pipeline.dedup.cluster import (_Corpus, _unique_order, _without_boilerplate, candidates, cluster_rows,
+                                        corpus_shingles, sign)
     from pipeline.settings import DedupSettings
     out, t = {}, time.perf_counter()
 
@@ -160,9 +157,9 @@ def _split(path: Path) -> dict[str, float]:
     lap("normalising and shingling")
     c = _Corpus(docs, settings, {}, batch=batch, stripped=stripped)
     lap("paragraph keys (digests)")
-    pos, keys = _keys(c, settings)
+    signed = sign(c, {})
     lap("signatures (three tiers)")
-    pairs = np.unique(np.concatenate([pos[pairs_sharing(keys)], exact_pairs(c)]).reshape(-1, 2), axis=0)
+    pairs, _ = candidates(c, signed, None)
     lap("LSH candidates")
     rows, _, _ = cluster_rows(c, pairs)
     lap("verification and clustering")
