@@ -63,6 +63,7 @@ def _radix_sort(keys):
 
 @njit(cache=True)
 def _pairs(sorted_codes, order, per_doc, n_docs, max_bucket):
+    """``bucket_pairs`` once the codes are sorted (``order``: where each came from)."""
     ends = _bucket_ends(sorted_codes)
     total, start = 0, 0
     for e in ends:

@@ -84,7 +84,7 @@ def end_to_end(arrays: list[np.ndarray], total: int) -> np.ndarray | None:
     """The one array ``arrays`` are consecutive slices of, when they are (a batch's documents as
     ``shingle_texts`` gives them): their concatenation without copying 20,000 of them."""
     base = arrays[0].base if arrays else None
-    if base is None or base.ndim != 1 or any(a.base is not base for a in arrays):
+    if not isinstance(base, np.ndarray) or base.ndim != 1 or any(a.base is not base for a in arrays):
         return None
     at = np.fromiter((a.__array_interface__["data"][0] for a in arrays), dtype=np.int64, count=len(arrays))
     sizes = np.fromiter((a.nbytes for a in arrays), dtype=np.int64, count=len(arrays))
