@@ -226,6 +226,7 @@ def test_nfkc_of_the_words_around_the_flagged_characters_is_the_texts_nfkc():
     from pipeline.dedup import kernels
     from pipeline.dedup.packed import Packed
     from pipeline.dedup.shingles import fold_tables, nfkc_between, nfkc_tables
+    from pipeline.dedup.utf8 import FOLDS
     quick, ccc = nfkc_tables()
     rng = random.Random(4)
     # combining marks of several classes, compatibility forms (a ligature, a fraction, fullwidth and
@@ -242,6 +243,6 @@ def test_nfkc_of_the_words_around_the_flagged_characters_is_the_texts_nfkc():
         if state[i] == kernels.NFKC:
             checked += 1
             assert nfkc_between(utf8(t), *spans[i].tolist()) == utf8(unicodedata.normalize("NFKC", t)), repr(t)
-        elif state[i] == kernels.FOLDS:
+        elif state[i] == FOLDS:
             assert unicodedata.is_normalized("NFKC", t), repr(t)
     assert checked > 1000

@@ -20,12 +20,12 @@ from pipeline.dedup.packed import Packed
 from pipeline.settings import DedupSettings
 
 REQUIRED = ("article_id", "url", "outlet", "title", "text", "published_at", "language")
-PACKED = "text (UTF-8)"  # beside them, read from Parquet: the texts as the kernels read them (``Packed``)
 Columns = dict[str, list]  # the required columns as Python values, row by row
 
 
-def read_input(path: str | Path) -> Columns:
-    """The required columns of a Parquet file, a directory of them, or a JSON-lines file."""
+def read_input(path: str | Path) -> tuple[Columns, Packed | None]:
+    """The required columns of a Parquet file, a directory of them, or a JSON-lines file, and
+    beside them, from Parquet, the texts as the kernels read them (``Packed``: not encoded again)."""
     path = Path(path)
     if not path.exists():
         raise DedupError(f"{path}: input file not found")
@@ -33,7 +33,7 @@ def read_input(path: str | Path) -> Columns:
         if path.suffix in (".jsonl", ".json", ".ndjson"):
             rows = _json_lines(path)
             _require(path, list(dict.fromkeys(k for row in rows for k in row)))
-            return {c: [row.get(c) for row in rows] for c in REQUIRED}
+            return {c: [row.get(c) for row in rows] for c in REQUIRED}, None
         if path.is_dir():
             table = pq.read_table(path)
             _require(path, table.column_names)
@@ -41,8 +41,7 @@ def read_input(path: str | Path) -> Columns:
             parquet = pq.ParquetFile(path, memory_map=True)  # pages read in place, not copied first
             _require(path, parquet.schema_arrow.names)
             table = parquet.read(columns=list(REQUIRED))
-        columns = {c: _micros(table.column(c)).to_pylist() for c in REQUIRED}
-        return columns | {PACKED: Packed.of_arrow(table.column("text"))}
+        return {c: _micros(table.column(c)).to_pylist() for c in REQUIRED}, Packed.of_arrow(table.column("text"))
     except (OSError, pa.ArrowInvalid) as exc:
         raise DedupError(f"{path}: not a readable Parquet or JSONL file: {exc}") from None
 
@@ -123,9 +122,9 @@ def outlet_names(docs: list[DedupDoc], sources: str | Path | None = None) -> dic
 def dedup_file(input_path: str | Path, output_path: str | Path, settings: DedupSettings | None = None,
                sources: str | Path | None = None) -> DedupResult:
     """Cluster the articles of a file, crediting outlets by their registry names (``sources``)."""
-    columns = read_input(input_path)
+    columns, packed = read_input(input_path)
     docs = to_docs(columns, str(input_path))
-    result = find_clusters(docs, settings, outlet_names=outlet_names(docs, sources), packed=columns.get(PACKED))
+    result = find_clusters(docs, settings, outlet_names=outlet_names(docs, sources), packed=packed)
     from storage.schema import CLUSTERS
     schema = pa.schema([CLUSTERS.field(f) for f in ClusterRow.__dataclass_fields__])
     out = rows_table(result.rows, schema)

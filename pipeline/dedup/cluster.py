@@ -233,6 +233,12 @@ def check_unique_ids(docs: list[DedupDoc]) -> list[DedupDoc]:
     return [docs[i] for i in _unique_order(docs)]
 
 
+def unique_docs(docs: list[DedupDoc], packed: Packed | None) -> tuple[list[DedupDoc], Packed | None]:
+    """``check_unique_ids``' rows and, when given, their texts of ``packed`` in the same order."""
+    order = _unique_order(docs)
+    return [docs[i] for i in order], packed.take(order) if packed is not None else None
+
+
 def _unique_order(docs: list[DedupDoc]) -> list[int]:
     """``check_unique_ids``'s rows, as positions in ``docs``."""
     by_id: dict[str, int] = {}
@@ -333,9 +339,8 @@ def find_clusters(docs: list[DedupDoc], settings: DedupSettings | None = None, *
 def _find_clusters(docs: list[DedupDoc], settings: DedupSettings, signatures: dict[str, np.ndarray] | None,
                    outlet_names: dict[str, list[str]] | None, storage_config: dict | None,
                    packed: Packed | None) -> DedupResult:
-    order = _unique_order(docs)
-    docs = [docs[i] for i in order]
-    c = _Corpus(docs, settings, outlet_names or {}, packed=packed.take(order) if packed is not None else None)
+    docs, packed = unique_docs(docs, packed)
+    c = _Corpus(docs, settings, outlet_names or {}, packed=packed)
     pairs, params = candidates(c, sign(c, signatures or {}), storage_config)
     rows, oversized, _ = cluster_rows(c, pairs)
     rows.sort(key=lambda r: r.article_id)

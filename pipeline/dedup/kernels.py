@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.dedup.jit import njit
-from pipeline.dedup.packed import offsets, pack  # noqa: F401 (the kernels API)
-from pipeline.dedup.utf8 import DOTTED_I, FOLDS, NFKC, PYTHON, UNFOLDABLE, decode, unfoldable  # noqa: F401 (the API)
+from pipeline.dedup.packed import pack
+from pipeline.dedup.utf8 import DOTTED_I, NFKC, PYTHON, UNFOLDABLE, decode, unfoldable  # noqa: F401 (the kernels API)
 
 _P = np.uint64(0x100000001B3)
 Q = _Q = np.uint64(0x9E3779B97F4A7C15)  # the multiplier that chains units into n-gram hashes

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pipeline.dedup.packed import offsets
+
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
@@ -73,7 +75,7 @@ class MinHasher:
         """(len(shingle_arrays), num_perm) uint32; an empty document's row is all 0xFFFFFFFF."""
         from pipeline.dedup import kernels
 
-        bounds = kernels.offsets((s.size for s in shingle_arrays), len(shingle_arrays))
+        bounds = offsets((s.size for s in shingle_arrays), len(shingle_arrays))
         flat = end_to_end(shingle_arrays, int(bounds[-1]))
         if flat is None:
             flat = np.concatenate(shingle_arrays) if shingle_arrays else np.empty(0, dtype=np.uint32)

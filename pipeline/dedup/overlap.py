@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.dedup.packed import offsets
+
 
 def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """(Jaccard, containment of the smaller set) of two sorted unique arrays."""
@@ -22,7 +24,7 @@ def overlaps(sets: list[np.ndarray], pairs: np.ndarray) -> dict[tuple[int, int],
     used, local = np.unique(pairs, return_inverse=True)  # only the sets the pairs name are copied
     local = local.reshape(pairs.shape)
     sizes = np.fromiter((sets[i].size for i in used.tolist()), dtype=np.int64, count=used.size)
-    bounds = kernels.offsets(sizes.tolist(), used.size)
+    bounds = offsets(sizes.tolist(), used.size)
     flat = np.concatenate([sets[i] for i in used.tolist()])
     inter = kernels.common_pairs(flat, bounds, local).astype(np.float64)
     sa, sb = sizes[local[:, 0]], sizes[local[:, 1]]

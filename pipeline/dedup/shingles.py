@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.dedup.packed import Packed, utf8
+from pipeline.dedup.packed import Packed, pack, utf8
 
 _NO_SPACE_SCRIPTS = re.compile(r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u1780-\u17FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")
 
@@ -224,7 +224,7 @@ def _normalized(texts: list[str], packed: Packed, ascii: np.ndarray, table: np.n
             changed[i] = utf8(unicodedata.normalize("NFKC", texts[i]))
     plain = np.zeros(len(texts), dtype=np.bool_)
     if flagged:  # the texts now NFKC: which of them hold a character the table cannot fold
-        now = kernels.pack([changed[i] if i in changed else packed.part(i) for i in flagged])
+        now = pack([changed[i] if i in changed else packed.part(i) for i in flagged])
         plain[flagged] = kernels.unfoldable(*now, table, quick, ccc, np.zeros(len(flagged), dtype=np.bool_),
                                             False)[0] == kernels.PYTHON
     return packed.replace(changed), plain

@@ -136,9 +136,9 @@ def _pinned(args: list[str]) -> float:
 def _split(path: Path) -> dict[str, float]:
     """Seconds of each stage of ``newspipe dedup`` on ``path``, in this process: the command's
     own functions, one after the other."""
-    from pipeline.cli.dedup_io import PACKED, read_input, to_docs
-    from pipeline.dedup.cluster import (_Corpus, _unique_order, _without_boilerplate, candidates, cluster_rows,
-                                        corpus_shingles, sign)
+    from pipeline.cli.dedup_io import read_input, to_docs
+    from pipeline.dedup.cluster import (_Corpus, _without_boilerplate, candidates, cluster_rows, corpus_shingles, sign,
+                                        unique_docs)
     from pipeline.settings import DedupSettings
     out, t = {}, time.perf_counter()
 
@@ -147,9 +147,8 @@ def _split(path: Path) -> dict[str, float]:
         now = time.perf_counter()
         out[name], t = now - t, now
     settings = DedupSettings()
-    columns = read_input(path)
-    order = _unique_order(docs := to_docs(columns, str(path)))
-    docs, packed = [docs[i] for i in order], columns[PACKED].take(order)
+    columns, packed = read_input(path)
+    docs, packed = unique_docs(to_docs(columns, str(path)), packed)
     lap("reading")
     stripped, packed = _without_boilerplate(docs, packed)
     lap("boilerplate")
