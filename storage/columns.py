@@ -1,10 +1,13 @@
 """Arrow columns from Python values without ``pa.array``'s conversion, which imports pandas
-(half a second) in a process that has no other use for it, such as ``newspipe dedup``.
+(half a second) in a process that has no other use for it, such as ``newspipe dedup``;
+and back (``values``), timestamps without pyarrow's slow per-value time-zone path.
 
 Strings, booleans, numbers and lists of strings are laid out as Arrow buffers directly;
 any other type, or a column holding None, goes through ``pa.array``.
 """
 from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +35,19 @@ def column(values: list, type: pa.DataType) -> pa.Array:
             return pa.Array.from_buffers(type, n, [None, pa.py_buffer(_offsets(map(len, values), n))],
                                          children=[child])
     return pa.array(values, type)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def values(col: pa.Array | pa.ChunkedArray) -> list:
+    """``col.to_pylist()``, but a timestamp column gives UTC ``datetime`` values (a naive one read
+    as UTC; nanoseconds cut to microseconds): the same instants, without pyarrow building each
+    value through its time zone (0.27 s for 20,000 values, against 0.01 s here)."""
+    if not pa.types.is_timestamp(col.type):
+        return col.to_pylist()
+    micros = col.cast(pa.timestamp("us", col.type.tz), safe=False).cast(pa.int64()).to_pylist()
+    return [None if v is None else _EPOCH + timedelta(microseconds=v) for v in micros]
 
 
 def _offsets(sizes, n: int) -> np.ndarray:

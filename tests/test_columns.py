@@ -1,10 +1,12 @@
 """``storage.columns.column`` gives the array ``pa.array`` gives, for every type it lays out itself."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pyarrow as pa
 import pytest
 
-from storage.columns import column
+from storage.columns import column, values
 
 CASES = [
     (pa.string(), ["a", "", "Idlib إدلب İdlib Идлиб", "x" * 1000]),
@@ -32,3 +34,24 @@ def test_a_column_equals_pa_array(type, values):
 def test_a_lone_surrogate_fails_as_pa_array_fails():
     with pytest.raises((pa.ArrowInvalid, UnicodeEncodeError)):
         column(["ok", "\ud800"], pa.string())
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("tz", [None, "UTC", "Asia/Damascus", "+03:00"])
+def test_timestamps_come_back_as_the_same_instants_in_utc(unit, tz):
+    """``values`` gives each timestamp's instant as a UTC datetime (naive ones read as UTC),
+    what pyarrow gives through the column's time zone, nanoseconds cut to microseconds."""
+    raw = [0, -86_400_123_456_789, 1_601_596_800_987_654_321, None]  # 1970, 1969 (before the epoch), 2020
+    scale = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
+    col = pa.chunked_array([pa.array([None if v is None else v // scale for v in raw[:2]], pa.timestamp(unit, tz)),
+                            pa.array([None if v is None else v // scale for v in raw[2:]], pa.timestamp(unit, tz))])
+    want = [None if v is None else v.replace(tzinfo=v.tzinfo or timezone.utc)
+            for v in col.cast(pa.timestamp("us", tz), safe=False).to_pylist()]
+    got = values(col)
+    assert got == want and all(v is None or v.tzinfo is timezone.utc for v in got)
+    assert got[0] == datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def test_other_columns_come_back_as_to_pylist():
+    col = pa.chunked_array([pa.array(["a", None]), pa.array(["إدلب"])])
+    assert values(col) == col.to_pylist()

@@ -18,6 +18,7 @@ from crawlers.dates import parse_date
 from pipeline.dedup.cluster import ClusterRow, DedupDoc, DedupError, DedupResult, find_clusters, rows_table
 from pipeline.dedup.packed import Packed
 from pipeline.settings import DedupSettings
+from storage.columns import values
 
 REQUIRED = ("article_id", "url", "outlet", "title", "text", "published_at", "language")
 Columns = dict[str, list]  # the required columns as Python values, row by row
@@ -41,7 +42,7 @@ def read_input(path: str | Path) -> tuple[Columns, Packed | None]:
             parquet = pq.ParquetFile(path, memory_map=True)  # pages read in place, not copied first
             _require(path, parquet.schema_arrow.names)
             table = parquet.read(columns=list(REQUIRED))
-        return {c: _micros(table.column(c)).to_pylist() for c in REQUIRED}, Packed.of_arrow(table.column("text"))
+        return {c: values(table.column(c)) for c in REQUIRED}, Packed.of_arrow(table.column("text"))
     except (OSError, pa.ArrowInvalid) as exc:
         raise DedupError(f"{path}: not a readable Parquet or JSONL file: {exc}") from None
 
@@ -50,14 +51,6 @@ def _require(path: Path, have: list[str]) -> None:
     missing = [c for c in REQUIRED if c not in have]
     if missing:
         raise DedupError(f"{path}: missing column(s) {', '.join(missing)} (has: {', '.join(map(str, have))})")
-
-
-def _micros(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Nanosecond timestamps as microseconds: pyarrow gives those as ``datetime``, the others as
-    pandas ``Timestamp`` (importing pandas); a publication time needs no nanoseconds."""
-    if pa.types.is_timestamp(column.type) and column.type.unit == "ns":
-        return column.cast(pa.timestamp("us", column.type.tz), safe=False)
-    return column
 
 
 def _json_lines(path: Path) -> list[dict]:

@@ -48,6 +48,7 @@ from pipeline.dedup.signatures import scheme_of
 from pipeline.dedup.tiers import tier_keys
 from pipeline.dedup.store import FORMAT, Added, IndexChange, IndexStore
 from pipeline.settings import DedupSettings
+from storage.columns import values
 from storage.dataset import StorageError, read_table
 from storage.fs import Root, open_root
 from storage.versions import partition_versions
@@ -122,8 +123,9 @@ def _read_days(root: Root, days: list[str], notes: list[str]) -> tuple[dict[str,
 
 
 def _docs(t: pa.Table) -> list[DedupDoc]:
-    return [DedupDoc(r["article_id"], r["outlet"], r["text"] or "", r["published_at"], r["url"] or "",
-                     title=r["title"] or "", authors=r["authors"] or []) for r in t.to_pylist()]
+    cols = {c: values(t.column(c)) for c in COLUMNS}
+    return [DedupDoc(a, o, text or "", when, url or "", title=title or "", authors=authors or [])
+            for a, url, o, title, text, when, authors in zip(*(cols[c] for c in COLUMNS))]
 
 
 def _fetch(root: Root, ids: dict[str, str]) -> list[DedupDoc]:

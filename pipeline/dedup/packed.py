@@ -44,7 +44,10 @@ class Packed(NamedTuple):
     def of_arrow(cls, column) -> Packed | None:
         """A pyarrow string column's own buffers (None for another type); a null is an empty text."""
         import pyarrow as pa
-        array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        if isinstance(column, pa.ChunkedArray):  # one chunk (one row group) as it is: combining copies it
+            array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        else:
+            array = column
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
             return None
         if array.null_count:  # a null slot may own bytes: spell it as the empty text
