@@ -117,7 +117,7 @@ def test_blake2b64_is_hashlibs_and_only_the_known_astral_range_changes_case():
     import hashlib
 
     from pipeline.dedup.blake import blake2b64
-    from pipeline.dedup.paragraph_scan import ASTRAL_CASED_HI, ASTRAL_CASED_LO
+    from pipeline.dedup.utf8 import ASTRAL_CASED_HI, ASTRAL_CASED_LO
     rng = random.Random(3)
     h, m = np.zeros(8, dtype=np.uint64), np.zeros(16, dtype=np.uint64)
     for n in [0, 1, 7, 8, 127, 128, 129, 255, 256, 257, 1000, 5000]:
@@ -150,7 +150,10 @@ def test_the_kernels_folding_equals_pythons_on_every_script():
               # NFKC's quick check in the kernel: compatibility spaces and dots, fractions, presentation
               # forms, marks out of canonical order, pairs that compose, Hangul jamo
               "…", "\u2009", "½", "ﺃ", "\u0651\u064e", "\u064e\u0651", "e\u0323\u0301", "\u0627\u0653", "ᄀ",
-              "ᅡ", "\u11a8", "가", "\u0301", "．", "\u037e", "٫", "\u3001"]
+              "ᅡ", "\u11a8", "가", "\u0301", "．", "\u037e", "٫", "\u3001",
+              # beyond the BMP: emoji and flags the kernel folds, a squared letter and a segmented
+              # digit NFKC replaces, a cased mathematical letter and an ideograph Python folds
+              "🇸🇾", "🏳\ufe0f\u200d🌈", "🂡", "\U0001F130", "\U0001FBF1", "𝐀", "𠀀"]
     rng = random.Random(11)
     texts = ["".join(rng.choice(pieces) for _ in range(rng.choice([3, 14, 40, 900]))) for _ in range(3000)]
     texts += ["".join(rng.choice(pieces[:20] + ["伊德利卜"] * k) for _ in range(60)) for k in range(1, 40)
@@ -234,7 +237,7 @@ def test_nfkc_of_the_words_around_the_flagged_characters_is_the_texts_nfkc():
     # Hangul jamo that compose by rule, a nukta, a capital sigma (not the characters NFKC turns into
     # punctuation only, U+00A0, U+2026, U+3000: the check leaves them, a space to the tokenizer anyway)
     pool = list("\u0301\u0316\u0308\u00a8\u00bd\ufb01\uff29\ufe8e\ufefb\u1100\u1161\u11a8\uac00\u093c"
-                "\u0915\u2460\u0344\u1e9b\u0323\u212b\u0130\u03a3") + list("ab éç\n  Idlib")
+                "\u0915\u2460\u0344\u1e9b\u0323\u212b\u0130\u03a3\U0001F130\U0001FBF1😀") + list("ab éç\n  Idlib")
     texts = ["".join(rng.choice(pool) for _ in range(rng.randrange(1, 40))) for _ in range(3000)]
     packed = Packed.of(texts)
     state, spans = kernels.unfoldable(*packed, fold_tables()[0], quick, ccc, np.zeros(len(texts), np.bool_), True)
@@ -246,3 +249,16 @@ def test_nfkc_of_the_words_around_the_flagged_characters_is_the_texts_nfkc():
         elif state[i] == FOLDS:
             assert unicodedata.is_normalized("NFKC", t), repr(t)
     assert checked > 1000
+
+
+def test_the_astral_characters_the_kernel_folds_compose_with_nothing():
+    """NFKC's quick check in the kernel reads the pairs' seconds of the Basic Multilingual Plane
+    only: no canonical pair anywhere ends in the astral range the kernel folds, and no character
+    there combines."""
+    import unicodedata
+
+    from pipeline.dedup.shingles import _ASTRAL
+    seconds = {int(parts[1], 16) for c in range(sys.maxunicode + 1)
+               if len(parts := unicodedata.decomposition(chr(c)).split()) == 2 and not parts[0].startswith("<")}
+    assert seconds and not seconds & set(_ASTRAL)
+    assert not any(unicodedata.combining(chr(c)) for c in _ASTRAL)

@@ -21,7 +21,7 @@ import numpy as np
 
 from pipeline.dedup.jit import njit
 from pipeline.dedup.packed import pack
-from pipeline.dedup.utf8 import DOTTED_I, NFKC, PYTHON, UNFOLDABLE, decode, unfoldable  # noqa: F401 (the kernels API)
+from pipeline.dedup.utf8 import DOTTED_I, NFKC, PYTHON, TABLE_END, UNFOLDABLE, decode, unfoldable  # noqa: F401
 
 _P = np.uint64(0x100000001B3)
 Q = _Q = np.uint64(0x9E3779B97F4A7C15)  # the multiplier that chains units into n-gram hashes
@@ -70,7 +70,7 @@ def _feed(h, pw, byte):
 @njit(cache=True, inline="always")
 def _feed_char(c):
     """How many bytes ``_feed_utf8`` feeds for ``c`` (a ``table`` value, not a space)."""
-    return 3 if c == DOTTED_I or c >= 0x800 else (1 if c < 128 else 2)
+    return 4 if c >= 0x10000 else (3 if c == DOTTED_I or c >= 0x800 else (1 if c < 128 else 2))
 
 
 @njit(cache=True, inline="always")
@@ -84,8 +84,13 @@ def _feed_utf8(h, pw, c):
     elif c < 0x800:
         h, pw = _feed(h, pw, 0xC0 | (c >> 6))
         h, pw = _feed(h, pw, 0x80 | (c & 0x3F))
-    else:
+    elif c < 0x10000:
         h, pw = _feed(h, pw, 0xE0 | (c >> 12))
+        h, pw = _feed(h, pw, 0x80 | ((c >> 6) & 0x3F))
+        h, pw = _feed(h, pw, 0x80 | (c & 0x3F))
+    else:
+        h, pw = _feed(h, pw, 0xF0 | (c >> 18))
+        h, pw = _feed(h, pw, 0x80 | ((c >> 12) & 0x3F))
         h, pw = _feed(h, pw, 0x80 | ((c >> 6) & 0x3F))
         h, pw = _feed(h, pw, 0x80 | (c & 0x3F))
     return h, pw
@@ -118,7 +123,8 @@ def tokenize(buf, bounds, fold, table, plain, no_space, skip):
     ``buf[bounds[d]:bounds[d+1]]`` is document d, in UTF-8. ASCII bytes fold
     through ``fold``; other characters through ``table`` (lower case, Unicode
     punctuation a space: ``shingles.fold_tables``), re-encoded in UTF-8, the
-    bytes that Python's ``str.lower`` would give. A ``plain`` document was
+    bytes that Python's ``str.lower`` would give (the tables reach ``utf8.TABLE_END``:
+    ``unfoldable`` sends a document holding a character beyond to Python). A ``plain`` document was
     folded in Python already: its bytes beyond ASCII are taken as they are.
     Returns (token hashes, token bounds per document, (documents, 2) digests
     of each document's token sequence: equal for equal normalised texts, the exact
@@ -313,11 +319,11 @@ def common_pairs(flat, bounds, pairs):
 def warm() -> None:
     """Compile (or load) every kernel once, on a tiny input."""
     buf, bounds = pack([b"one two three four five six"])
-    table = np.full(0x10000, UNFOLDABLE, dtype=np.int32)
-    unfoldable(buf, bounds, table, np.zeros(0x10000, dtype=np.uint8), np.zeros(0x10000, dtype=np.uint8),
+    table = np.full(TABLE_END, UNFOLDABLE, dtype=np.int32)
+    unfoldable(buf, bounds, table, np.zeros(TABLE_END, dtype=np.uint8), np.zeros(TABLE_END, dtype=np.uint8),
                np.zeros(1, dtype=np.bool_), True)
     no = np.zeros(1, dtype=np.bool_)
-    tok, tok_b, _, _ = tokenize(buf, bounds, FOLD, table, no, np.zeros(1, dtype=np.uint8), no)
+    tok, tok_b, _, _ = tokenize(buf, bounds, FOLD, table, no, np.zeros(TABLE_END, dtype=np.uint8), no)
     full, full_b, _, _ = word_shingles(tok, tok_b, 5, 60)
     minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
     common(full, full)

@@ -9,12 +9,8 @@ import numpy as np
 
 from pipeline.dedup.blake import blake2b64
 from pipeline.dedup.jit import njit
-from pipeline.dedup.utf8 import DOTTED_I, UNFOLDABLE, decode
-
-# code points beyond the Basic Multilingual Plane that ``str.lower`` may change lie in
-# [ASTRAL_CASED_LO, ASTRAL_CASED_HI) (Deseret to Adlam; ``tests/test_kernels.py`` checks it):
-# a text holding one is folded in Python
-ASTRAL_CASED_LO, ASTRAL_CASED_HI = 0x10400, 0x1E960
+# a text holding a character in [ASTRAL_CASED_LO, ASTRAL_CASED_HI), one ``str.lower`` may change, is folded in Python
+from pipeline.dedup.utf8 import ASTRAL_CASED_HI, ASTRAL_CASED_LO, DOTTED_I, UNFOLDABLE, decode
 # each ASCII byte's lower case, ``_WHITE`` for whitespace (``str.isspace``: tab to carriage return,
 # the separators 28 to 31, space)
 _WHITE = 255

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.dedup.packed import Packed, pack, utf8
+from pipeline.dedup.utf8 import ASTRAL_CASED_HI, TABLE_END
 
 _NO_SPACE_SCRIPTS = re.compile(r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u1780-\u17FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")
 
@@ -46,31 +47,39 @@ def normalize(text: str) -> str:
     return b" ".join(data.split()).decode("utf-8", "surrogatepass")
 
 
+_ASTRAL = range(ASTRAL_CASED_HI, TABLE_END)  # emoji and symbols: folded by the kernel, like the BMP
+
+
 @functools.cache
 def fold_tables() -> tuple[np.ndarray, np.ndarray]:
-    """What the tokenizer kernel makes of each character of the Basic Multilingual Plane, the
-    same as ``normalize`` does to an NFKC text: its ``str.lower`` (one character), a space for
-    the Unicode punctuation, ``kernels.DOTTED_I`` for U+0130, and ``kernels.UNFOLDABLE``
-    where Python must do it (a lower case that is not one character or depends on the next,
-    as the capital sigma's; surrogates). A character NFKC turns into punctuation only is a space
-    too, so a text holding one needs no NFKC (``_spaces_under_nfkc``). Beside it, 1 for the
-    scripts written without spaces (``uses_char_shingles``)."""
+    """What the tokenizer kernel makes of each character below ``TABLE_END``, the same as
+    ``normalize`` does to an NFKC text: its ``str.lower`` (one character), a space for the
+    Unicode punctuation, ``kernels.DOTTED_I`` for U+0130, and ``kernels.UNFOLDABLE`` where
+    Python must do it (a lower case that is not one character or depends on the next, as the
+    capital sigma's; surrogates; the cased planes from Deseret to Adlam). A character NFKC turns
+    into punctuation only is a space too, so a text holding one needs no NFKC
+    (``_spaces_under_nfkc``). Beside it, 1 for the scripts written without spaces
+    (``uses_char_shingles``)."""
     from pipeline.dedup import kernels
     from pipeline.dedup.utf8 import lower_table
     chars = "".join(map(chr, range(0x10000)))
-    table = lower_table().copy()
+    table = np.full(TABLE_END, kernels.UNFOLDABLE, dtype=np.int32)
+    table[:0x10000] = lower_table()
+    table[_ASTRAL.start:] = [ord(low) if len(low := chr(c).lower()) == 1 else kernels.UNFOLDABLE for c in _ASTRAL]
     for pattern, value in ((_PUNCT_CLASS, 32), ("[\ud800-\udfff]", kernels.UNFOLDABLE)):
         table[[m.start() for m in re.finditer(pattern, chars)]] = value
     table[_spaces_under_nfkc()] = 32
-    no_space = np.zeros(len(chars), dtype=np.uint8)
+    no_space = np.zeros(TABLE_END, dtype=np.uint8)
     no_space[[m.start() for m in _NO_SPACE_SCRIPTS.finditer(chars)]] = 1
     return table, no_space
 
 
 @functools.cache
 def _nfkc_changes() -> list[int]:
-    """The characters of the Basic Multilingual Plane that NFKC replaces (its quick check's No)."""
-    return [c for c in range(0x10000) if not 0xD800 <= c < 0xE000 and unicodedata.normalize("NFKC", chr(c)) != chr(c)]
+    """The characters the kernel folds (the Basic Multilingual Plane and ``_ASTRAL``) that NFKC
+    replaces (its quick check's No)."""
+    return [c for c in (*range(0x10000), *_ASTRAL)
+            if not 0xD800 <= c < 0xE000 and unicodedata.normalize("NFKC", chr(c)) != chr(c)]
 
 
 @functools.cache
@@ -91,17 +100,18 @@ def nfkc_tables() -> tuple[np.ndarray, np.ndarray]:
     ``_spaces_under_nfkc``) or may compose with the one before it (the second of a canonical
     pair: combining accents, Hangul vowels and final consonants, Indic vowel parts), and
     each character's canonical combining class, whose order NFKC restores."""
-    quick = np.zeros(0x10000, dtype=np.uint8)
+    quick = np.zeros(TABLE_END, dtype=np.uint8)
     quick[_nfkc_changes()] = 1
     quick[_spaces_under_nfkc()] = 0
-    for c in range(0x10000):
+    for c in range(0x10000):  # (no pair's second is in _ASTRAL: ``tests/test_kernels.py``)
         parts = unicodedata.decomposition(chr(c)).split()
         if len(parts) == 2 and not parts[0].startswith("<"):
             second = int(parts[1], 16)
             if second < 0x10000:
                 quick[second] = 1
     quick[0x1161:0x1176] = quick[0x11A8:0x11C3] = 1  # Hangul jamo, composed by rule, not by table
-    ccc = np.fromiter((unicodedata.combining(chr(c)) for c in range(0x10000)), dtype=np.uint8, count=0x10000)
+    ccc = np.zeros(TABLE_END, dtype=np.uint8)  # none in _ASTRAL combines (``tests/test_kernels.py``)
+    ccc[:0x10000] = np.fromiter((unicodedata.combining(chr(c)) for c in range(0x10000)), dtype=np.uint8, count=0x10000)
     return quick, ccc
 
 

@@ -13,6 +13,11 @@ from pipeline.dedup.jit import njit
 # ``fold_tables`` values beyond a code point: no single character stands for it (a text holding one
 # is normalised in Python), and U+0130, which lower-cases to "i" and U+0307
 UNFOLDABLE, DOTTED_I = -1, -2
+# code points beyond the Basic Multilingual Plane that ``str.lower`` may change lie in
+# [ASTRAL_CASED_LO, ASTRAL_CASED_HI) (Deseret to Adlam; ``tests/test_kernels.py`` checks it). The
+# tokenizer's tables reach TABLE_END: the emoji and other symbols past Adlam fold there like the
+# Basic Multilingual Plane, the rest of the planes beyond it in Python (``shingles.fold_tables``)
+ASTRAL_CASED_LO, ASTRAL_CASED_HI, TABLE_END = 0x10400, 0x1E960, 0x20000
 
 
 @njit(cache=True, inline="always")
