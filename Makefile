@@ -23,9 +23,11 @@ DATA ?= data
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
-# the dedup kernels are compiled once here (numba's on-disk cache), not in every process that dedups
+# the dedup kernels are compiled once here (numba's on-disk cache), not in every process that dedups;
+# so is our own bytecode, which a process started with PYTHONDONTWRITEBYTECODE would compile each time
 .venv/.kernels: .venv/.core pipeline/dedup/kernels.py
 	$(CORE) python -m pipeline.dedup.kernels
+	$(CORE) python -m compileall -q crawlers pipeline storage dags
 	@touch $@
 
 setup: .venv/.core .venv/.kernels

@@ -117,66 +117,53 @@ def _count(c, cp, seen, letters, cjk, gap, no_space):
 
 
 @njit(cache=True)
-def tokenize(buf, bounds, fold, table, plain, no_space, skip):
-    """Tokens of each document: runs of characters that do not fold to a space.
+def _tokens(buf, i, end, raw, count, fold, table, no_space, tok):
+    """The tokens of one document, ``buf[i:end]`` in UTF-8: runs of characters that do not
+    fold to a space, their hashes written to ``tok``.
 
-    ``buf[bounds[d]:bounds[d+1]]`` is document d, in UTF-8. ASCII bytes fold
-    through ``fold``; other characters through ``table`` (lower case, Unicode
-    punctuation a space: ``shingles.fold_tables``), re-encoded in UTF-8, the
-    bytes that Python's ``str.lower`` would give (the tables reach ``utf8.TABLE_END``:
-    ``unfoldable`` sends a document holding a character beyond to Python). A ``plain`` document was
-    folded in Python already: its bytes beyond ASCII are taken as they are.
-    Returns (token hashes, token bounds per document, (documents, 2) digests
-    of each document's token sequence: equal for equal normalised texts, the exact
-    layer; which documents take character shingles: over 30% of the letters of its
-    first ``_SAMPLE`` characters of scripts without spaces, ``no_space``; never ``skip``).
+    ASCII bytes fold through ``fold``; other characters through ``table`` (lower case, Unicode
+    punctuation a space: ``shingles.fold_tables``), re-encoded in UTF-8, the bytes that Python's
+    ``str.lower`` would give (the tables reach ``utf8.TABLE_END``: ``unfoldable`` sends a
+    document holding a character beyond to Python). A ``raw`` document was folded in Python
+    already: its bytes beyond ASCII are taken as they are. Returns (token count, the two
+    halves of the digest of the token sequence: equal for equal normalised texts, the exact
+    layer; whether it takes character shingles: with ``count``, over 30% of the letters of its
+    first ``_SAMPLE`` characters of scripts without spaces, ``no_space``).
     """
-    n_docs = bounds.size - 1
-    tok = np.empty(buf.size // 2 + n_docs + 1, dtype=np.uint64)  # at most one token per two bytes, + each doc's last
-    tok_bounds = np.zeros(n_docs + 1, dtype=np.int64)
-    digests = np.empty((n_docs, 2), dtype=np.uint64)
-    chars = np.zeros(n_docs, dtype=np.bool_)
-    t = 0
-    for d in range(n_docs):
-        h, pw, length = np.uint64(0), np.uint64(1), 0
-        d1, d2 = np.uint64(1), np.uint64(2)
-        i, end, raw, count = bounds[d], bounds[d + 1], plain[d], not skip[d]
-        seen, letters, cjk, gap = 0, 0, 0, False
-        while i < end:
-            b = buf[i]
-            if b < 128 or raw:  # one byte, as it is or through ``fold``
-                c = np.int64(fold[b])
-                i += 1
-                if count and seen < _SAMPLE:
-                    seen, letters, cjk, gap = _count(c, 0, seen, letters, cjk, gap, no_space)
-                if c != _SPACE:
-                    h, pw = _feed(h, pw, c)
-                    length += 1
-                    continue
-            else:  # one character, through ``table``
-                cp, n = decode(buf, i, end)
-                c = np.int64(table[cp])
-                i += n
-                if count and seen < _SAMPLE:
-                    seen, letters, cjk, gap = _count(c, cp, seen, letters, cjk, gap, no_space)
-                if 0 <= c < 128:
-                    c = np.int64(fold[c])
-                if c != 32:
-                    length += _feed_char(c)
-                    h, pw = _feed_utf8(h, pw, c)
-                    continue
-            if length:  # a space ends the token
-                d1, d2 = _end_token(h, length, tok, t, d1, d2)
-                t += 1
-                h, pw, length = np.uint64(0), np.uint64(1), 0
-        if length:
+    t, h, pw, length = 0, np.uint64(0), np.uint64(1), 0
+    d1, d2 = np.uint64(1), np.uint64(2)
+    seen, letters, cjk, gap = 0, 0, 0, False
+    while i < end:
+        b = buf[i]
+        if b < 128 or raw:  # one byte, as it is or through ``fold``
+            c = np.int64(fold[b])
+            i += 1
+            if count and seen < _SAMPLE:
+                seen, letters, cjk, gap = _count(c, 0, seen, letters, cjk, gap, no_space)
+            if c != _SPACE:
+                h, pw = _feed(h, pw, c)
+                length += 1
+                continue
+        else:  # one character, through ``table``
+            cp, n = decode(buf, i, end)
+            c = np.int64(table[cp])
+            i += n
+            if count and seen < _SAMPLE:
+                seen, letters, cjk, gap = _count(c, cp, seen, letters, cjk, gap, no_space)
+            if 0 <= c < 128:
+                c = np.int64(fold[c])
+            if c != 32:
+                length += _feed_char(c)
+                h, pw = _feed_utf8(h, pw, c)
+                continue
+        if length:  # a space ends the token
             d1, d2 = _end_token(h, length, tok, t, d1, d2)
             t += 1
-        tok_bounds[d + 1] = t
-        digests[d, 0] = _fmix64(d1 + np.uint64(t - tok_bounds[d]))
-        digests[d, 1] = _fmix64(d2)
-        chars[d] = count and cjk > 0.3 * letters
-    return tok[:t], tok_bounds, digests, chars
+            h, pw, length = np.uint64(0), np.uint64(1), 0
+    if length:
+        d1, d2 = _end_token(h, length, tok, t, d1, d2)
+        t += 1
+    return t, _fmix64(d1 + np.uint64(t)), _fmix64(d2), count and cjk > 0.3 * letters
 
 
 @njit(cache=True)
@@ -236,30 +223,38 @@ def _sort_unique(arr, start, stop, tmp, counts):
 
 
 @njit(cache=True)
-def word_shingles(tok, tok_bounds, size, lead_words):
-    """Sorted unique ``size``-gram hashes of every document and of its first ``lead_words`` tokens.
-
-    A document of fewer than ``size`` tokens has one shingle of all of them.
-    Returns (shingles, bounds, lead shingles, lead bounds), documents in order.
+def shingle_docs(buf, bounds, fold, table, plain, no_space, skip, size, lead_words, short_size):
+    """Sorted unique word ``size``-gram hashes of every document, of its first ``lead_words``
+    tokens, and (``short_size`` > 0) its ``short_size``-grams; documents as ``_tokens`` reads
+    them (``plain``: its ``raw``; ``skip``: not counted for character shingles). A document of
+    fewer tokens than a gram has one gram of all of them. Each document's tokens stay in a
+    buffer of its own size, not in an array of the batch's (120 MB to write and read again
+    for 20,000 articles). Returns (digests (documents, 2), which take character shingles,
+    shingles, bounds, lead shingles, lead bounds, short shingles, short bounds).
     """
-    n_docs = tok_bounds.size - 1
-    full = np.empty(tok.size + n_docs, dtype=np.uint32)
-    lead = np.empty(min(tok.size, n_docs * lead_words) + n_docs, dtype=np.uint32)
-    full_b = np.zeros(n_docs + 1, dtype=np.int64)
-    lead_b = np.zeros(n_docs + 1, dtype=np.int64)
-    tmp = np.empty(1024, dtype=np.uint32)
+    n_docs = bounds.size - 1
+    longest = np.max(bounds[1:] - bounds[:-1]) if n_docs else 0
+    tok = np.empty(longest // 2 + 1, dtype=np.uint64)  # at most one token per two bytes, + the last
+    tmp = np.empty(longest // 2 + 1, dtype=np.uint32)
     counts = np.zeros((4, 256), dtype=np.int64)
-    wf = 0
-    wl = 0
+    most = buf.size // 2 + n_docs  # pages are touched only as they are written
+    full = np.empty(most, dtype=np.uint32)
+    lead = np.empty(min(most, n_docs * (lead_words + 1)), dtype=np.uint32)
+    short = np.empty(most if short_size else 0, dtype=np.uint32)
+    full_b = np.zeros(n_docs + 1, dtype=np.int64)
+    lead_b, short_b = np.zeros_like(full_b), np.zeros_like(full_b)
+    digests = np.empty((n_docs, 2), dtype=np.uint64)
+    chars = np.zeros(n_docs, dtype=np.bool_)
+    wf = wl = ws = 0
     for d in range(n_docs):
-        s, e = tok_bounds[d], tok_bounds[d + 1]
-        if e - s > tmp.size:
-            tmp = np.empty(2 * (e - s), dtype=np.uint32)
-        wf = _sort_unique(full, full_b[d], _grams(tok, s, e, size, full, wf), tmp, counts)
-        full_b[d + 1] = wf
-        wl = _sort_unique(lead, lead_b[d], _grams(tok, s, min(e, s + lead_words), size, lead, wl), tmp, counts)
-        lead_b[d + 1] = wl
-    return full[:wf], full_b, lead[:wl], lead_b
+        t, digests[d, 0], digests[d, 1], chars[d] = _tokens(buf, bounds[d], bounds[d + 1], plain[d], not skip[d],
+                                                             fold, table, no_space, tok)
+        wf = _sort_unique(full, wf, _grams(tok, 0, t, size, full, wf), tmp, counts)
+        wl = _sort_unique(lead, wl, _grams(tok, 0, min(t, lead_words), size, lead, wl), tmp, counts)
+        if short_size:
+            ws = _sort_unique(short, ws, _grams(tok, 0, t, short_size, short, ws), tmp, counts)
+        full_b[d + 1], lead_b[d + 1], short_b[d + 1] = wf, wl, ws
+    return digests, chars, full[:wf], full_b, lead[:wl], lead_b, short[:ws], short_b
 
 
 @njit(cache=True)
@@ -307,7 +302,7 @@ def common(a, b):
 
 @njit(cache=True)
 def common_pairs(flat, bounds, pairs):
-    """``common`` of documents i and j of ``flat`` (``bounds`` as ``word_shingles`` gives them)
+    """``common`` of documents i and j of ``flat`` (``bounds`` as ``shingle_docs`` gives them)
     for every row (i, j) of ``pairs``, in one call instead of a call from Python per pair."""
     out = np.empty(pairs.shape[0], dtype=np.int64)
     for k in range(pairs.shape[0]):
@@ -323,8 +318,8 @@ def warm() -> None:
     unfoldable(buf, bounds, table, np.zeros(TABLE_END, dtype=np.uint8), np.zeros(TABLE_END, dtype=np.uint8),
                np.zeros(1, dtype=np.bool_), True)
     no = np.zeros(1, dtype=np.bool_)
-    tok, tok_b, _, _ = tokenize(buf, bounds, FOLD, table, no, np.zeros(TABLE_END, dtype=np.uint8), no)
-    full, full_b, _, _ = word_shingles(tok, tok_b, 5, 60)
+    _, _, full, full_b, _, _, _, _ = shingle_docs(buf, bounds, FOLD, table, no, np.zeros(TABLE_END, dtype=np.uint8), no,
+                                                  5, 60, 3)
     minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
     common(full, full)
     common_pairs(full, full_b, np.zeros((1, 2), dtype=np.int64))

@@ -201,14 +201,12 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
                 chars[i] = norm
         packed = packed.replace(folded)
     buf, bounds = packed
-    tok, tok_b, digests, char_docs = kernels.tokenize(buf, bounds, kernels.FOLD, table, plain, no_space, ascii | plain)
+    digests, char_docs, full, full_b, lead, lead_b, short, short_b = kernels.shingle_docs(
+        buf, bounds, kernels.FOLD, table, plain, no_space, ascii | plain, size, lead_words, short_size)
     for i in np.flatnonzero(char_docs).tolist():
         chars[i] = normalize(texts[i])  # Chinese, Japanese, Thai: character shingles, below
-    full, full_b, lead, lead_b = kernels.word_shingles(tok, tok_b, size, lead_words)
-    batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], _split(full, full_b), _split(lead, lead_b))
-    if short_size:
-        short, short_b, _, _ = kernels.word_shingles(tok, tok_b, short_size, 0)
-        batch.short = _split(short, short_b)
+    batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], _split(full, full_b), _split(lead, lead_b),
+                         _split(short, short_b) if short_size else None)
     for i, norm in chars.items():
         batch.digests[i] = int.from_bytes(hashlib.blake2b(utf8(norm), digest_size=16).digest(), "big")
         batch.full[i] = _char_shingles(norm, char_size)
