@@ -90,3 +90,45 @@ def test_slices_end_to_end_are_signed_without_a_copy_and_as_copies_are():
     assert end_to_end([flat[0:10], flat[0:10].copy()], 20) is None
     hasher = MinHasher(16, 1)
     assert (hasher.signatures(parts) == hasher.signatures([p.copy() for p in parts])).all()
+
+
+def test_deferred_texts_are_decoded_only_when_read_as_strings():
+    """A Parquet column's texts stay UTF-8 (``Deferred``) until a step reads one as a string;
+    the dedup command then decodes the few it needs (attribution lines, sentences)."""
+    from pipeline.dedup.cluster import _TEXT, DedupDoc
+    from pipeline.dedup.packed import Texts, as_texts
+    p = Packed.of_arrow(pa.array(TEXTS))
+    lazy = p.deferred()
+    assert [str(d) for d in lazy] == [t or "" for t in TEXTS]
+    texts = Texts(lazy)
+    assert texts[3] == TEXTS[3] and type(texts._items[3]) is str and type(texts._items[4]) is not str
+    assert texts[-1] == TEXTS[-1] and texts[1:3] == ["", ""] and list(texts) == [t or "" for t in TEXTS]
+    assert as_texts(texts) is texts and list(as_texts(["a"])) == ["a"]
+    doc = DedupDoc("id", "outlet", lazy[5])
+    assert type(_TEXT.raw(doc)) is not str and doc.text == TEXTS[5] and _TEXT.raw(doc) is doc.text
+    assert doc == DedupDoc("id", "outlet", TEXTS[5]) and DedupDoc("id", "outlet").text == ""
+
+
+def test_the_dedup_command_reads_parquet_texts_without_decoding_them(tmp_path):
+    """``read_input`` gives a Parquet file's texts ``Deferred`` and the result is the one the
+    same texts give as strings (JSON lines)."""
+    import json
+
+    from pipeline.cli.dedup_io import dedup_file, read_input
+    rng = random.Random(2)
+    words = "Idlib إدلب İdlib'de Идлиб çatışma 😀 bombardement الطائرات ½ ﬁn".split()
+    texts = [" ".join(rng.choice(words) for _ in range(60)) for _ in range(30)]
+    texts += [texts[0] + " Source: Levant Wire", texts[1][:200]]
+    rows = [{"article_id": f"a{i:02d}", "url": f"http://o{i % 3}.test/{i}", "outlet": f"o{i % 3}", "title": "",
+             "text": t, "published_at": f"2020-10-0{1 + i % 9}T10:00:00+00:00", "language": ""}
+            for i, t in enumerate(texts)]
+    pq_path, js_path = tmp_path / "in.parquet", tmp_path / "in.jsonl"
+    table = pa.Table.from_pylist(rows)
+    import pyarrow.parquet as pq
+    pq.write_table(table, pq_path)
+    js_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    columns, packed = read_input(pq_path)
+    assert packed is not None and not any(isinstance(t, str) for t in columns["text"])
+    a = dedup_file(pq_path, tmp_path / "a.parquet").rows
+    b = dedup_file(js_path, tmp_path / "b.parquet").rows
+    assert a == b and any(r.relation != "singleton" for r in a)

@@ -51,11 +51,13 @@ class Stripped(NamedTuple):
 
 
 def _strip(text: str, keys: np.ndarray, words: np.ndarray, boilerplate: set[int]) -> Stripped:
+    """``text`` without its paragraphs in ``boilerplate``; a text with none is passed on as given
+    (a ``packed.Deferred`` stays undecoded)."""
     listed = keys.tolist()
     if not boilerplate or boilerplate.isdisjoint(listed):
         return Stripped(text, [], keys, words)
     kept, removed, keep = [], [], np.zeros(keys.size, dtype=np.bool_)
-    for n, (p, k) in enumerate(zip(text.split("\n"), listed)):
+    for n, (p, k) in enumerate(zip(str(text).split("\n"), listed)):
         if k in boilerplate:
             removed.append(p)
         else:
@@ -68,7 +70,8 @@ def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSetting
                        known: dict[str, set[str]] | None = None, *, days: list[str] | None = None,
                        memory: BoilerplateMemory | None = None, skip_days: set[str] = frozenset(),
                        packed: Packed | None = None) -> tuple[dict[str, set[str]], list[Stripped]]:
-    """Learn each outlet's boilerplate from (outlet, text) pairs and strip it from them:
+    """Learn each outlet's boilerplate from (outlet, text) pairs and strip it from them (a text
+    may be a ``packed.Deferred``, with ``packed``):
     (what was learned, as folded paragraphs, ``known`` included; a ``Stripped`` per doc).
     Each paragraph is keyed once; paragraphs longer than ``max_chars`` are never boilerplate.
 

@@ -90,7 +90,7 @@ def paragraph_keys(texts: list[str], packed: Packed | None = None) -> ParagraphK
     *arrays, python = scan(*(packed or Packed.of(texts)), *_tables())
     out = ParagraphKeys(*arrays)
     for i in np.flatnonzero(python).tolist():
-        folded = [fold_paragraph(p) for p in texts[i].split("\n")]
+        folded = [fold_paragraph(p) for p in str(texts[i]).split("\n")]  # str: a ``packed.Deferred`` too
         out.keys[out.of(i)] = [key_hash(k) for k in folded]
         out.chars[out.of(i)] = [len(k) for k in folded]
         out.words[out.of(i)] = [k.count(" ") + 1 for k in folded]

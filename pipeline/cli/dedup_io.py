@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from crawlers.dates import parse_date
 from pipeline.dedup.cluster import ClusterRow, DedupDoc, DedupError, DedupResult, find_clusters, rows_table
-from pipeline.dedup.packed import Packed
+from pipeline.dedup.packed import Deferred, Packed
 from pipeline.settings import DedupSettings
 from storage.columns import values
 
@@ -26,7 +26,8 @@ Columns = dict[str, list]  # the required columns as Python values, row by row
 
 def read_input(path: str | Path) -> tuple[Columns, Packed | None]:
     """The required columns of a Parquet file, a directory of them, or a JSON-lines file, and
-    beside them, from Parquet, the texts as the kernels read them (``Packed``: not encoded again)."""
+    beside them, from Parquet, the texts as the kernels read them (``Packed``: not encoded again;
+    the column's texts are then ``Deferred``, decoded where a step reads them as strings)."""
     path = Path(path)
     if not path.exists():
         raise DedupError(f"{path}: input file not found")
@@ -42,7 +43,9 @@ def read_input(path: str | Path) -> tuple[Columns, Packed | None]:
             parquet = pq.ParquetFile(path, memory_map=True)  # pages read in place, not copied first
             _require(path, parquet.schema_arrow.names)
             table = parquet.read(columns=list(REQUIRED))
-        return {c: values(table.column(c)) for c in REQUIRED}, Packed.of_arrow(table.column("text"))
+        packed = Packed.of_arrow(table.column("text"))
+        columns = {c: values(table.column(c)) for c in REQUIRED if c != "text" or packed is None}
+        return columns | ({"text": packed.deferred()} if packed is not None else {}), packed
     except (OSError, pa.ArrowInvalid) as exc:
         raise DedupError(f"{path}: not a readable Parquet or JSONL file: {exc}") from None
 
@@ -92,7 +95,7 @@ def to_docs(columns: Columns, source: str = "input") -> list[DedupDoc]:
         date = _date(raw_date, source, n)
         if _missing(article_id):
             raise DedupError(f"{source}: row {n}: empty article_id")
-        docs.append(DedupDoc(str(article_id), str(outlet), text if isinstance(text, str) else "", date,
+        docs.append(DedupDoc(str(article_id), str(outlet), text if isinstance(text, (str, Deferred)) else "", date,
                              str(url or ""), title=title if isinstance(title, str) else ""))
     return docs
 

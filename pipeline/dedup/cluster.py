@@ -43,7 +43,7 @@ from pipeline.dedup.lsh import BandIndex, SharedIndex, pairs_sharing
 from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.origin import components, split
 from pipeline.dedup.overlap import overlap, overlaps
-from pipeline.dedup.packed import Packed, utf8
+from pipeline.dedup.packed import Packed, TextField, Texts, utf8
 from pipeline.dedup.digests import Para, Sources, digests, para_of, texts_paras
 from pipeline.dedup.tiers import rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
@@ -55,13 +55,17 @@ class DedupError(ValueError):
     """Input that cannot be deduplicated safely; the message names the record."""
 
 
+_TEXT = TextField()
+
+
 @dataclass
 class DedupDoc:
-    """One article as the deduplicator sees it (boilerplate already removed)."""
+    """One article as the deduplicator sees it (boilerplate already removed). ``text`` may be
+    given ``Deferred`` (read from Parquet): decoded only if a step reads it as a string."""
 
     article_id: str
     outlet: str
-    text: str
+    text: str = _TEXT
     published_at: datetime | None = None
     url: str = ""
     title: str = ""
@@ -121,7 +125,7 @@ class _Corpus:
             stripped, packed = _without_boilerplate(docs, packed)
         elif stripped is not None:
             packed = None  # the caller's stripped texts, not the docs'
-        self.texts = [s.text for s in stripped] if stripped is not None else [d.text for d in docs]
+        self.texts = Texts([s.text for s in stripped] if stripped is not None else [_TEXT.raw(d) for d in docs])
         # the paragraph keys the boilerplate pass made are the digests': not made twice
         self._paragraphs: dict[int, Para] = {i: para_of(s.keys, s.words) for i, s in enumerate(stripped or ())}
         batch = batch or corpus_shingles(self.texts, settings, packed)
@@ -208,7 +212,7 @@ def _without_boilerplate(docs: list[DedupDoc], packed: Packed | None = None) -> 
     statements): a shared footer must not make two stories look alike, nor hide a copy. With
     them, in UTF-8: ``packed`` (the docs' texts) with the stripped texts spliced in."""
     packed = packed or Packed.of([d.text for d in docs])
-    stripped = remove_boilerplate([(d.outlet, d.text) for d in docs], packed=packed)[1]
+    stripped = remove_boilerplate([(d.outlet, _TEXT.raw(d)) for d in docs], packed=packed)[1]
     return stripped, packed.replace({i: utf8(s.text) for i, s in enumerate(stripped) if s.removed})
 
 

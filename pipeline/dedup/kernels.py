@@ -21,7 +21,8 @@ import numpy as np
 
 from pipeline.dedup.jit import njit
 from pipeline.dedup.packed import pack
-from pipeline.dedup.utf8 import DOTTED_I, NFKC, PYTHON, TABLE_END, UNFOLDABLE, decode, unfoldable  # noqa: F401
+from pipeline.dedup.utf8 import (DOTTED_I, NFKC, PYTHON, TABLE_END, UNFOLDABLE, ascii_docs, decode,  # noqa: F401
+                                 unfoldable)
 
 _P = np.uint64(0x100000001B3)
 Q = _Q = np.uint64(0x9E3779B97F4A7C15)  # the multiplier that chains units into n-gram hashes
@@ -312,20 +313,21 @@ def common_pairs(flat, bounds, pairs):
 
 
 def warm() -> None:
-    """Compile (or load) every kernel once, on a tiny input."""
-    buf, bounds = pack([b"one two three four five six"])
-    table = np.full(TABLE_END, UNFOLDABLE, dtype=np.int32)
-    unfoldable(buf, bounds, table, np.zeros(TABLE_END, dtype=np.uint8), np.zeros(TABLE_END, dtype=np.uint8),
-               np.zeros(1, dtype=np.bool_), True)
-    no = np.zeros(1, dtype=np.bool_)
-    _, _, full, full_b, _, _, _, _ = shingle_docs(buf, bounds, FOLD, table, no, np.zeros(TABLE_END, dtype=np.uint8), no,
-                                                  5, 60, 3)
+    """Compile (or load) every kernel once, on a tiny input: the texts' bytes both writable and
+    read-only (a Parquet column's own buffer), two types to numba."""
+    from pipeline.dedup.buckets import bucket_pairs
+    from pipeline.dedup.paragraph_scan import scan
+    packed, bounds = pack([b"one two three four five six"])
+    table, no = np.full(TABLE_END, UNFOLDABLE, dtype=np.int32), np.zeros(1, dtype=np.bool_)
+    small = np.zeros(TABLE_END, dtype=np.uint8)
+    for buf in (packed, packed.copy()):  # pack gives read-only bytes
+        ascii_docs(buf, bounds)
+        unfoldable(buf, bounds, table, small, small, no, True)
+        _, _, full, full_b, _, _, _, _ = shingle_docs(buf, bounds, FOLD, table, no, small, no, 5, 60, 3)
+        scan(buf, bounds, np.zeros(0x10000, dtype=np.int32), np.zeros(0x10000, dtype=np.uint8))
     minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
     common(full, full)
     common_pairs(full, full_b, np.zeros((1, 2), dtype=np.int64))
-    from pipeline.dedup.paragraph_scan import scan
-    scan(buf, bounds, np.zeros(0x10000, dtype=np.int32), np.zeros(0x10000, dtype=np.uint8))
-    from pipeline.dedup.buckets import bucket_pairs
     for codes in (np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.uint64)):  # tiers' keys, band hashes
         bucket_pairs(codes, 1, 2, 3)
 

@@ -17,11 +17,12 @@ import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.dedup.packed import Packed, pack, utf8
+from pipeline.dedup.packed import Packed, as_texts, pack, utf8
 from pipeline.dedup.utf8 import ASTRAL_CASED_HI, TABLE_END
 
 _NO_SPACE_SCRIPTS = re.compile(r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u1780-\u17FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")
@@ -180,18 +181,20 @@ def _split(flat: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
     return [flat[b[i]:b[i + 1]] for i in range(len(b) - 1)]
 
 
-def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_words: int = 60,
+def shingle_texts(texts: Sequence[str], size: int = 5, char_size: int = 5, lead_words: int = 60,
                   short_size: int = 0, packed: Packed | None = None) -> ShingleBatch:
     """Word ``size``-grams (character ``char_size``-grams for texts in scripts without
     spaces) of every text and of its lead, and word ``short_size``-grams when asked (the
     same tokens: the text is normalised once). A text shorter than one shingle yields
     one shingle of all its words; an empty text none. ``packed``: the texts' UTF-8, when
-    the caller has it."""
+    the caller has it (then ``texts`` may hold ``packed.Deferred`` texts)."""
     from pipeline.dedup import kernels  # numba loads on first use, not with every import of the package
 
-    ascii = np.fromiter((t.isascii() for t in texts), dtype=np.bool_, count=len(texts))
+    texts = as_texts(texts)  # read as strings only where Python folds
+    packed = packed or Packed.of(texts)
+    ascii = kernels.ascii_docs(*packed)
     table, no_space = fold_tables()
-    packed, plain = _normalized(texts, packed or Packed.of(texts), ascii, table)
+    packed, plain = _normalized(texts, packed, ascii, table)
     chars: dict[int, str] = {}
     if plain.any():  # the few texts Python folds: a capital sigma, an emoji, a lone surrogate
         folded = {}
@@ -216,7 +219,7 @@ def shingle_texts(texts: list[str], size: int = 5, char_size: int = 5, lead_word
     return batch
 
 
-def _normalized(texts: list[str], packed: Packed, ascii: np.ndarray, table: np.ndarray) -> tuple[Packed, np.ndarray]:
+def _normalized(texts: Sequence[str], packed: Packed, ascii: np.ndarray, table: np.ndarray) -> tuple[Packed, np.ndarray]:
     """(the texts in NFKC, which of them Python folds): the kernel's quick check sends a text to
     ``unicodedata`` only where it may not be NFKC, as ``is_normalized`` would, without reading
     every text in Python, and then only the words around the characters it found."""

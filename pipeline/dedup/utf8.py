@@ -81,3 +81,15 @@ def unfoldable(buf, bounds, table, quick, ccc, skip, check_nfkc):
                 last = c
             i += n
     return out, spans
+
+
+@njit(cache=True)
+def ascii_docs(buf, bounds):
+    """Which UTF-8 documents are ASCII (``str.isascii``), from their bytes."""
+    out = np.ones(bounds.size - 1, dtype=np.bool_)
+    for d in range(bounds.size - 1):
+        for i in range(bounds[d], bounds[d + 1]):
+            if buf[i] >= 128:
+                out[d] = False
+                break
+    return out
