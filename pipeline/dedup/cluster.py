@@ -44,11 +44,11 @@ from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.origin import components, split
 from pipeline.dedup.overlap import overlap, overlaps
 from pipeline.dedup.packed import Packed, TextField, Texts, utf8
-from pipeline.dedup.digests import Para, Sources, digests, para_of, texts_paras
+from pipeline.dedup.digests import Para, Sources, digests, paras_of, texts_paras
 from pipeline.dedup.tiers import rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
-from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts
+from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts, sizes
 
 
 class DedupError(ValueError):
@@ -127,7 +127,8 @@ class _Corpus:
             packed = None  # the caller's stripped texts, not the docs'
         self.texts = Texts([s.text for s in stripped] if stripped is not None else [_TEXT.raw(d) for d in docs])
         # the paragraph keys the boilerplate pass made are the digests': not made twice
-        self._paragraphs: dict[int, Para] = {i: para_of(s.keys, s.words) for i, s in enumerate(stripped or ())}
+        self._paragraphs: dict[int, Para] = dict(enumerate(paras_of([s.keys for s in stripped or ()],
+                                                                    [s.words for s in stripped or ()])))
         batch = batch or corpus_shingles(self.texts, settings, packed)
         self.batch = batch
         self.hashes = batch.digests  # the exact layer: equal normalised texts
@@ -368,16 +369,17 @@ def sign(c: _Corpus, known: dict[str, np.ndarray]) -> Signed:
     hasher = MinHasher(settings.num_perm, settings.seed)
     todo = [i for i, a in enumerate(ids) if a not in known]
     sig = np.empty((len(ids), settings.num_perm), dtype=np.uint32)
-    if todo:
-        sig[todo] = hasher.signatures([c.shingles[i] for i in todo])
+    if todo:  # all of them: the batch's flat array as it is (``shingles.Views``)
+        sig[todo] = hasher.signatures(c.shingles if len(todo) == len(ids) else [c.shingles[i] for i in todo])
     for i, a in enumerate(ids):
         if a in known:
             sig[i] = known[a]
-    eligible = np.array([i for i in range(len(ids)) if c.shingles[i].size >= settings.min_shingles], dtype=np.int64)
+    eligible = np.flatnonzero(sizes(c.shingles) >= settings.min_shingles)
     rewrite = None
     if settings.rewrite_lsh_threshold and eligible.size:
         when = [c.docs[i].published_at for i in eligible]
-        rewrite = rewrite_keys([c.short_shingles[i] for i in eligible], when, settings)
+        short = c.short_shingles if eligible.size == len(ids) else [c.short_shingles[i] for i in eligible]
+        rewrite = rewrite_keys(short, when, settings)
     return Signed(eligible, sig[eligible], hasher.signatures(c.lead_shingles)[eligible], rewrite)
 
 

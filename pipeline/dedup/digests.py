@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from pipeline.articles.paragraphs import paragraph_keys
+from pipeline.dedup.packed import offsets
 
 MIN_WORDS = 8  # shorter paragraphs (datelines, bylines, "Read more") are not evidence
 
@@ -51,10 +52,16 @@ def as_para(keys: np.ndarray) -> Para:
     return frozenset(keys.tolist()), (int(keys[0]) if keys.size else 0)
 
 
-def para_of(keys: np.ndarray, words: np.ndarray) -> Para:
-    """``as_para(digest_keys(keys, words))`` without sorting: a set and a lead are all a corpus compares."""
-    found = _long(keys, words).tolist()
-    return frozenset(found), (found[0] if found else 0)
+def paras_of(keys: list[np.ndarray], words: list[np.ndarray]) -> list[Para]:
+    """(paragraph keys, lead key) of each text, from its paragraphs' keys and word counts: a
+    set and a lead are all a corpus compares (``digest_keys`` without sorting), in one numpy
+    pass over all the texts' paragraphs, not a few small ones per text."""
+    if not keys:
+        return []
+    long = np.concatenate(words) >= MIN_WORDS
+    found = (np.concatenate(keys)[long] | 1).tolist()
+    at = np.concatenate([[0], np.cumsum(long)])[offsets((k.size for k in keys), len(keys))].tolist()
+    return [(frozenset(found[a:b]), found[a] if b > a else 0) for a, b in zip(at, at[1:])]
 
 
 def _per_text(texts: list[str], make: Callable[[np.ndarray, np.ndarray], object]) -> list:
@@ -68,8 +75,10 @@ def texts_digest_keys(texts: list[str]) -> list[np.ndarray]:
 
 
 def texts_paras(texts: list[str]) -> list[Para]:
-    """``para_of`` each text."""
-    return _per_text(texts, para_of)
+    """``paras_of`` the texts."""
+    keys = paragraph_keys(texts)
+    rows = [keys.of(i) for i in range(len(texts))]
+    return paras_of([keys.keys[r] for r in rows], [keys.words[r] for r in rows])
 
 
 def quoted(own: frozenset[int], outlet: str, sources: list[tuple[str, str, Para]]) -> list[str]:

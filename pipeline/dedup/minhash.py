@@ -75,6 +75,9 @@ class MinHasher:
         """(len(shingle_arrays), num_perm) uint32; an empty document's row is all 0xFFFFFFFF."""
         from pipeline.dedup import kernels
 
+        whole = getattr(shingle_arrays, "whole", None)  # ``shingles.Views``: the flat array at hand
+        if whole is not None:
+            return kernels.minhash(whole[0], whole[1], self.a, self.b)
         bounds = offsets((s.size for s in shingle_arrays), len(shingle_arrays))
         flat = end_to_end(shingle_arrays, int(bounds[-1]))
         if flat is None:

@@ -175,10 +175,27 @@ class ShingleBatch:
     short: list[np.ndarray] | None = None
 
 
-def _split(flat: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
-    """Per-document views of a flat array (a slice each: np.split is 10x slower here)."""
-    b = bounds.tolist()
-    return [flat[b[i]:b[i + 1]] for i in range(len(b) - 1)]
+def sizes(arrays: list[np.ndarray]) -> np.ndarray:
+    """The size of each array (int64), from ``Views``' bounds when it is one."""
+    whole = getattr(arrays, "whole", None)
+    if whole is not None:
+        return np.diff(whole[1])
+    return np.fromiter((a.size for a in arrays), dtype=np.int64, count=len(arrays))
+
+
+class Views(list):
+    """Per-document views of one flat array (a slice each: np.split is 10x slower here), which
+    ``whole`` gives as (flat, bounds) for MinHash until an item is replaced (then None)."""
+
+    def __init__(self, flat: np.ndarray, bounds: np.ndarray):
+        b = bounds.tolist()
+        super().__init__(flat[b[i]:b[i + 1]] for i in range(len(b) - 1))
+        self.whole: tuple[np.ndarray, np.ndarray] | None = (flat, bounds)
+
+    def __setitem__(self, i, value) -> None:
+        self.whole = None
+        super().__setitem__(i, value)
+
 
 
 def shingle_texts(texts: Sequence[str], size: int = 5, char_size: int = 5, lead_words: int = 60,
@@ -208,8 +225,8 @@ def shingle_texts(texts: Sequence[str], size: int = 5, char_size: int = 5, lead_
         buf, bounds, kernels.FOLD, table, plain, no_space, ascii | plain, size, lead_words, short_size)
     for i in np.flatnonzero(char_docs).tolist():
         chars[i] = normalize(texts[i])  # Chinese, Japanese, Thai: character shingles, below
-    batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], _split(full, full_b), _split(lead, lead_b),
-                         _split(short, short_b) if short_size else None)
+    batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], Views(full, full_b), Views(lead, lead_b),
+                         Views(short, short_b) if short_size else None)
     for i, norm in chars.items():
         batch.digests[i] = int.from_bytes(hashlib.blake2b(utf8(norm), digest_size=16).digest(), "big")
         batch.full[i] = _char_shingles(norm, char_size)
