@@ -64,3 +64,39 @@ def test_the_gated_search_equals_a_plain_scan():
         if rng.random() < 0.3:
             text = text.upper()
         assert find_attributions(text) == _plain_scan(text), text
+
+
+def test_what_normalize_name_keeps_of_ascii_is_what_folded_ascii_keeps_for_every_code_point():
+    """``could_name``'s premise, per character: the ASCII that ``normalize_name``'s NFKD, mark
+    stripping and case folding leave of a character is what ``folded_ascii`` keeps of it (no
+    combining mark folds to ASCII), so a word of ASCII letters in a text's normalised name is
+    one in its ``folded_ascii``, whatever lay around it."""
+    import sys
+    import unicodedata
+    for c in map(chr, range(sys.maxunicode + 1)):
+        kept = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x)).casefold()
+        assert "".join(x for x in kept if x.isascii()).encode() == attribution.folded_ascii(c), hex(ord(c))
+
+
+def test_a_text_that_could_not_name_an_outlet_credits_it_nowhere():
+    """``could_name`` False implies ``credits_outlet`` False, on random texts of credit lines,
+    accents, marks, ligatures, fullwidth and Turkish letters, against ASCII and other names."""
+    from pipeline.articles.attribution import could_name, credits_outlet, folded_ascii
+    rng = random.Random(8)
+    names = ["Levant Wire", "levant-wire", "Le Monde", "Al Orontes", "Orontes", "The Wire", "ＳＡＮＡ", "sana",
+             "Ağ Haber", "شبكة الشمال", "Kuzey", "ﬁrst post", "straße", "w1", ""]
+    parts = ["Source: ", "Via ", "(", ") - ", "originally published on ", "نقلا عن ", "Kaynak: ", "\n", " ", ".",
+             "Levant", "Wire", "LEVANT", "wire", "Lévant", "W\u0301ire", "Mondé", "Le", "ＳＡＮＡ", "Sana", "İ", "ı",
+             "Ağ", "Haber", "KUZEY", "\u212aUZEY", "ﬁrst", "post", "STRASSE", "straße", "-", "_", "«", "w1", "Orontes"]
+    credited = skipped = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randrange(2, 30)))
+        found = find_attributions(text)
+        for k in range(1, 4):
+            outlet = rng.sample(names, k)
+            credits = credits_outlet(found, outlet)
+            credited += credits
+            if not could_name(folded_ascii(text), outlet):
+                skipped += 1
+                assert not credits, (text, outlet, found)
+    assert credited > 200 and skipped > 2000

@@ -8,6 +8,7 @@ that the deduplicator can match them against the outlets of a cluster.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -39,6 +40,7 @@ _KEYWORDS = sorted({k for keywords, _, _ in _PATTERNS for k in keywords})
 _ASCII_KEYWORDS = [k for k in _KEYWORDS if k.isascii()]  # all a text without other characters can hold
 
 
+@functools.lru_cache(maxsize=4096)  # outlet names, asked for every member of every cluster
 def normalize_name(name: str) -> str:
     """Lower-case, accents and punctuation folded: 'Levant-Wire' == 'levant wire'."""
     name = unicodedata.normalize("NFKD", name or "")
@@ -93,6 +95,39 @@ def _positions(text: str, word: str):
     while i >= 0:
         yield i
         i = text.find(word, i + 1)
+
+
+def folded_ascii(text: str) -> bytes:
+    """The ASCII characters of ``text`` after NFKD and case folding, in order: what
+    ``normalize_name`` makes of it, but with everything else dropped (``could_name``). After
+    NFKD, only ß and ẞ fold to ASCII other than by ASCII's own lower case (``str.casefold``
+    costs as much as NFKD)."""
+    if text.isascii():
+        return text.lower().encode()
+    nfkd = unicodedata.normalize("NFKD", text).replace("ß", "ss").replace("ẞ", "ss")
+    return nfkd.encode("ascii", "ignore").lower()
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_words(name: str) -> tuple[bytes, ...] | None:
+    """The words of ``normalize_name(name)`` in ASCII (none for an empty key), None beyond ASCII."""
+    key = normalize_name(name)
+    if not key:
+        return ()
+    return tuple(w.encode() for w in key.split(" ")) if key.isascii() else None
+
+
+def could_name(folded: bytes, outlet_names: list[str]) -> bool:
+    """False only where ``credits_outlet`` must be False for the attributions of a text whose
+    ``folded_ascii`` is ``folded`` (authors aside): a name credited is a substring of the
+    text's ``normalize_name``, so each word of an ASCII name's key is one of ``folded`` (the
+    characters ``normalize_name`` strips or turns into spaces lie around a word, not in it:
+    ``tests/test_attribution.py`` checks every code point). A name beyond ASCII: True."""
+    for name in outlet_names:
+        words = _key_words(name)
+        if words is None or (words and all(w in folded for w in words)):
+            return True
+    return False
 
 
 def credits_outlet(attributions: list[str], outlet_names: list[str]) -> bool:

@@ -135,6 +135,7 @@ class _Corpus:
         self.shingles, self.lead_shingles, self.short_shingles = batch.full, batch.lead, batch.short
         self.names = {o: [o, o.replace("-", " ")] + list(outlet_names.get(o, [])) for o in {d.outlet for d in docs}}
         self._attr: dict[int, list[str]] = {}
+        self.folded: dict[int, bytes] = {}  # ``attribution.folded_ascii`` of texts, where asked (``origin``)
         self._verdicts: dict[tuple[int, int], tuple[bool, float, float]] = {}
         self._overlaps: dict[tuple[int, int], tuple[float, float]] = {}  # full shingles, measured in a batch
         self._short: dict[tuple[int, int], tuple[float, float]] = {}  # short shingles (rewrites), likewise

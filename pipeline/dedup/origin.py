@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from pipeline.articles.attribution import credits_outlet
+from pipeline.articles.attribution import could_name, credits_outlet, folded_ascii
 
 if TYPE_CHECKING:
     from pipeline.dedup.cluster import DedupDoc, _Corpus
@@ -20,22 +20,25 @@ def _sort_key(doc: DedupDoc) -> tuple:
     return (doc.published_at or _NEVER, doc.article_id)
 
 
+def _credits(c: _Corpus, m: int, outlet: str) -> bool:
+    """Does member ``m`` credit ``outlet``? Its attribution lines are searched only where its
+    text could name the outlet (``attribution.could_name``): most texts name no other member."""
+    if not c.docs[m].authors:
+        if m not in c.folded:
+            c.folded[m] = folded_ascii(c.texts[m])
+        if not could_name(c.folded[m], c.names[outlet]):
+            return False
+    return credits_outlet(c.attributions(m), c.names[outlet])
+
+
 def _choose_origin(members: list[int], c: _Corpus) -> int:
     outlets = {c.docs[m].outlet for m in members}
     if len(outlets) == 1:  # credits only name other outlets: the earliest member it is
         return min(members, key=lambda m: _sort_key(c.docs[m]))
-    credited: set[str] = set()
-    for m in members:
-        att = c.attributions(m)
-        if not att:
-            continue
-        for o in outlets - {c.docs[m].outlet}:
-            if credits_outlet(att, c.names[o]):
-                credited.add(o)
+    credited = {o for m in members for o in outlets - {c.docs[m].outlet} if _credits(c, m, o)}
     pool = [m for m in members if c.docs[m].outlet in credited] or members
     # among credited outlets, one that credits another credited outlet copied it
-    primary = [m for m in pool if not any(credits_outlet(c.attributions(m), c.names[o])
-                                          for o in credited - {c.docs[m].outlet})]
+    primary = [m for m in pool if not any(_credits(c, m, o) for o in credited - {c.docs[m].outlet})]
     return min(primary or pool, key=lambda m: _sort_key(c.docs[m]))
 
 
