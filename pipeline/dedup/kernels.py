@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.dedup.jit import njit
-from pipeline.dedup.packed import pack
+from pipeline.dedup.packed import Packed, pack
 from pipeline.dedup.utf8 import (DOTTED_I, NFKC, PYTHON, TABLE_END, UNFOLDABLE, ascii_docs, decode,  # noqa: F401
                                  unfoldable)
 
@@ -224,21 +224,24 @@ def _sort_unique(arr, start, stop, tmp, counts):
 
 
 @njit(cache=True)
-def shingle_docs(buf, bounds, fold, table, plain, no_space, skip, size, lead_words, short_size):
+def shingle_docs(buf, bounds, alt, alt_bounds, alt_of, fold, table, plain, no_space, skip, size, lead_words,
+                 short_size):
     """Sorted unique word ``size``-gram hashes of every document, of its first ``lead_words``
     tokens, and (``short_size`` > 0) its ``short_size``-grams; documents as ``_tokens`` reads
-    them (``plain``: its ``raw``; ``skip``: not counted for character shingles). A document of
+    them (``plain``: its ``raw``; ``skip``: not counted for character shingles), document d
+    from ``alt`` where ``alt_of[d]`` >= 0 (``Packed.overlay``: its text changed). A document of
     fewer tokens than a gram has one gram of all of them. Each document's tokens stay in a
     buffer of its own size, not in an array of the batch's (120 MB to write and read again
     for 20,000 articles). Returns (digests (documents, 2), which take character shingles,
     shingles, bounds, lead shingles, lead bounds, short shingles, short bounds).
     """
     n_docs = bounds.size - 1
-    longest = np.max(bounds[1:] - bounds[:-1]) if n_docs else 0
+    longest = max(np.max(bounds[1:] - bounds[:-1]) if n_docs else 0,
+                  np.max(alt_bounds[1:] - alt_bounds[:-1]) if alt_bounds.size > 1 else 0)
     tok = np.empty(longest // 2 + 1, dtype=np.uint64)  # at most one token per two bytes, + the last
     tmp = np.empty(longest // 2 + 1, dtype=np.uint32)
     counts = np.zeros((4, 256), dtype=np.int64)
-    most = buf.size // 2 + n_docs  # pages are touched only as they are written
+    most = (buf.size + alt.size) // 2 + n_docs  # pages are touched only as they are written
     full = np.empty(most, dtype=np.uint32)
     lead = np.empty(min(most, n_docs * (lead_words + 1)), dtype=np.uint32)
     short = np.empty(most if short_size else 0, dtype=np.uint32)
@@ -248,8 +251,13 @@ def shingle_docs(buf, bounds, fold, table, plain, no_space, skip, size, lead_wor
     chars = np.zeros(n_docs, dtype=np.bool_)
     wf = wl = ws = 0
     for d in range(n_docs):
-        t, digests[d, 0], digests[d, 1], chars[d] = _tokens(buf, bounds[d], bounds[d + 1], plain[d], not skip[d],
-                                                             fold, table, no_space, tok)
+        k = alt_of[d]
+        if k >= 0:
+            t, digests[d, 0], digests[d, 1], chars[d] = _tokens(alt, alt_bounds[k], alt_bounds[k + 1], plain[d],
+                                                                 not skip[d], fold, table, no_space, tok)
+        else:
+            t, digests[d, 0], digests[d, 1], chars[d] = _tokens(buf, bounds[d], bounds[d + 1], plain[d], not skip[d],
+                                                                 fold, table, no_space, tok)
         wf = _sort_unique(full, wf, _grams(tok, 0, t, size, full, wf), tmp, counts)
         wl = _sort_unique(lead, wl, _grams(tok, 0, min(t, lead_words), size, lead, wl), tmp, counts)
         if short_size:
@@ -323,7 +331,9 @@ def warm() -> None:
     for buf in (packed, packed.copy()):  # pack gives read-only bytes
         ascii_docs(buf, bounds)
         unfoldable(buf, bounds, table, small, small, no, True)
-        _, _, full, full_b, _, _, _, _ = shingle_docs(buf, bounds, FOLD, table, no, small, no, 5, 60, 3)
+        alt, alt_bounds, alt_of = Packed(buf, bounds).overlay({0: b"six"})
+        _, _, full, full_b, _, _, _, _ = shingle_docs(buf, bounds, alt, alt_bounds, alt_of, FOLD, table, no, small, no,
+                                                      5, 60, 3)
         scan(buf, bounds, np.zeros(0x10000, dtype=np.int32), np.zeros(0x10000, dtype=np.uint8))
     minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
     common(full, full)

@@ -77,6 +77,16 @@ class Packed(NamedTuple):
         pieces.append(self.buf[b[start]:b[-1]])
         return Packed(np.concatenate(pieces), offsets(sizes.tolist(), sizes.size))
 
+    def overlay(self, changes: dict[int, bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``changes`` (index -> new UTF-8 bytes) packed beside the texts instead of spliced in:
+        their bytes, their bounds, and for each text its row among them (-1: unchanged). A
+        kernel that reads both copies nothing of the batch (a splice writes 100 MB of fresh
+        memory for 20,000 articles)."""
+        rows = sorted(changes)
+        at = np.full(self.bounds.size - 1, -1, dtype=np.int64)
+        at[rows] = np.arange(len(rows))
+        return *pack([changes[i] for i in rows]), at
+
     def take(self, order: list[int]) -> Packed:
         """Texts ``order[0], order[1], …`` (a reordering, or some of them)."""
         b = self.bounds.tolist()

@@ -211,18 +211,16 @@ def shingle_texts(texts: Sequence[str], size: int = 5, char_size: int = 5, lead_
     packed = packed or Packed.of(texts)
     ascii = kernels.ascii_docs(*packed)
     table, no_space = fold_tables()
-    packed, plain = _normalized(texts, packed, ascii, table)
+    changed, plain = _normalized(texts, packed, ascii, table)
     chars: dict[int, str] = {}
-    if plain.any():  # the few texts Python folds: a capital sigma, an emoji, a lone surrogate
-        folded = {}
-        for i in np.flatnonzero(plain).tolist():
-            folded[i], norm = _python_folded(packed.part(i).decode("utf-8", "surrogatepass"))
-            if norm is not None:
-                chars[i] = norm
-        packed = packed.replace(folded)
-    buf, bounds = packed
+    for i in np.flatnonzero(plain).tolist():  # the few texts Python folds: a capital sigma, a lone surrogate
+        now = changed[i] if i in changed else packed.part(i)
+        changed[i], norm = _python_folded(now.decode("utf-8", "surrogatepass"))
+        if norm is not None:
+            chars[i] = norm
     digests, char_docs, full, full_b, lead, lead_b, short, short_b = kernels.shingle_docs(
-        buf, bounds, kernels.FOLD, table, plain, no_space, ascii | plain, size, lead_words, short_size)
+        *packed, *packed.overlay(changed), kernels.FOLD, table, plain, no_space, ascii | plain, size, lead_words,
+        short_size)
     for i in np.flatnonzero(char_docs).tolist():
         chars[i] = normalize(texts[i])  # Chinese, Japanese, Thai: character shingles, below
     batch = ShingleBatch([a << 64 | b for a, b in digests.tolist()], Views(full, full_b), Views(lead, lead_b),
@@ -236,8 +234,9 @@ def shingle_texts(texts: Sequence[str], size: int = 5, char_size: int = 5, lead_
     return batch
 
 
-def _normalized(texts: Sequence[str], packed: Packed, ascii: np.ndarray, table: np.ndarray) -> tuple[Packed, np.ndarray]:
-    """(the texts in NFKC, which of them Python folds): the kernel's quick check sends a text to
+def _normalized(texts: Sequence[str], packed: Packed, ascii: np.ndarray, table: np.ndarray
+                ) -> tuple[dict[int, bytes], np.ndarray]:
+    """(the texts NFKC changes, in NFKC; which texts Python folds): the kernel's quick check sends a text to
     ``unicodedata`` only where it may not be NFKC, as ``is_normalized`` would, without reading
     every text in Python, and then only the words around the characters it found."""
     from pipeline.dedup import kernels
@@ -255,7 +254,7 @@ def _normalized(texts: Sequence[str], packed: Packed, ascii: np.ndarray, table: 
         now = pack([changed[i] if i in changed else packed.part(i) for i in flagged])
         plain[flagged] = kernels.unfoldable(*now, table, quick, ccc, np.zeros(len(flagged), dtype=np.bool_),
                                             False)[0] == kernels.PYTHON
-    return packed.replace(changed), plain
+    return changed, plain
 
 
 def nfkc_between(data: bytes, start: int, stop: int) -> bytes:
