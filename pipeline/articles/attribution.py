@@ -12,6 +12,10 @@ import functools
 import re
 import unicodedata
 
+import numpy as np
+
+from pipeline.dedup.packed import Packed, pack
+
 # (cheap keywords, pattern, anchored): a pattern is tried only where its keywords are, Python's
 # re being slow to scan (20-40 ns a position): an anchored one at the start of each line holding
 # one, the others where one starts (each of their alternatives begins with a keyword)
@@ -106,6 +110,20 @@ def folded_ascii(text: str) -> bytes:
         return text.lower().encode()
     nfkd = unicodedata.normalize("NFKD", text).replace("ß", "ss").replace("ẞ", "ss")
     return nfkd.encode("ascii", "ignore").lower()
+
+
+def folded_ascii_of(packed: Packed, docs: list[int]) -> list[bytes]:
+    """``folded_ascii`` of texts ``docs`` of ``packed``, in compiled code: as far as their ASCII
+    goes, NFKD and case folding act on each character alone (the marks they reorder fold to
+    nothing), so each distinct character is folded once in Python and the texts not at all."""
+    from pipeline.dedup.utf8 import code_points, replace_chars
+    rows = np.array(docs, dtype=np.int64)
+    chars = code_points(*packed, rows)
+    slot = np.zeros(0x110000, dtype=np.int32)
+    slot[chars] = np.arange(chars.size, dtype=np.int32)
+    out, bounds = replace_chars(*packed, rows, slot, *pack([folded_ascii(chr(c)) for c in chars.tolist()]), True)
+    b = bounds.tolist()
+    return [out[b[k]:b[k + 1]].tobytes() for k in range(len(docs))]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -41,7 +41,7 @@ from pipeline.articles.attribution import find_attributions
 from pipeline.articles.boilerplate import Stripped, remove_boilerplate
 from pipeline.dedup.lsh import BandIndex, SharedIndex, pairs_sharing
 from pipeline.dedup.minhash import MinHasher
-from pipeline.dedup.origin import components, split
+from pipeline.dedup.origin import components, fold_members, split
 from pipeline.dedup.overlap import overlap, overlaps
 from pipeline.dedup.packed import Packed, TextField, Texts, utf8
 from pipeline.dedup.digests import Para, Sources, digests, paras_of, texts_paras
@@ -126,6 +126,7 @@ class _Corpus:
         elif stripped is not None:
             packed = None  # the caller's stripped texts, not the docs'
         self.texts = Texts([s.text for s in stripped] if stripped is not None else [_TEXT.raw(d) for d in docs])
+        self.packed = packed  # ``texts`` in UTF-8, when at hand
         # the paragraph keys the boilerplate pass made are the digests': not made twice
         self._paragraphs: dict[int, Para] = dict(enumerate(paras_of([s.keys for s in stripped or ()],
                                                                     [s.words for s in stripped or ()])))
@@ -304,6 +305,7 @@ def cluster_rows(c: _Corpus, pairs: np.ndarray, sources: Sources | None = None
     c.measure(pairs)
     edges = [(i, j) for i, j in pairs.tolist() if c.duplicate(i, j)[0]]
     comps = components(len(docs), edges)
+    fold_members(c, comps)
     quotes = digests(c, sources)
     # a digest holds parts of other texts: it is a copy of none (another outlet may still run the same digest)
     cut = {(i, j) for i, j in edges if (i in quotes or j in quotes) and c.duplicate(i, j)[1] < settings.jaccard_threshold

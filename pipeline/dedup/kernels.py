@@ -21,8 +21,8 @@ import numpy as np
 
 from pipeline.dedup.jit import njit
 from pipeline.dedup.packed import Packed, pack
-from pipeline.dedup.utf8 import (DOTTED_I, NFKC, PYTHON, TABLE_END, UNFOLDABLE, ascii_docs, decode,  # noqa: F401
-                                 unfoldable)
+from pipeline.dedup.utf8 import (DOTTED_I, NFKC, PYTHON, TABLE_END, UNFOLDABLE, ascii_docs, code_points,  # noqa: F401
+                                 decode, replace_chars, unfoldable)
 
 _P = np.uint64(0x100000001B3)
 Q = _Q = np.uint64(0x9E3779B97F4A7C15)  # the multiplier that chains units into n-gram hashes
@@ -330,6 +330,8 @@ def warm() -> None:
     small = np.zeros(TABLE_END, dtype=np.uint8)
     for buf in (packed, packed.copy()):  # pack gives read-only bytes
         ascii_docs(buf, bounds)
+        code_points(buf, bounds, np.zeros(1, dtype=np.int64))
+        replace_chars(buf, bounds, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int32), *pack([b"x"]), True)
         unfoldable(buf, bounds, table, small, small, no, True)
         alt, alt_bounds, alt_of = Packed(buf, bounds).overlay({0: b"six"})
         _, _, full, full_b, _, _, _, _ = shingle_docs(buf, bounds, alt, alt_bounds, alt_of, FOLD, table, no, small, no,

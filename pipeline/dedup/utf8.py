@@ -93,3 +93,53 @@ def ascii_docs(buf, bounds):
                 out[d] = False
                 break
     return out
+
+
+@njit(cache=True)
+def code_points(buf, bounds, docs):
+    """The distinct code points beyond ASCII of documents ``docs``, sorted."""
+    seen = np.zeros(0x110000, dtype=np.bool_)
+    for d in docs:
+        i, end = bounds[d], bounds[d + 1]
+        while i < end:
+            if buf[i] < 128:
+                i += 1
+                continue
+            cp, n = decode(buf, i, end)
+            if cp >= 0:
+                seen[cp] = True
+            i += n
+    return np.flatnonzero(seen)
+
+
+@njit(cache=True)
+def replace_chars(buf, bounds, docs, slot, parts, part_bounds, lower):
+    """Documents ``docs`` with each character beyond ASCII replaced by ``parts[part_bounds[k]:
+    part_bounds[k + 1]]``, k = ``slot[code point]`` (a malformed byte dropped), ASCII kept
+    (lower-cased, with ``lower``). Returns the bytes and each document's bounds in them."""
+    longest = 1
+    for k in range(part_bounds.size - 1):
+        longest = max(longest, part_bounds[k + 1] - part_bounds[k])
+    size = 0
+    for d in docs:
+        size += bounds[d + 1] - bounds[d]
+    out = np.empty(size * longest, dtype=np.uint8)  # pages are touched only as they are written
+    out_bounds = np.zeros(docs.size + 1, dtype=np.int64)
+    o = 0
+    for j in range(docs.size):
+        i, end = bounds[docs[j]], bounds[docs[j] + 1]
+        while i < end:
+            b = buf[i]
+            if b < 128:
+                out[o] = b + 32 if lower and 65 <= b <= 90 else b
+                o, i = o + 1, i + 1
+                continue
+            cp, n = decode(buf, i, end)
+            i += n
+            if cp >= 0:
+                k = slot[cp]
+                for x in range(part_bounds[k], part_bounds[k + 1]):
+                    out[o] = parts[x]
+                    o += 1
+        out_bounds[j + 1] = o
+    return out, out_bounds
