@@ -126,13 +126,14 @@ def folded_ascii_of(packed: Packed, docs: list[int]) -> list[bytes]:
     return [out[b[k]:b[k + 1]].tobytes() for k in range(len(docs))]
 
 
-@functools.lru_cache(maxsize=4096)
-def _key_words(name: str) -> tuple[bytes, ...] | None:
-    """The words of ``normalize_name(name)`` in ASCII (none for an empty key), None beyond ASCII."""
-    key = normalize_name(name)
-    if not key:
-        return ()
-    return tuple(w.encode() for w in key.split(" ")) if key.isascii() else None
+@functools.lru_cache(maxsize=1024)
+def _key_words(names: tuple[str, ...]) -> tuple[tuple[bytes, ...], ...] | None:
+    """The words of each name's ``normalize_name`` key in ASCII (empty keys and repeats
+    dropped), None when a key goes beyond ASCII."""
+    keys = {normalize_name(n) for n in names} - {""}
+    if not all(k.isascii() for k in keys):
+        return None
+    return tuple(tuple(w.encode() for w in k.split(" ")) for k in sorted(keys))
 
 
 def could_name(folded: bytes, outlet_names: list[str]) -> bool:
@@ -141,9 +142,14 @@ def could_name(folded: bytes, outlet_names: list[str]) -> bool:
     text's ``normalize_name``, so each word of an ASCII name's key is one of ``folded`` (the
     characters ``normalize_name`` strips or turns into spaces lie around a word, not in it:
     ``tests/test_attribution.py`` checks every code point). A name beyond ASCII: True."""
-    for name in outlet_names:
-        words = _key_words(name)
-        if words is None or (words and all(w in folded for w in words)):
+    keys = _key_words(tuple(outlet_names))
+    if keys is None:
+        return True
+    for words in keys:
+        for w in words:
+            if w not in folded:
+                break
+        else:
             return True
     return False
 
