@@ -12,4 +12,4 @@ RUN pip install --no-cache-dir uv \
  && pip install --no-cache-dir --no-deps .
 ENV PYTHONPATH=/opt/newspipe
 # the dedup kernels compiled into numba's cache at build time, not in the first task that dedups
-RUN python -m pipeline.dedup.kernels
+RUN python -m pipeline.dedup.kernels && python -m compileall -q crawlers pipeline storage dags

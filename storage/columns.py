@@ -42,12 +42,27 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 def values(col: pa.Array | pa.ChunkedArray) -> list:
     """``col.to_pylist()``, but a timestamp column gives UTC ``datetime`` values (a naive one read
-    as UTC; nanoseconds cut to microseconds): the same instants, without pyarrow building each
-    value through its time zone (0.27 s for 20,000 values, against 0.01 s here)."""
+    as UTC; nanoseconds cut to microseconds towards zero, as pyarrow's unsafe cast cuts them):
+    the same instants, read from the column's buffers, without pyarrow building each value
+    through its time zone (0.27 s for 20,000 values, against 0.01 s here) nor importing
+    ``pyarrow.compute`` (25 ms) for a cast."""
     if not pa.types.is_timestamp(col.type):
         return col.to_pylist()
-    micros = col.cast(pa.timestamp("us", col.type.tz), safe=False).cast(pa.int64()).to_pylist()
-    return [None if v is None else _EPOCH + timedelta(microseconds=v) for v in micros]
+    out: list = []
+    for chunk in col.chunks if isinstance(col, pa.ChunkedArray) else [col]:
+        n, at = len(chunk), chunk.offset
+        mask, data = chunk.buffers()
+        micros = _micros(np.frombuffer(data, dtype=np.int64)[at:at + n] if n else np.zeros(0, np.int64), col.type.unit)
+        valid = [True] * n if mask is None else \
+            np.unpackbits(np.frombuffer(mask, dtype=np.uint8), bitorder="little")[at:at + n].astype(bool).tolist()
+        out += [_EPOCH + timedelta(microseconds=m) if v else None for m, v in zip(micros.tolist(), valid)]
+    return out
+
+
+def _micros(raw: np.ndarray, unit: str) -> np.ndarray:
+    if unit == "ns":
+        return np.sign(raw) * (np.abs(raw) // 1_000)
+    return raw * {"s": 1_000_000, "ms": 1_000, "us": 1}[unit]
 
 
 def _offsets(sizes, n: int) -> np.ndarray:

@@ -35,16 +35,13 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from storage.errors import StorageError
 from storage.fs import Root, open_root, stale_seconds
 from storage.layout import PART_FILE, journal_steps, partition_day, partition_name
 from storage.locks import check_fences
 from storage.schema import SCHEMA_VERSION, TABLES
 
 ROW_GROUP_SIZE = 64 * 1024
-
-
-class StorageError(RuntimeError):
-    """A dataset that cannot be read or written; the message names the file."""
 
 
 class StorageWarning(UserWarning):

@@ -49,6 +49,7 @@ def test_timestamps_come_back_as_the_same_instants_in_utc(unit, tz):
             for v in col.cast(pa.timestamp("us", tz), safe=False).to_pylist()]
     got = values(col)
     assert got == want and all(v is None or v.tzinfo is timezone.utc for v in got)
+    assert values(col.slice(1)) == want[1:] and values(col.chunk(1).slice(1)) == want[3:]  # offsets into buffers
     assert got[0] == datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 

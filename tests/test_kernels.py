@@ -257,8 +257,28 @@ def test_the_astral_characters_the_kernel_folds_compose_with_nothing():
     there combines."""
     import unicodedata
 
-    from pipeline.dedup.shingles import _ASTRAL
+    from pipeline.dedup.shingles import _astral
     seconds = {int(parts[1], 16) for c in range(sys.maxunicode + 1)
                if len(parts := unicodedata.decomposition(chr(c)).split()) == 2 and not parts[0].startswith("<")}
-    assert seconds and not seconds & set(_ASTRAL)
-    assert not any(unicodedata.combining(chr(c)) for c in _ASTRAL)
+    assert seconds and not seconds & set(_astral())
+    assert not any(unicodedata.combining(chr(c)) for c in _astral())
+
+
+def test_unicode_tables_kept_on_disk_are_those_built_and_a_damaged_file_is_built_again():
+    """The tables a process loads from ``__pycache__`` equal those ``unicodedata`` builds; a file
+    that cannot be read (damaged, cut short) is built and written again, not trusted."""
+    from pipeline.articles.paragraphs import _tables
+    from pipeline.dedup.shingles import fold_tables, nfkc_tables
+    from pipeline.dedup.utf8 import lower_table
+    for table in (lower_table, _tables, fold_tables, nfkc_tables):
+        load = table.__wrapped__  # the process's cache aside
+        build = load.__wrapped__
+        want = build() if isinstance(build(), tuple) else (build(),)
+        path = load.path()
+        for damage in (None, b"not a zip", path.read_bytes()[:100] if path.exists() else b""):
+            if damage is not None:
+                path.write_bytes(damage)
+            got = load()
+            got = got if isinstance(got, tuple) else (got,)
+            assert len(got) == len(want) and all(np.array_equal(a, b) for a, b in zip(got, want)), table.__name__
+        assert path.exists()

@@ -11,13 +11,13 @@ folded here with the same result.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline.dedup.packed import Packed
+from pipeline.dedup.tables import on_disk
 
 
 def fold_paragraph(paragraph: str) -> str:
@@ -74,7 +74,7 @@ class ParagraphKeys:
         return [set(kept[a:b]) for a, b in zip(at, at[1:])]
 
 
-@functools.cache
+@on_disk("pipeline.dedup.utf8")
 def _tables() -> tuple[np.ndarray, np.ndarray]:
     """``str.lower`` and ``str.isspace`` of each character of the Basic Multilingual Plane, as
     ``paragraph_scan.scan`` reads them."""

@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     from crawlers.errors import FetchError
     from pipeline.dedup.cluster import DedupError
     from pipeline.run.window import WindowError
-    from storage.dataset import StorageError
+    from storage.errors import StorageError
     from storage.locks import LockedError
     try:
         return args.func(args)

@@ -322,9 +322,12 @@ def common_pairs(flat, bounds, pairs):
 
 def warm() -> None:
     """Compile (or load) every kernel once, on a tiny input: the texts' bytes both writable and
-    read-only (a Parquet column's own buffer), two types to numba."""
+    read-only (a Parquet column's own buffer), two types to numba; build the Unicode tables."""
+    from pipeline.articles.paragraphs import _tables
     from pipeline.dedup.buckets import bucket_pairs
     from pipeline.dedup.paragraph_scan import scan
+    from pipeline.dedup.shingles import fold_tables, nfkc_tables
+    _tables(), fold_tables(), nfkc_tables()  # kept on disk too (``tables``)
     packed, bounds = pack([b"one two three four five six"])
     table, no = np.full(TABLE_END, UNFOLDABLE, dtype=np.int32), np.zeros(1, dtype=np.bool_)
     small = np.zeros(TABLE_END, dtype=np.uint8)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.dedup.packed import Packed, as_texts, pack, utf8
-from pipeline.dedup.utf8 import ASTRAL_CASED_HI, TABLE_END
+from pipeline.dedup.tables import on_disk
 
 _NO_SPACE_SCRIPTS = re.compile(r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u1780-\u17FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")
 
@@ -48,10 +48,13 @@ def normalize(text: str) -> str:
     return b" ".join(data.split()).decode("utf-8", "surrogatepass")
 
 
-_ASTRAL = range(ASTRAL_CASED_HI, TABLE_END)  # emoji and symbols: folded by the kernel, like the BMP
+def _astral() -> range:
+    """Emoji and the other symbols past Adlam: folded by the kernel, like the BMP."""
+    from pipeline.dedup.utf8 import ASTRAL_CASED_HI, TABLE_END  # numba loads on first use
+    return range(ASTRAL_CASED_HI, TABLE_END)
 
 
-@functools.cache
+@on_disk("pipeline.dedup.utf8")
 def fold_tables() -> tuple[np.ndarray, np.ndarray]:
     """What the tokenizer kernel makes of each character below ``TABLE_END``, the same as
     ``normalize`` does to an NFKC text: its ``str.lower`` (one character), a space for the
@@ -62,11 +65,11 @@ def fold_tables() -> tuple[np.ndarray, np.ndarray]:
     (``_spaces_under_nfkc``). Beside it, 1 for the scripts written without spaces
     (``uses_char_shingles``)."""
     from pipeline.dedup import kernels
-    from pipeline.dedup.utf8 import lower_table
+    from pipeline.dedup.utf8 import TABLE_END, lower_table
     chars = "".join(map(chr, range(0x10000)))
     table = np.full(TABLE_END, kernels.UNFOLDABLE, dtype=np.int32)
     table[:0x10000] = lower_table()
-    table[_ASTRAL.start:] = [ord(low) if len(low := chr(c).lower()) == 1 else kernels.UNFOLDABLE for c in _ASTRAL]
+    table[_astral().start:] = [ord(low) if len(low := chr(c).lower()) == 1 else kernels.UNFOLDABLE for c in _astral()]
     for pattern, value in ((_PUNCT_CLASS, 32), ("[\ud800-\udfff]", kernels.UNFOLDABLE)):
         table[[m.start() for m in re.finditer(pattern, chars)]] = value
     table[_spaces_under_nfkc()] = 32
@@ -77,9 +80,9 @@ def fold_tables() -> tuple[np.ndarray, np.ndarray]:
 
 @functools.cache
 def _nfkc_changes() -> list[int]:
-    """The characters the kernel folds (the Basic Multilingual Plane and ``_ASTRAL``) that NFKC
+    """The characters the kernel folds (the Basic Multilingual Plane and ``_astral()``) that NFKC
     replaces (its quick check's No)."""
-    return [c for c in (*range(0x10000), *_ASTRAL)
+    return [c for c in (*range(0x10000), *_astral())
             if not 0xD800 <= c < 0xE000 and unicodedata.normalize("NFKC", chr(c)) != chr(c)]
 
 
@@ -94,24 +97,25 @@ def _spaces_under_nfkc() -> list[int]:
             and all((x.isascii() and not x.isalnum()) or punct.fullmatch(x) for x in unicodedata.normalize("NFKC", chr(c)))]
 
 
-@functools.cache
+@on_disk()
 def nfkc_tables() -> tuple[np.ndarray, np.ndarray]:
     """What the kernel's NFKC quick check reads (``unicodedata.is_normalized``'s algorithm,
     Unicode Standard Annex 15): 1 for a character NFKC replaces (but the spaces of
     ``_spaces_under_nfkc``) or may compose with the one before it (the second of a canonical
     pair: combining accents, Hangul vowels and final consonants, Indic vowel parts), and
     each character's canonical combining class, whose order NFKC restores."""
+    from pipeline.dedup.utf8 import TABLE_END
     quick = np.zeros(TABLE_END, dtype=np.uint8)
     quick[_nfkc_changes()] = 1
     quick[_spaces_under_nfkc()] = 0
-    for c in range(0x10000):  # (no pair's second is in _ASTRAL: ``tests/test_kernels.py``)
+    for c in range(0x10000):  # (no pair's second is in ``_astral()``: ``tests/test_kernels.py``)
         parts = unicodedata.decomposition(chr(c)).split()
         if len(parts) == 2 and not parts[0].startswith("<"):
             second = int(parts[1], 16)
             if second < 0x10000:
                 quick[second] = 1
     quick[0x1161:0x1176] = quick[0x11A8:0x11C3] = 1  # Hangul jamo, composed by rule, not by table
-    ccc = np.zeros(TABLE_END, dtype=np.uint8)  # none in _ASTRAL combines (``tests/test_kernels.py``)
+    ccc = np.zeros(TABLE_END, dtype=np.uint8)  # none in ``_astral()`` combines (``tests/test_kernels.py``)
     ccc[:0x10000] = np.fromiter((unicodedata.combining(chr(c)) for c in range(0x10000)), dtype=np.uint8, count=0x10000)
     return quick, ccc
 

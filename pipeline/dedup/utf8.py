@@ -4,11 +4,11 @@ fold (Python folds those).
 """
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 
 from pipeline.dedup.jit import njit
+from pipeline.dedup.tables import on_disk
 
 # ``fold_tables`` values beyond a code point: no single character stands for it (a text holding one
 # is normalised in Python), and U+0130, which lower-cases to "i" and U+0307
@@ -37,7 +37,7 @@ def decode(buf, i, end):
 FOLDS, PYTHON, NFKC = 0, 1, 2  # ``unfoldable``'s answers
 
 
-@functools.cache
+@on_disk()
 def lower_table() -> np.ndarray:
     """``str.lower`` of each character of the Basic Multilingual Plane as one code point (int32):
     ``DOTTED_I`` for U+0130, ``UNFOLDABLE`` where it is not one character or depends on the
