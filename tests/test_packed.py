@@ -51,6 +51,10 @@ def test_overlaps_in_one_call_equal_each_pairs():
     got = overlaps(sets, pairs)
     assert all(got[i, j] == overlap(sets[i], sets[j]) for i, j in pairs.tolist())
     assert overlaps(sets, np.empty((0, 2), dtype=np.int64)) == {}
+    from pipeline.dedup.packed import offsets
+    from pipeline.dedup.shingles import Views
+    views = Views(np.concatenate(sets), offsets((a.size for a in sets), len(sets)))  # read whole, not copied
+    assert overlaps(views, pairs) == got and overlaps(views, pairs[::7]) == {k: got[k] for k in map(tuple, pairs[::7].tolist())}
 
 
 def test_parquet_read_from_its_buffers_clusters_as_json_lines_do(tmp_path):

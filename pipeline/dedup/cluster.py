@@ -117,14 +117,13 @@ class _Corpus:
                  packed: Packed | None = None):
         """``batch``: the shingles of ``docs``' texts when the caller has them (then no strip);
         ``stripped``: the boilerplate pass over ``docs`` when the caller ran it; ``packed``: the
-        docs' texts in UTF-8 when the caller has them (read from Arrow: not encoded again)."""
+        texts in UTF-8 when the caller has them (read from Arrow: not encoded again), the docs'
+        or, with ``stripped``, the stripped texts' (as ``_without_boilerplate`` gives them)."""
         self.docs = docs
         self.settings = settings
         strip = settings.strip_boilerplate if strip is None else strip
         if stripped is None and strip and batch is None:
             stripped, packed = _without_boilerplate(docs, packed)
-        elif stripped is not None:
-            packed = None  # the caller's stripped texts, not the docs'
         self.texts = Texts([s.text for s in stripped] if stripped is not None else [_TEXT.raw(d) for d in docs])
         self.packed = packed  # ``texts`` in UTF-8, when at hand
         # the paragraph keys the boilerplate pass made are the digests': not made twice

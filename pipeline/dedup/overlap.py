@@ -21,12 +21,17 @@ def overlaps(sets: list[np.ndarray], pairs: np.ndarray) -> dict[tuple[int, int],
     if not len(pairs):
         return {}
     from pipeline.dedup import kernels
-    used, local = np.unique(pairs, return_inverse=True)  # only the sets the pairs name are copied
-    local = local.reshape(pairs.shape)
-    sizes = np.fromiter((sets[i].size for i in used.tolist()), dtype=np.int64, count=used.size)
-    bounds = offsets(sizes.tolist(), used.size)
-    flat = np.concatenate([sets[i] for i in used.tolist()])
-    inter = kernels.common_pairs(flat, bounds, local).astype(np.float64)
+    whole = getattr(sets, "whole", None)  # ``shingles.Views``: the flat array at hand
+    if whole is not None:
+        flat, bounds = whole
+        local, sizes = pairs, np.diff(bounds)
+    else:
+        used, local = np.unique(pairs, return_inverse=True)  # only the sets the pairs name are copied
+        local = local.reshape(pairs.shape)
+        sizes = np.fromiter((sets[i].size for i in used.tolist()), dtype=np.int64, count=used.size)
+        bounds = offsets(sizes.tolist(), used.size)
+        flat = np.concatenate([sets[i] for i in used.tolist()])
+    inter = kernels.common_pairs(flat, bounds, np.ascontiguousarray(local, dtype=np.int64)).astype(np.float64)
     sa, sb = sizes[local[:, 0]], sizes[local[:, 1]]
     with np.errstate(divide="ignore", invalid="ignore"):
         jac, con = inter / (sa + sb - inter), inter / np.minimum(sa, sb)
