@@ -97,31 +97,37 @@ def quoted(own: frozenset[int], outlet: str, sources: list[tuple[str, str, Para]
 Sources = Callable[[int], list[tuple[str, str, Para]]]  # text -> (id, outlet, paragraphs) sharing one
 
 
-def local_sources(c) -> Sources:
+class LocalSources:
     """(id, outlet, paragraph keys) of the corpus' texts sharing a paragraph with text ``i``.
-    Only keys held by two texts or more are indexed (numpy finds them): most are one text's own."""
-    own = [c.paragraphs(k)[0] for k in range(len(c.docs))]
-    sizes = [len(p) for p in own]
-    keys = np.fromiter(chain.from_iterable(own), dtype=np.int64, count=sum(sizes))
-    holder = np.repeat(np.arange(len(own)), sizes)
-    values, counts = np.unique(keys, return_counts=True)
-    shared = np.isin(keys, values[counts > 1])
-    where: dict[int, list[int]] = defaultdict(list)
-    for key, k in zip(keys[shared].tolist(), holder[shared].tolist()):
-        where[key].append(k)
+    Only keys held by two texts or more are indexed (numpy finds them): most are one text's own.
+    ``candidates``: the texts holding two such keys or more, the only ones that can be digests
+    here (two stories quoted share nothing, so each brings a key of its own)."""
 
-    def sources(i: int) -> list[tuple[str, str, Para]]:
-        near = sorted({k for key in own[i] if key in where for k in where[key] if k != i})
-        return [(c.docs[k].article_id, c.docs[k].outlet, c.paragraphs(k)) for k in near]
-    return sources
+    def __init__(self, c):
+        self.c = c
+        self.own = [c.paragraphs(k)[0] for k in range(len(c.docs))]
+        sizes = [len(p) for p in self.own]
+        keys = np.fromiter(chain.from_iterable(self.own), dtype=np.int64, count=sum(sizes))
+        holder = np.repeat(np.arange(len(self.own)), sizes)
+        _, at, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        shared = counts[at] > 1
+        self.candidates = np.flatnonzero(np.bincount(holder[shared], minlength=len(self.own)) >= 2).tolist()
+        self.where: dict[int, list[int]] = defaultdict(list)
+        for key, k in zip(keys[shared].tolist(), holder[shared].tolist()):
+            self.where[key].append(k)
+
+    def __call__(self, i: int) -> list[tuple[str, str, Para]]:
+        where, docs = self.where, self.c.docs
+        near = sorted({k for key in self.own[i] if key in where for k in where[key] if k != i})
+        return [(docs[k].article_id, docs[k].outlet, self.c.paragraphs(k)) for k in near]
 
 
 def digests(c, sources: Sources | None = None) -> dict[int, list[str]]:
     """{digest: the ids it quotes} among the texts of corpus ``c``. ``sources``: default, the
     texts of ``c``; the incremental sync adds the index's others."""
-    sources = sources or local_sources(c)
+    sources = sources or LocalSources(c)
     out = {}
-    for k in range(len(c.docs)):
+    for k in sources.candidates if isinstance(sources, LocalSources) else range(len(c.docs)):
         own = c.paragraphs(k)[0]
         if len(own) >= 3:
             q = quoted(own, c.docs[k].outlet, sources(k))

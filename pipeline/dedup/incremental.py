@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 from pipeline.dedup import clusters_table
 from pipeline.dedup.cluster import DedupDoc, _Corpus, _no_cycle_collection, cluster_rows, exact_pairs
 from pipeline.dedup.clusters_table import UnreadableDays
-from pipeline.dedup.digests import local_sources, as_para, texts_digest_keys
+from pipeline.dedup.digests import LocalSources, as_para, texts_digest_keys
 from pipeline.dedup.lsh import lsh_params, pairs_sharing
 from pipeline.dedup.shingles import ShingleBatch
 from pipeline.dedup.signatures import scheme_of
@@ -272,7 +272,7 @@ def _quoting(store: IndexStore, texts: list[tuple[str, np.ndarray]], gone: set[s
 def _sources(c: _Corpus, store: IndexStore, gone: set[str]):
     """The texts sharing a paragraph with text ``i``: those being clustered, and the index's
     others (looked up once for all of ``c``)."""
-    local = local_sources(c)
+    local = LocalSources(c)
     ids = {d.article_id for d in c.docs}
     held = store.holders({k for i in range(len(c.docs)) for k in c.paragraphs(i)[0]})
     others = {a for s in held.values() for a in s} - gone - ids
