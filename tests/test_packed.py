@@ -136,3 +136,21 @@ def test_the_dedup_command_reads_parquet_texts_without_decoding_them(tmp_path):
     a = dedup_file(pq_path, tmp_path / "a.parquet").rows
     b = dedup_file(js_path, tmp_path / "b.parquet").rows
     assert a == b and any(r.relation != "singleton" for r in a)
+
+
+def test_views_forget_their_flat_array_once_changed():
+    """MinHash and overlaps read a ``Views``' flat array only while its items are the array's
+    slices: any change (a text given character shingles, an append) makes them read the items."""
+    from pipeline.dedup.minhash import MinHasher
+    from pipeline.dedup.shingles import Views
+    flat, bounds = np.arange(10, dtype=np.uint32), np.array([0, 4, 10])
+    for change in (lambda v: v.__setitem__(0, np.array([7], np.uint32)), lambda v: v.append(flat[:2]),
+                   lambda v: v.extend([]), lambda v: v.pop(), lambda v: v.__iadd__([])):
+        views = Views(flat, bounds)
+        assert views.whole is not None
+        change(views)
+        assert views.whole is None
+    views = Views(flat, bounds)
+    views[1] = np.array([3, 9], dtype=np.uint32)
+    hasher = MinHasher(16, 1)
+    assert np.array_equal(hasher.signatures(views), hasher.signatures(list(views)))

@@ -2,9 +2,11 @@
 
 Encoding and joining 20,000 articles of 5 KB costs about 0.3 s each time, so a
 batch is packed once and shared by the passes that read it (paragraph keys,
-boilerplate, shingles); a text that a pass changes is spliced in, not the whole
-batch packed again. A Parquet or Arrow string column is already packed: its
-buffers are read as they are (``Packed.of_arrow``), without a Python string.
+boilerplate, shingles); a text that a pass changes is spliced in (``replace``)
+or read beside the batch (``overlay``), not the whole batch packed again. A
+Parquet or Arrow string column is already packed: its buffers are read as they
+are (``Packed.of_arrow``), and its texts are Python strings only where a step
+reads one as a string (``Deferred``, ``Texts``, ``TextField``).
 """
 from __future__ import annotations
 

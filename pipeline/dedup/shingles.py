@@ -97,7 +97,7 @@ def _spaces_under_nfkc() -> list[int]:
             and all((x.isascii() and not x.isalnum()) or punct.fullmatch(x) for x in unicodedata.normalize("NFKC", chr(c)))]
 
 
-@on_disk()
+@on_disk("pipeline.dedup.utf8")
 def nfkc_tables() -> tuple[np.ndarray, np.ndarray]:
     """What the kernel's NFKC quick check reads (``unicodedata.is_normalized``'s algorithm,
     Unicode Standard Annex 15): 1 for a character NFKC replaces (but the spaces of
@@ -189,17 +189,25 @@ def sizes(arrays: list[np.ndarray]) -> np.ndarray:
 
 class Views(list):
     """Per-document views of one flat array (a slice each: np.split is 10x slower here), which
-    ``whole`` gives as (flat, bounds) for MinHash until an item is replaced (then None)."""
+    ``whole`` gives as (flat, bounds) to MinHash and overlaps until the list is changed in any
+    way (then None)."""
 
     def __init__(self, flat: np.ndarray, bounds: np.ndarray):
         b = bounds.tolist()
         super().__init__(flat[b[i]:b[i + 1]] for i in range(len(b) - 1))
         self.whole: tuple[np.ndarray, np.ndarray] | None = (flat, bounds)
 
-    def __setitem__(self, i, value) -> None:
-        self.whole = None
-        super().__setitem__(i, value)
 
+def _forgetting(name: str):
+    def change(self, *args):
+        self.whole = None
+        return getattr(list, name)(self, *args)
+    return change
+
+
+for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert", "pop", "remove",
+              "sort", "reverse", "clear"):
+    setattr(Views, _name, _forgetting(_name))
 
 
 def shingle_texts(texts: Sequence[str], size: int = 5, char_size: int = 5, lead_words: int = 60,
