@@ -1,4 +1,5 @@
-"""Unicode tables kept on disk beside numba's cache (``__pycache__``): the kernels' fold, NFKC
+"""Unicode tables kept on disk beside numba's cache (``__pycache__``, or ``NUMBA_CACHE_DIR``
+where ``jit`` moves it for a read-only install): the kernels' fold, NFKC
 and case tables take 60-90 ms to build from ``unicodedata`` in every process, and a
 millisecond to load. A file is named by what its content depends on (Python's and Unicode's
 versions, the sources that build it), so an edit or an upgrade builds a new one; one that
@@ -45,13 +46,15 @@ def _path(build: Callable, modules: tuple[str, ...]) -> Path:
     stamp = [sys.version, unicodedata.unidata_version, np.__version__] + [
         f"{f.stat().st_mtime_ns}:{f.stat().st_size}" for f in files]
     key = hashlib.blake2b("|".join(stamp).encode(), digest_size=8).hexdigest()
-    return files[0].parent / "__pycache__" / f"{files[0].stem}.{build.__name__}-{key}.npz"
+    where = os.environ.get("NUMBA_CACHE_DIR")  # ``jit`` sets it where the package is read-only
+    folder = Path(where) / "newspipe-tables" if where else files[0].parent / "__pycache__"
+    return folder / f"{files[0].stem}.{build.__name__}-{key}.npz"
 
 
 def _store(path: Path, built) -> tuple[np.ndarray, ...]:
     arrays = built if isinstance(built, tuple) else (built,)
     try:
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
         np.savez(tmp, **{f"a{i}": a for i, a in enumerate(arrays)})
         os.replace(tmp, path)

@@ -1,9 +1,9 @@
 """UTF-8 read in compiled code (numba), for the tokenizer of ``pipeline.dedup.kernels``:
-a code point from its bytes, and which documents hold a character the fold table cannot
-fold (Python folds those).
+a code point from its bytes, which documents are ASCII, which hold a character the fold
+table cannot fold (Python folds those), and, for the attribution pre-filter, the distinct
+characters of some documents and those documents with each character replaced.
 """
 from __future__ import annotations
-
 
 import numpy as np
 
