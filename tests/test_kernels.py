@@ -282,3 +282,12 @@ def test_unicode_tables_kept_on_disk_are_those_built_and_a_damaged_file_is_built
             got = got if isinstance(got, tuple) else (got,)
             assert len(got) == len(want) and all(np.array_equal(a, b) for a, b in zip(got, want)), table.__name__
         assert path.exists()
+
+
+def test_unicode_tables_go_where_numbas_cache_goes(tmp_path, monkeypatch):
+    """A read-only install moves numba's cache to ``NUMBA_CACHE_DIR`` (``jit``): the tables follow."""
+    from pipeline.dedup.utf8 import lower_table
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    load = lower_table.__wrapped__
+    assert load.path().parent == tmp_path / "newspipe-tables"
+    assert np.array_equal(load(), load.__wrapped__()) and load.path().exists()
