@@ -45,7 +45,9 @@ def read_input(path: str | Path) -> tuple[Columns, Packed | None]:
             table = parquet.read(columns=list(REQUIRED))
         packed = Packed.of_arrow(table.column("text"))
         columns = {c: values(table.column(c)) for c in REQUIRED if c != "text" or packed is None}
-        return columns | ({"text": packed.deferred()} if packed is not None else {}), packed
+        if packed is not None:
+            columns["text"] = packed.deferred()
+        return columns, packed
     except (OSError, pa.ArrowInvalid) as exc:
         raise DedupError(f"{path}: not a readable Parquet or JSONL file: {exc}") from None
 

@@ -45,10 +45,10 @@ from pipeline.dedup.origin import components, fold_members, split
 from pipeline.dedup.overlap import overlap, overlaps
 from pipeline.dedup.packed import Packed, TextField, Texts, utf8
 from pipeline.dedup.digests import Para, Sources, digests, paras_of, texts_paras
-from pipeline.dedup.tiers import rewrite_keys
+from pipeline.dedup.tiers import long_enough, rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
-from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts, sizes
+from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts
 
 
 class DedupError(ValueError):
@@ -376,7 +376,7 @@ def sign(c: _Corpus, known: dict[str, np.ndarray]) -> Signed:
     for i, a in enumerate(ids):
         if a in known:
             sig[i] = known[a]
-    eligible = np.flatnonzero(sizes(c.shingles) >= settings.min_shingles)
+    eligible = long_enough(c.shingles, settings)
     rewrite = None
     if settings.rewrite_lsh_threshold and eligible.size:
         when = [c.docs[i].published_at for i in eligible]

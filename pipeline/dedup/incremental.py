@@ -45,7 +45,7 @@ from pipeline.dedup.digests import LocalSources, as_para, texts_digest_keys
 from pipeline.dedup.lsh import lsh_params, pairs_sharing
 from pipeline.dedup.shingles import ShingleBatch
 from pipeline.dedup.signatures import scheme_of
-from pipeline.dedup.tiers import tier_keys
+from pipeline.dedup.tiers import long_enough, tier_keys
 from pipeline.dedup.store import FORMAT, Added, IndexChange, IndexStore
 from pipeline.settings import DedupSettings
 from storage.columns import values
@@ -155,7 +155,7 @@ def _first_day(by_day: dict[str, list[DedupDoc]]) -> dict[str, tuple[str, DedupD
 
 def _keys(c: _Corpus, settings: DedupSettings, mode: str = "pairs") -> tuple[np.ndarray, np.ndarray]:
     """(eligible positions, their band keys): texts long enough for LSH, every tier (``tiers.tier_keys``)."""
-    eligible = np.array([i for i, s in enumerate(c.shingles) if s.size >= settings.min_shingles], dtype=np.int64)
+    eligible = long_enough(c.shingles, settings)
     if not eligible.size:
         return eligible, np.empty((0, 0), dtype=np.int64)
     return eligible, tier_keys(c, eligible, settings, mode)

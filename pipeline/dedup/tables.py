@@ -44,7 +44,7 @@ def on_disk(*sources: str) -> Callable:
 def _path(build: Callable, modules: tuple[str, ...]) -> Path:
     files = [Path(importlib.import_module(m).__file__) for m in modules]
     stamp = [sys.version, unicodedata.unidata_version, np.__version__] + [
-        f"{f.stat().st_mtime_ns}:{f.stat().st_size}" for f in files]
+        f"{st.st_mtime_ns}:{st.st_size}" for st in map(Path.stat, files)]
     key = hashlib.blake2b("|".join(stamp).encode(), digest_size=8).hexdigest()
     where = os.environ.get("NUMBA_CACHE_DIR")  # ``jit`` sets it where the package is read-only
     folder = Path(where) / "newspipe-tables" if where else files[0].parent / "__pycache__"

@@ -21,6 +21,7 @@ import numpy as np
 
 from pipeline.dedup.lsh import _MIX, band_keys, lsh_params
 from pipeline.dedup.minhash import MinHasher
+from pipeline.dedup.shingles import sizes
 from pipeline.settings import DedupSettings
 
 FULL, LEAD, SHORT = 1, 2, 3  # salts of the tiers' keys
@@ -41,6 +42,11 @@ def dated(keys: np.ndarray, when: list[datetime | None], shifts: tuple[int, ...]
     with np.errstate(over="ignore"):
         out = [((u ^ ((b + d).astype(np.uint64) * _MIX[5])) * _MIX[6]) for d in shifts]
     return (np.hstack(out) & ~np.uint64(1)).view(np.int64)
+
+
+def long_enough(shingles: list[np.ndarray], settings: DedupSettings) -> np.ndarray:
+    """Positions of the texts with ``min_shingles`` shingles or more: those LSH indexes."""
+    return np.flatnonzero(sizes(shingles) >= settings.min_shingles)
 
 
 def rewrite_keys(short_shingles: list[np.ndarray], when: list[datetime | None], settings: DedupSettings,
