@@ -25,7 +25,8 @@ DATA ?= data
 
 # the dedup kernels are compiled once here (numba's on-disk cache), not in every process that dedups;
 # so is our own bytecode, which a process started with PYTHONDONTWRITEBYTECODE would compile each time
-.venv/.kernels: .venv/.core pipeline/dedup/kernels.py
+# (a folder per version of the kernel modules: jit.KERNEL_MODULES; older ones are removed)
+.venv/.kernels: .venv/.core $(addprefix pipeline/dedup/,$(addsuffix .py,jit utf8 blake paragraph_scan kernels buckets))
 	$(CORE) python -m pipeline.dedup.kernels
 	$(CORE) python -m compileall -q crawlers pipeline storage dags
 	@touch $@

@@ -291,3 +291,23 @@ def test_unicode_tables_go_where_numbas_cache_goes(tmp_path, monkeypatch):
     load = lower_table.__wrapped__
     assert load.path().parent == tmp_path / "newspipe-tables"
     assert np.array_equal(load(), load.__wrapped__()) and load.path().exists()
+
+
+def test_band_hashes_mix_each_bands_values_as_defined():
+    """A band's hash is ``h = (h ^ value) * MIX[k]; h ^= h >> 29`` over its values (plain Python
+    here): the persistent index stores keys made from it, so the compiled pass must keep it."""
+    import pytest
+
+    from pipeline.dedup.lsh import _MIX, _band_hashes
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 1 << 32, size=(50, 128), dtype=np.uint64).astype(np.uint32)
+    got = _band_hashes(sigs[::2], 37, 3)  # a strided view too
+    for i, row in enumerate(sigs[::2].tolist()):
+        for band in range(37):
+            h = 0
+            for k in range(3):
+                h = ((h ^ row[band * 3 + k]) * int(_MIX[k % len(_MIX)])) & MASK
+                h ^= h >> 29
+            assert int(got[i, band]) == h
+    with pytest.raises(ValueError, match="fewer than 43 bands"):
+        _band_hashes(sigs, 43, 3)

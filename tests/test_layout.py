@@ -69,6 +69,15 @@ def test_modules_and_functions_stay_small():
     assert not big, "\n".join(big)
 
 
+def test_every_module_of_compiled_kernels_stamps_their_cache():
+    """numba keys cached code by the function's own file: ``jit.KERNEL_MODULES`` names every module
+    that compiles, so an edit of a kernel another one calls cannot leave stale machine code."""
+    from pipeline.dedup.jit import KERNEL_MODULES
+    compiled = {m.rsplit(".", 1)[1] for m, path in _modules()
+                if m.startswith("pipeline.dedup.") and "pipeline.dedup.jit" in _imports(path)}
+    assert compiled | {"jit"} == set(KERNEL_MODULES)
+
+
 def test_library_code_imports_without_airflow():
     for module, path in _modules():
         if not module.startswith("dags"):

@@ -75,19 +75,20 @@ class ParagraphKeys:
 
 
 @on_disk("pipeline.dedup.utf8")
-def _tables() -> tuple[np.ndarray, np.ndarray]:
-    """``str.lower`` and ``str.isspace`` of each character of the Basic Multilingual Plane, as
-    ``paragraph_scan.scan`` reads them."""
+def _tables() -> np.ndarray:
+    """``str.lower`` of each character of the Basic Multilingual Plane, 32 (a space) where
+    ``str.isspace``, as ``paragraph_scan.scan`` reads it."""
     from pipeline.dedup.utf8 import lower_table
-    space = np.fromiter((chr(c).isspace() for c in range(0x10000)), dtype=np.uint8, count=0x10000)
-    return lower_table(), space
+    table = lower_table().copy()  # the cached one is shared
+    table[np.fromiter((chr(c).isspace() for c in range(0x10000)), dtype=np.bool_, count=0x10000)] = 32
+    return table
 
 
 def paragraph_keys(texts: list[str], packed: Packed | None = None) -> ParagraphKeys:
     """The key, length and word count of every paragraph of every text (``packed``: the texts'
     UTF-8, when the caller has it)."""
     from pipeline.dedup.paragraph_scan import scan
-    *arrays, python = scan(*(packed or Packed.of(texts)), *_tables())
+    *arrays, python = scan(*(packed or Packed.of(texts)), _tables())
     out = ParagraphKeys(*arrays)
     for i in np.flatnonzero(python).tolist():
         folded = [fold_paragraph(p) for p in str(texts[i]).split("\n")]  # str: a ``packed.Deferred`` too

@@ -1,4 +1,4 @@
-"""LSH buckets to candidate pairs in compiled code (numba).
+"""LSH band hashes and buckets to candidate pairs in compiled code (numba).
 
 Grouping equal band keys by sorting and turning each bucket into pairs took
 numpy a sort, a mask and a temporary array per bucket size for every band;
@@ -11,6 +11,23 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.dedup.jit import njit
+
+
+@njit(cache=True)
+def band_hashes(sigs, bands, rows, mix):
+    """(n, bands) uint64: the ``rows`` values of each band of each signature mixed into one hash
+    (``h = (h ^ value) * mix[k]; h ^= h >> 29`` for the k-th): numpy made a uint64 copy of the
+    signatures and a pass over all of them per row (0.14 s for three tiers of 20,000 texts)."""
+    n = sigs.shape[0]
+    out = np.empty((n, bands), dtype=np.uint64)
+    for i in range(n):
+        for band in range(bands):
+            h = np.uint64(0)
+            for k in range(rows):
+                h = (h ^ np.uint64(sigs[i, band * rows + k])) * mix[k % mix.size]
+                h ^= h >> np.uint64(29)
+            out[i, band] = h
+    return out
 
 
 @njit(cache=True)

@@ -324,7 +324,8 @@ def warm() -> None:
     """Compile (or load) every kernel once, on a tiny input: the texts' bytes both writable and
     read-only (a Parquet column's own buffer), two types to numba; build the Unicode tables."""
     from pipeline.articles.paragraphs import _tables
-    from pipeline.dedup.buckets import bucket_pairs
+    from pipeline.dedup.buckets import band_hashes, bucket_pairs
+    from pipeline.dedup.lsh import _MIX
     from pipeline.dedup.paragraph_scan import scan
     from pipeline.dedup.shingles import fold_tables, nfkc_tables
     _tables(), fold_tables(), nfkc_tables()  # kept on disk too (``tables``)
@@ -339,8 +340,9 @@ def warm() -> None:
         alt, alt_bounds, alt_of = Packed(buf, bounds).overlay({0: b"six"})
         _, _, full, full_b, _, _, _, _ = shingle_docs(buf, bounds, alt, alt_bounds, alt_of, FOLD, table, no, small, no,
                                                       5, 60, 3)
-        scan(buf, bounds, np.zeros(0x10000, dtype=np.int32), np.zeros(0x10000, dtype=np.uint8))
-    minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
+        scan(buf, bounds, np.zeros(0x10000, dtype=np.int32))
+    sig = minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
+    band_hashes(sig, 2, 2, _MIX)
     common(full, full)
     common_pairs(full, full_b, np.zeros((1, 2), dtype=np.int64))
     for codes in (np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.uint64)):  # tiers' keys, band hashes
@@ -348,4 +350,6 @@ def warm() -> None:
 
 
 if __name__ == "__main__":
+    from pipeline.dedup.jit import forget_stale
+    forget_stale()
     warm()

@@ -3,7 +3,7 @@
 Two indexes with one interface, ``pairs(keys, signatures) -> (m, 2) int array``
 of row positions ``i < j``:
 
-- ``BandIndex``: in memory, all bands of all documents at once with numpy
+- ``BandIndex``: in memory, all bands of all documents at once in compiled code
   (a band's rows are hashed to 64 bits, equal hashes are grouped by sorting).
   Fast; the default for one machine.
 - ``SharedIndex``: datasketch's ``MinHashLSH`` with any of its storage
@@ -51,15 +51,12 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
 
 def _band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(n, bands) uint64: each band's ``rows`` values mixed into one 64-bit hash."""
-    n = sigs.shape[0]
-    cube = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
-    h = np.zeros((n, bands), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(rows):
-            h = (h ^ cube[:, :, k]) * _MIX[k % len(_MIX)]
-            h ^= h >> np.uint64(29)
-    return h
+    """(n, bands) uint64: each band's ``rows`` values mixed into one 64-bit hash
+    (``buckets.band_hashes``)."""
+    from pipeline.dedup.buckets import band_hashes  # numba loads on first use
+    if sigs.ndim != 2 or sigs.shape[1] < bands * rows:
+        raise ValueError(f"signatures of shape {sigs.shape} hold fewer than {bands} bands of {rows} values")
+    return band_hashes(np.ascontiguousarray(sigs), bands, rows, _MIX)
 
 
 def _pairs_of(codes: np.ndarray, n: int) -> np.ndarray:
