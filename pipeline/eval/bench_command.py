@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -171,10 +172,21 @@ def _split(path: Path) -> dict[str, float]:
     return out
 
 
-def bench_command(n: int = 20_000, shared: Path | None = None) -> list[str]:
+def _medians(sides: dict[str, list[str]], rounds: int) -> dict[str, float]:
+    """The median seconds of each side's command over ``rounds`` rounds, the sides taking turns
+    in each (a busy spell of the machine falls on all of them, not on one)."""
+    times: dict[str, list[float]] = {k: [] for k in sides}
+    for _ in range(rounds):
+        for name, args in sides.items():
+            times[name].append(_pinned(args))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def bench_command(n: int = 20_000, shared: Path | None = None, rounds: int = 3) -> list[str]:
     from pipeline.eval.bench import synthetic_docs
     from pipeline.eval.extraction import DEFAULT_SHARED
-    lines = [f"dedup as a command: {n} articles, each side one process on one core"]
+    lines = [f"dedup as a command: {n} articles, each side one process on one core, medians of {rounds} "
+             "rounds taken in turn"]
     sets = {"ASCII words": _frame([d.text for d in synthetic_docs(n)])}
     ours = sentence_docs(n, shared or DEFAULT_SHARED)
     if ours is None:
@@ -186,16 +198,19 @@ def bench_command(n: int = 20_000, shared: Path | None = None) -> list[str]:
             path = Path(tmp) / "in.parquet"
             df.to_parquet(path)
             df[:1].to_parquet(Path(tmp) / "one.parquet")  # start-up: the command on one article
-            start = _pinned([sys.executable, "-m", "pipeline.cli", "dedup", str(Path(tmp) / "one.parquet"),
-                             str(Path(tmp) / "one.out.parquet")])
-            mine = _pinned([sys.executable, "-m", "pipeline.cli", "dedup", str(path), str(Path(tmp) / "out.parquet")])
-            base = _pinned([sys.executable, "-c", _DATASKETCH, str(path)])
-            rensa = _pinned([sys.executable, "-c", _RENSA, str(path)]) if find_spec("rensa") else None
+            start = _medians({"one": [sys.executable, "-m", "pipeline.cli", "dedup", str(Path(tmp) / "one.parquet"),
+                                      str(Path(tmp) / "one.out.parquet")]}, rounds)["one"]
+            sides = {"ours": [sys.executable, "-m", "pipeline.cli", "dedup", str(path), str(Path(tmp) / "out.parquet")],
+                     "datasketch": [sys.executable, "-c", _DATASKETCH, str(path)]}
+            if find_spec("rensa"):
+                sides["rensa"] = [sys.executable, "-c", _RENSA, str(path)]
+            seconds = _medians(sides, rounds)
+            mine, base, rensa = seconds["ours"], seconds["datasketch"], seconds.get("rensa")
             split = _split(path)
-            lines.append(f"  {name}: {df.text.str.len().mean() / 1024:.1f} KB a text; newspipe dedup {mine:.1f} s, "
+            lines.append(f"  {name}: {df.text.str.len().mean() / 1024:.1f} KB a text; newspipe dedup {mine:.2f} s, "
                          f"datasketch {base:.1f} s -> {base / mine:.1f}x"
-                         + (f", rensa {rensa:.1f} s -> {rensa / mine:.2f}x" if rensa else "")
-                         + f"; start-up {start:.1f} s; split: " + ", ".join(f"{k} {v:.1f} s" for k, v in split.items()))
+                         + (f", rensa {rensa:.2f} s -> {rensa / mine:.2f}x" if rensa else "")
+                         + f"; start-up {start:.2f} s; split: " + ", ".join(f"{k} {v:.1f} s" for k, v in split.items()))
     lines.append("  start-up's parts (a fresh process): "
                  + ", ".join(f"{k} {v:.2f} s" for k, v in startup_split().items()))
     return lines
