@@ -54,9 +54,12 @@ class ParagraphKeys:
 
     def repeated(self, mask: np.ndarray, group: np.ndarray, min_pages: int) -> np.ndarray:
         """Which paragraphs of ``mask`` have a key that ``min_pages`` texts or more of the same
-        ``group`` (one id per text: its outlet) hold, by sorting, without a Python set per text."""
+        ``group`` (one id per text: its outlet) hold, by sorting, without a Python set per text.
+        Only keys held ``min_pages`` times in all are sorted by group and text: most are held once."""
         rows = np.flatnonzero(mask)
-        text = np.repeat(np.arange(self.bounds.size - 1), np.diff(self.bounds))[rows]
+        _, at, counts = np.unique(self.keys[rows], return_inverse=True, return_counts=True)
+        rows = rows[counts[at] >= min_pages]
+        text = np.searchsorted(self.bounds, rows, side="right") - 1
         key, grp = self.keys[rows], group[text]
         order = np.lexsort((text, key, grp))
         text, key, grp = text[order], key[order], grp[order]

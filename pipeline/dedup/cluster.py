@@ -42,13 +42,13 @@ from pipeline.articles.boilerplate import Stripped, remove_boilerplate
 from pipeline.dedup.lsh import BandIndex, SharedIndex, pairs_sharing
 from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.origin import components, fold_members, split
-from pipeline.dedup.overlap import overlap, overlaps
+from pipeline.dedup.overlap import overlaps
 from pipeline.dedup.packed import Packed, TextField, Texts, utf8
 from pipeline.dedup.digests import Para, Sources, digests, paras_of, texts_paras
 from pipeline.dedup.tiers import long_enough, rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
-from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts
+from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts, sizes
 
 
 class DedupError(ValueError):
@@ -137,8 +137,6 @@ class _Corpus:
         self._attr: dict[int, list[str]] = {}
         self.folded: dict[int, bytes] = {}  # ``attribution.folded_ascii`` of texts, where asked (``origin``)
         self._verdicts: dict[tuple[int, int], tuple[bool, float, float]] = {}
-        self._overlaps: dict[tuple[int, int], tuple[float, float]] = {}  # full shingles, measured in a batch
-        self._short: dict[tuple[int, int], tuple[float, float]] = {}  # short shingles (rewrites), likewise
         self._sentences: dict[int, list[frozenset[str]]] = {}
         self.rewrites: set[tuple[int, int]] = set()
 
@@ -159,37 +157,31 @@ class _Corpus:
         """Verified once per pair: edges, the split against the origin and the relation all ask."""
         key = (i, j) if i < j else (j, i)
         if key not in self._verdicts:
-            self._verdicts[key] = self._verify(*key)
+            self.measure(np.array([key], dtype=np.int64))
         return self._verdicts[key]
 
-    def measure(self, pairs: np.ndarray) -> None:
-        """The overlaps of every candidate pair (i < j) at once, before they are verified one by
-        one; the short shingles' too for the pairs the full ones do not make duplicates."""
-        st = self.settings
-        self._overlaps.update(overlaps(self.shingles, pairs))
+    def measure(self, pairs: np.ndarray) -> np.ndarray:
+        """Verifies pairs (i, j) at once, which of them are duplicates: the same normalised text,
+        or enough shingles of at least ``min_shingles`` in common (Jaccard or containment), or
+        else, where the short shingles pass the gate, the shorter text's sentences found in the
+        longer (a rewrite). The overlaps of all pairs are measured in one call, and the short
+        shingles' only for the pairs the full ones leave apart."""
+        st, pairs = self.settings, np.sort(pairs, axis=1)
+        jac, con = overlaps(self.shingles, pairs)
+        size = sizes(self.shingles)
+        exact = np.fromiter((self.hashes[i] == self.hashes[j] for i, j in pairs.tolist()), np.bool_, len(pairs))
+        small = ~exact & (np.minimum(size[pairs[:, 0]], size[pairs[:, 1]]) < st.min_shingles)
+        dup = exact | (~small & ((jac >= st.jaccard_threshold) | (con >= st.containment_threshold)))
+        jac[exact], con[exact], jac[small], con[small] = 1.0, 1.0, 0.0, 0.0
         if st.rewrite_lsh_threshold and self.short_shingles is not None:
-            weak = [p for p, (jac, con) in self._overlaps.items()
-                    if jac < st.jaccard_threshold and con < st.containment_threshold]
-            self._short.update(overlaps(self.short_shingles, np.array(weak, dtype=np.int64).reshape(-1, 2)))
-
-    def _verify(self, i: int, j: int) -> tuple[bool, float, float]:
-        if self.hashes[i] == self.hashes[j]:
-            return True, 1.0, 1.0
-        a, b = self.shingles[i], self.shingles[j]
-        if min(a.size, b.size) < self.settings.min_shingles:
-            return False, 0.0, 0.0
-        jac, con = self._overlaps.get((i, j)) or overlap(a, b)
-        st = self.settings
-        if jac >= st.jaccard_threshold or con >= st.containment_threshold:
-            return True, jac, con
-        if st.rewrite_lsh_threshold and self._short_overlap(i, j) >= st.rewrite_min_overlap and self._rewrite(i, j):
-            self.rewrites.add((i, j))
-            return True, jac, con
-        return False, jac, con
-
-    def _short_overlap(self, i: int, j: int) -> float:
-        """Containment of the shorter text's short shingles: a cheap gate before sentence alignment."""
-        return (self._short.get((i, j)) or overlap(self.short_shingles[i], self.short_shingles[j]))[1]
+            weak = np.flatnonzero(~dup & ~small)
+            gate = weak[overlaps(self.short_shingles, pairs[weak])[1] >= st.rewrite_min_overlap]
+            for k, (i, j) in zip(gate.tolist(), pairs[gate].tolist()):
+                if self._rewrite(i, j):
+                    dup[k] = True
+                    self.rewrites.add((i, j))
+        self._verdicts.update(zip(map(tuple, pairs.tolist()), zip(dup.tolist(), jac.tolist(), con.tolist())))
+        return dup
 
     def _rewrite(self, i: int, j: int) -> bool:
         """The shorter text's sentences found, one by one, in the longer (``pipeline.dedup.rewrites``)."""
@@ -301,8 +293,7 @@ def cluster_rows(c: _Corpus, pairs: np.ndarray, sources: Sources | None = None
     are taken apart: what a later article can change (``pipeline.dedup.incremental``).
     ``sources``: the texts sharing a paragraph with a text, when they are not all in ``c``."""
     docs, ids, settings = c.docs, [d.article_id for d in c.docs], c.settings
-    c.measure(pairs)
-    edges = [(i, j) for i, j in pairs.tolist() if c.duplicate(i, j)[0]]
+    edges = list(map(tuple, np.sort(pairs, axis=1)[c.measure(pairs)].tolist()))
     comps = components(len(docs), edges)
     fold_members(c, comps)
     quotes = digests(c, sources)

@@ -16,10 +16,11 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return inter / (a.size + b.size - inter), inter / min(a.size, b.size)
 
 
-def overlaps(sets: list[np.ndarray], pairs: np.ndarray) -> dict[tuple[int, int], tuple[float, float]]:
-    """``overlap(sets[i], sets[j])`` for every row (i, j) of ``pairs``, the same values."""
+def overlaps(sets: list[np.ndarray], pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``overlap(sets[i], sets[j])`` for every row (i, j) of ``pairs``, the same values: (Jaccard,
+    containment) as two float arrays."""
     if not len(pairs):
-        return {}
+        return np.empty(0), np.empty(0)
     from pipeline.dedup import kernels
     whole = getattr(sets, "whole", None)  # ``shingles.Views``: the flat array at hand
     if whole is not None:
@@ -37,4 +38,4 @@ def overlaps(sets: list[np.ndarray], pairs: np.ndarray) -> dict[tuple[int, int],
         jac, con = inter / (sa + sb - inter), inter / np.minimum(sa, sb)
     empty = (sa == 0) | (sb == 0)
     jac[empty], con[empty] = 0.0, 0.0
-    return dict(zip(map(tuple, pairs.tolist()), zip(jac.tolist(), con.tolist())))
+    return jac, con
