@@ -11,5 +11,6 @@ RUN pip install --no-cache-dir uv \
  && pip install --no-cache-dir -r /tmp/requirements.txt "redis>=5" "psycopg2-binary>=2.9" \
  && pip install --no-cache-dir --no-deps .
 ENV PYTHONPATH=/opt/newspipe
-# the dedup kernels compiled into numba's cache at build time, not in the first task that dedups
-RUN python -m pipeline.dedup.kernels && python -m compileall -q crawlers pipeline storage dags
+# the dedup kernels built at build time (ahead of time where the image has a C compiler, else into numba's
+# cache), not in the first task that dedups
+RUN python -m pipeline.dedup.aot && python -m compileall -q crawlers pipeline storage dags

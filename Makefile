@@ -23,11 +23,11 @@ DATA ?= data
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
-# the dedup kernels are compiled once here (numba's on-disk cache), not in every process that dedups;
-# so is our own bytecode, which a process started with PYTHONDONTWRITEBYTECODE would compile each time
-# (a folder per version of the kernel modules: jit.KERNEL_MODULES; older ones are removed)
-.venv/.kernels: .venv/.core $(addprefix pipeline/dedup/,$(addsuffix .py,jit utf8 blake paragraph_scan kernels buckets))
-	$(CORE) python -m pipeline.dedup.kernels
+# the dedup kernels are built once here (ahead of time, and into numba's on-disk cache; a folder per
+# version of the kernel modules, jit.KERNEL_MODULES, older ones removed), not in every process that
+# dedups; so is our own bytecode, which a process started with PYTHONDONTWRITEBYTECODE would compile
+.venv/.kernels: .venv/.core $(addprefix pipeline/dedup/,$(addsuffix .py,jit aot utf8 blake paragraph_scan kernels buckets))
+	$(CORE) python -m pipeline.dedup.aot
 	$(CORE) python -m compileall -q crawlers pipeline storage dags
 	@touch $@
 

@@ -27,7 +27,7 @@ def test_compose_has_the_airflow3_services():
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/newspipe/dags"
     assert "newspipe-data" in spec["volumes"]
-    assert "RUN python -m pipeline.dedup.kernels" in (ROOT / "Dockerfile").read_text()
+    assert "RUN python -m pipeline.dedup.aot" in (ROOT / "Dockerfile").read_text()
 
 
 def test_every_secret_comes_from_env_and_is_required():

@@ -217,8 +217,8 @@ def test_the_bench_splits_a_new_processs_start_up():
     """``make bench`` prints what a new process pays before it reads a row (figures, not asserted)."""
     from pipeline.eval.bench_command import startup_split
     parts = startup_split()
-    assert list(parts) == ["imports but numba", "numba's import", "numba's first call", "the other kernels",
-                           "Unicode tables"] and all(v >= 0 for v in parts.values())
+    assert [k.split(" (")[0] for k in parts] == ["imports", "the first kernel", "the other kernels", "Unicode tables"]
+    assert all(v >= 0 for v in parts.values())
 
 
 def test_nfkc_of_the_words_around_the_flagged_characters_is_the_texts_nfkc():

@@ -70,10 +70,10 @@ def _radix_sort(keys):
         for j in range(256):
             total, counts[p, j] = total + counts[p, j], total
         shift = np.uint64(8 * p)
-        for i in range(n):
-            j = (cur[i] >> shift) & np.uint64(255)
-            at = counts[p, j]
-            spare[at], spare_order[at], counts[p, j] = cur[i], order[i], at + 1
+        for i in range(n):  # ``digit``, not ``j``: one name for uint64 and int64 types as float64, by chance
+            digit = np.int64((cur[i] >> shift) & np.uint64(255))
+            at = counts[p, digit]
+            spare[at], spare_order[at], counts[p, digit] = cur[i], order[i], at + 1
         cur, spare, order, spare_order = spare, cur, spare_order, order
     return cur, order
 

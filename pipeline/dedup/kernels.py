@@ -12,8 +12,8 @@ polynomial ``sum(byte_i * P**i) + length`` modulo 2**64 through MurmurHash3's
 and MinHash is datasketch's ``affine32`` scheme. ``tests/test_kernels.py``
 checks them against plain Python and datasketch.
 
-``cache=True`` keeps the machine code on disk beside this file; ``make setup``
-compiles it once (``python -m pipeline.dedup.kernels``), so runs only load it.
+``make setup`` builds them once (``python -m pipeline.dedup.aot``, see ``jit``), so runs only
+load them.
 """
 from __future__ import annotations
 
@@ -348,8 +348,3 @@ def warm() -> None:
     for codes in (np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.uint64)):  # tiers' keys, band hashes
         bucket_pairs(codes, 1, 2, 3)
 
-
-if __name__ == "__main__":
-    from pipeline.dedup.jit import forget_stale
-    forget_stale()
-    warm()
