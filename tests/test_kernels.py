@@ -311,3 +311,11 @@ def test_band_hashes_mix_each_bands_values_as_defined():
             assert int(got[i, band]) == h
     with pytest.raises(ValueError, match="fewer than 43 bands"):
         _band_hashes(sigs, 43, 3)
+
+
+def test_ascii_docs_is_str_isascii_wherever_the_first_other_byte_falls():
+    from pipeline.dedup.packed import Packed
+    from pipeline.dedup.utf8 import ascii_docs
+    texts = ["", "a", "é", "x" * 2000]
+    texts += ["x" * n + "é" + "y" * 7 for n in (0, 1, 510, 511, 512, 513, 1023, 1024, 1500)]
+    assert ascii_docs(*Packed.of(texts)).tolist() == [t.isascii() for t in texts]

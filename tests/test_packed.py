@@ -34,12 +34,14 @@ def test_splicing_and_taking_texts():
 
 
 def test_bucket_pairs_are_every_pair_sharing_a_value_and_a_star_for_a_large_bucket():
+    """Values that differ only above their low four bytes (which the radix sort orders by) too."""
     rng = random.Random(3)
     per_doc, n = 3, 40
-    codes = np.array([rng.randrange(25) for _ in range(n * per_doc)], dtype=np.int64)
-    got = sorted(set(bucket_pairs(codes, per_doc, n, 10 ** 6).tolist()))
-    docs = [set(codes[d * per_doc:(d + 1) * per_doc].tolist()) for d in range(n)]
-    assert got == [i * n + j for i in range(n) for j in range(i + 1, n) if docs[i] & docs[j]]
+    for spread in (1, 1 << 32, 1 << 59):
+        codes = np.array([rng.randrange(25) * spread + 7 for _ in range(n * per_doc)], dtype=np.uint64)
+        got = sorted(set(bucket_pairs(codes, per_doc, n, 10 ** 6).tolist()))
+        docs = [set(codes[d * per_doc:(d + 1) * per_doc].tolist()) for d in range(n)]
+        assert got == [i * n + j for i in range(n) for j in range(i + 1, n) if docs[i] & docs[j]], spread
     star = bucket_pairs(np.zeros(6, dtype=np.uint64), 1, 6, 3)  # six equal values, at most three a bucket
     assert sorted(star.tolist()) == [1, 2, 3, 4, 5]  # document 0 joined to each other
 

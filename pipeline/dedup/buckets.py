@@ -56,16 +56,18 @@ def bucket_pairs(codes: np.ndarray, per_doc: int, n_docs: int, max_bucket: int) 
 
 @njit(cache=True)
 def _radix_sort(keys):
-    """(keys sorted, where each came from): a least-significant-digit radix sort, a byte a pass.
-    Grouping 1.7 million tier keys took numpy's ``argsort`` 0.17 s and this 0.08 s."""
+    """(keys grouped: equal ones side by side, where each came from). A least-significant-digit
+    radix sort of their low four bytes, a byte a pass; a run of equal low bytes that holds
+    different keys (two keys in 2^32 do) is then sorted whole. Grouping 1.7 million tier keys
+    took numpy's ``argsort`` 0.17 s, eight passes 0.08 s, these four half that."""
     n = keys.size
     cur, spare = keys.copy(), np.empty(n, dtype=np.uint64)
     order, spare_order = np.arange(n), np.empty(n, dtype=np.int64)
-    counts = np.zeros((8, 256), dtype=np.int64)
+    counts = np.zeros((4, 256), dtype=np.int64)
     for i in range(n):
-        for p in range(8):
+        for p in range(4):
             counts[p, (cur[i] >> np.uint64(8 * p)) & np.uint64(255)] += 1
-    for p in range(8):
+    for p in range(4):
         total = 0
         for j in range(256):
             total, counts[p, j] = total + counts[p, j], total
@@ -75,7 +77,24 @@ def _radix_sort(keys):
             at = counts[p, digit]
             spare[at], spare_order[at], counts[p, digit] = cur[i], order[i], at + 1
         cur, spare, order, spare_order = spare, cur, spare_order, order
+    _sort_mixed_runs(cur, order)
     return cur, order
+
+
+@njit(cache=True)
+def _sort_mixed_runs(cur, order):
+    """Sorts (insertion, with ``order``) each run of equal low four bytes that holds different keys."""
+    low, start = np.uint64(0xFFFFFFFF), 0
+    for end in range(1, cur.size + 1):
+        if end < cur.size and (cur[end] & low) == (cur[start] & low):
+            continue
+        for k in range(start + 1, end):
+            v, o, at = cur[k], order[k], k
+            while at > start and cur[at - 1] > v:
+                cur[at], order[at] = cur[at - 1], order[at - 1]
+                at -= 1
+            cur[at], order[at] = v, o
+        start = end
 
 
 @njit(cache=True)

@@ -85,11 +85,17 @@ def unfoldable(buf, bounds, table, quick, ccc, skip, check_nfkc):
 
 @njit(cache=True)
 def ascii_docs(buf, bounds):
-    """Which UTF-8 documents are ASCII (``str.isascii``), from their bytes."""
+    """Which UTF-8 documents are ASCII (``str.isascii``), from their bytes: OR-ed together 512
+    at a time, which the compiler turns into SIMD (a test and a branch per byte: 0.07 s for
+    100 MB of ASCII; this 0.02 s); a document stops at its first block beyond ASCII."""
     out = np.ones(bounds.size - 1, dtype=np.bool_)
     for d in range(bounds.size - 1):
-        for i in range(bounds[d], bounds[d + 1]):
-            if buf[i] >= 128:
+        doc = buf[bounds[d]:bounds[d + 1]]  # indexed from 0: no negative-index check in the loop
+        for start in range(0, doc.size, 512):
+            block, acc = doc[start:start + 512], np.uint8(0)
+            for i in range(block.size):
+                acc |= block[i]
+            if acc >= 128:
                 out[d] = False
                 break
     return out
