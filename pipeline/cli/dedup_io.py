@@ -21,7 +21,8 @@ from pipeline.settings import DedupSettings
 from storage.columns import values
 
 REQUIRED = ("article_id", "url", "outlet", "title", "text", "published_at", "language")
-Columns = dict[str, list]  # the required columns as Python values, row by row
+USED = REQUIRED[:-1]  # what ``to_docs`` reads (a required column it does not is not converted)
+Columns = dict[str, list]  # the used columns as Python values, row by row
 
 
 def read_input(path: str | Path) -> tuple[Columns, Packed | None]:
@@ -35,16 +36,16 @@ def read_input(path: str | Path) -> tuple[Columns, Packed | None]:
         if path.suffix in (".jsonl", ".json", ".ndjson"):
             rows = _json_lines(path)
             _require(path, list(dict.fromkeys(k for row in rows for k in row)))
-            return {c: [row.get(c) for row in rows] for c in REQUIRED}, None
+            return {c: [row.get(c) for row in rows] for c in USED}, None
         if path.is_dir():
             table = pq.read_table(path)
             _require(path, table.column_names)
         else:  # only the columns needed, and not through ``read_table``, which imports pandas (0.5 s)
             parquet = pq.ParquetFile(path, memory_map=True)  # pages read in place, not copied first
             _require(path, parquet.schema_arrow.names)
-            table = parquet.read(columns=list(REQUIRED))
+            table = parquet.read(columns=list(USED))
         packed = Packed.of_arrow(table.column("text"))
-        columns = {c: values(table.column(c)) for c in REQUIRED if c != "text" or packed is None}
+        columns = {c: values(table.column(c)) for c in USED if c != "text" or packed is None}
         if packed is not None:
             columns["text"] = packed.deferred()
         return columns, packed
