@@ -14,8 +14,8 @@ the JIT always.
 numba keys a function's cached code by its own file only, while that code holds
 the kernels it calls from other files: an edit of ``blake.py`` left
 ``paragraph_scan.scan`` running the old hash. So both builds live in a folder
-named by every kernel module's stamp and the processor (``KERNEL_MODULES``),
-and an edit of any of them builds afresh. The folder sits in ``__pycache__``; an
+named by every kernel module's stamp (``KERNEL_MODULES``), Python's and numpy's
+versions and the processor, and an edit of any of them builds afresh. The folder sits in ``__pycache__``; an
 installed, read-only copy (a container running under another uid) puts it in the
 temp dir. A ``NUMBA_CACHE_DIR`` set by the operator is kept as it is.
 """
@@ -51,9 +51,11 @@ def _processor() -> str:
 
 @functools.cache
 def stamp() -> str:
-    """What the machine code depends on: the kernel modules, Python, the processor."""
+    """What the machine code depends on: the kernel modules, Python, numpy (whose C interface the
+    build uses), the processor."""
     files = [f"{st.st_mtime_ns}:{st.st_size}" for st in ((_HERE / f"{m}.py").stat() for m in KERNEL_MODULES)]
-    return hashlib.blake2b("|".join(files + [sys.version, _processor()]).encode(), digest_size=6).hexdigest()
+    parts = files + [sys.version, np.__version__, _processor()]
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=6).hexdigest()
 
 
 def _folders() -> list[Path]:
