@@ -17,7 +17,8 @@ from pipeline.dedup.jit import njit
 def band_hashes(sigs, bands, rows, mix):
     """(n, bands) uint64: the ``rows`` values of each band of each signature mixed into one hash
     (``h = (h ^ value) * mix[k]; h ^= h >> 29`` for the k-th): numpy made a uint64 copy of the
-    signatures and a pass over all of them per row (0.14 s for three tiers of 20,000 texts)."""
+    signatures and a pass over all of them per row (three tiers of 20,000 texts: 0.025 s once
+    its memory is warm, more in a new process; this 0.013 s)."""
     n = sigs.shape[0]
     out = np.empty((n, bands), dtype=np.uint64)
     for i in range(n):
@@ -59,7 +60,7 @@ def _radix_sort(keys):
     """(keys grouped: equal ones side by side, where each came from). A least-significant-digit
     radix sort of their low four bytes, a byte a pass; a run of equal low bytes that holds
     different keys (two keys in 2^32 do) is then sorted whole. Grouping 1.7 million tier keys
-    took numpy's ``argsort`` 0.17 s, eight passes 0.08 s, these four half that."""
+    took numpy's ``argsort`` 0.17 s, eight passes 0.07 s, these four 0.044 s."""
     n = keys.size
     cur, spare = keys.copy(), np.empty(n, dtype=np.uint64)
     order, spare_order = np.arange(n), np.empty(n, dtype=np.int64)

@@ -8,7 +8,8 @@ documents (``bench.synthetic_docs``) is measured beside them. Each side runs
 as its own process pinned to one core (``taskset``): ``newspipe dedup IN OUT``,
 a script doing what a datasketch user writes (``MinHash.update_batch`` on
 word 5-grams, ``MinHashLSH`` insert and query), and the same with rensa (Rust
-MinHash and LSH, shingles made in Python; skipped where it is not installed).
+MinHash and LSH, shingles made in Python; skipped where it is not installed),
+in rounds in which the sides take turns; each figure is the median of its rounds.
 The split of our time comes from the same stages run in this process.
 """
 from __future__ import annotations
