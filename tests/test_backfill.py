@@ -228,8 +228,9 @@ def test_a_backfill_killed_mid_way_resumes_and_stores_nothing_twice(env, world, 
     if source == "wayback":
         fetches = Counter(path for path, _ in env.log if "/web/" in path)
         assert sum(n - 1 for n in fetches.values()) <= 2   # at most the one unwritten batch (of 2) again
-    raw = pd.concat([pd.read_parquet(f, columns=["url"]) for f in (data / "raw" / "archive").rglob("*.parquet")])
+    raw = pd.concat([pd.read_parquet(f, columns=["url"]) for f in (data / "raw" / "archive").rglob("part-*.parquet")])
     assert raw["url"].is_unique                       # no page stored twice
+    assert not list((data / "raw" / "archive").rglob(".tmp-*"))  # nor a file the kill cut short left behind
     got = _articles(data)
     assert got["article_id"].is_unique
     _same(got, crawl if source != "gdelt" else crawl[crawl["url"].isin(env.idlib_urls)])
@@ -465,3 +466,17 @@ def test_the_command_line_offers_every_archive_source_by_name():
     from crawlers.archives import SOURCE_NAMES
     from crawlers.archives.sources import SOURCES
     assert SOURCE_NAMES == tuple(SOURCES)
+
+
+def test_a_resumed_unit_drops_what_a_killed_writer_left_and_keeps_what_it_committed(tmp_path):
+    """A batch written after the last commit and the temporary file of a write the kill cut short
+    go; the committed batches and another unit's files stay."""
+    from pipeline.backfill.collect import _batch_file, _drop_uncommitted
+    committed, later = _batch_file(tmp_path, "u1", 2), _batch_file(tmp_path, "u1", 4)
+    cut_short = tmp_path / f".tmp-0123456789ab-{_batch_file(tmp_path, 'u1', 6).name}"
+    other = _batch_file(tmp_path, "u2", 9)
+    other_tmp = tmp_path / f".tmp-0123456789ab-{_batch_file(tmp_path, 'u2', 11).name}"
+    for f in (committed, later, cut_short, other, other_tmp):
+        f.write_bytes(b"x")
+    _drop_uncommitted(tmp_path, "u1", 2)
+    assert sorted(f.name for f in tmp_path.iterdir()) == sorted(f.name for f in (committed, other, other_tmp))

@@ -103,11 +103,15 @@ def _batch_file(out_dir: Path, unit: str, pos: int) -> Path:
 
 def _drop_uncommitted(out_dir: Path, unit: str, pos: int) -> None:
     """A batch file written after the unit's last commit (a crash between the two) is read again
-    from the checkpoint, so the file goes: no page is stored twice."""
+    from the checkpoint, so the file goes: no page is stored twice. So does the half-written
+    temporary file of a writer killed mid-batch (``storage.fs.replacing``), which no reader reads
+    but which would stay for good."""
     prefix = _batch_file(out_dir, unit, 0).name[:len("part-") + 13]
     for f in out_dir.glob(prefix + "*.parquet"):
         if int(f.stem.rsplit("-", 1)[1]) > pos:
             f.unlink()
+    for f in out_dir.glob(f".tmp-*-{prefix}*.parquet"):
+        f.unlink(missing_ok=True)
 
 
 def _flush(state: ArchiveState, unit: str, pos: int, done: bool, skips: Skips, rows: list[dict],
