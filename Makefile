@@ -25,8 +25,9 @@ DATA ?= data
 
 # the dedup kernels are built once here (ahead of time, and into numba's on-disk cache; a folder per
 # version of the kernel modules, jit.KERNEL_MODULES, older ones removed), not in every process that
-# dedups; so is our own bytecode, which a process started with PYTHONDONTWRITEBYTECODE would compile
-.venv/.kernels: .venv/.core $(addprefix pipeline/dedup/,$(addsuffix .py,jit aot utf8 blake paragraph_scan kernels buckets))
+# dedups; so is our own bytecode, which a process started with PYTHONDONTWRITEBYTECODE would compile.
+# Any module of pipeline/dedup triggers it (a list of the kernel modules here would be a second copy)
+.venv/.kernels: .venv/.core $(wildcard pipeline/dedup/*.py)
 	$(CORE) python -m pipeline.dedup.aot
 	$(CORE) python -m compileall -q crawlers pipeline storage dags
 	@touch $@

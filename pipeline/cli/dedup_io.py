@@ -21,7 +21,7 @@ from pipeline.settings import DedupSettings
 from storage.columns import values
 
 REQUIRED = ("article_id", "url", "outlet", "title", "text", "published_at", "language")
-USED = REQUIRED[:-1]  # what ``to_docs`` reads (a required column it does not is not converted)
+USED = tuple(c for c in REQUIRED if c != "language")  # what ``to_docs`` reads: only these are converted
 Columns = dict[str, list]  # the used columns as Python values, row by row
 
 

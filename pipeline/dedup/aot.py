@@ -51,7 +51,7 @@ def build() -> Path | None:
     cc.output_dir, cc.output_file, cc.target_cpu = str(folder), f"{name}.{os.getpid()}.tmp.so", "host"
     index: dict[str, list] = {}
     for k in jit.kernels():
-        if k.options.get("inline") == "always" or k.jit is None:
+        if k.options.get("inline") == "always":  # compiled into its callers only
             continue
         for n, sig in enumerate(k.jit.nopython_signatures):
             export = f"{k.key.replace('.', '__')}__{n}"

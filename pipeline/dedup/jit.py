@@ -15,9 +15,10 @@ numba keys a function's cached code by its own file only, while that code holds
 the kernels it calls from other files: an edit of ``blake.py`` left
 ``paragraph_scan.scan`` running the old hash. So both builds live in a folder
 named by every kernel module's stamp (``KERNEL_MODULES``), Python's and numpy's
-versions and the processor, and an edit of any of them builds afresh. The folder sits in ``__pycache__``; an
-installed, read-only copy (a container running under another uid) puts it in the
-temp dir. A ``NUMBA_CACHE_DIR`` set by the operator is kept as it is.
+versions and the processor, and an edit of any of them builds afresh. The folder
+sits in ``__pycache__``; an installed, read-only copy (a container running under
+another uid) puts it in the temp dir. A ``NUMBA_CACHE_DIR`` set by the operator
+is kept as it is.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Unicode tables kept on disk beside numba's cache (``__pycache__``, or ``NUMBA_CACHE_DIR``
-where ``jit`` moves it for a read-only install): the kernels' fold, NFKC
+"""Unicode tables kept on disk beside the kernels' machine code (in ``NUMBA_CACHE_DIR``, which
+``jit`` sets to its folder unless the operator did; else in ``__pycache__``): the kernels' fold, NFKC
 and case tables take 60-90 ms to build from ``unicodedata`` in every process, and a
 millisecond to load. A file is named by what its content depends on (Python's and Unicode's
 versions, the sources that build it), so an edit or an upgrade builds a new one; one that
@@ -46,7 +46,7 @@ def _path(build: Callable, modules: tuple[str, ...]) -> Path:
     stamp = [sys.version, unicodedata.unidata_version, np.__version__] + [
         f"{st.st_mtime_ns}:{st.st_size}" for st in map(Path.stat, files)]
     key = hashlib.blake2b("|".join(stamp).encode(), digest_size=8).hexdigest()
-    where = os.environ.get("NUMBA_CACHE_DIR")  # ``jit`` sets it where the package is read-only
+    where = os.environ.get("NUMBA_CACHE_DIR")  # ``jit`` sets it when imported
     folder = Path(where) / "newspipe-tables" if where else files[0].parent / "__pycache__"
     return folder / f"{files[0].stem}.{build.__name__}-{key}.npz"
 
