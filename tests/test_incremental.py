@@ -280,3 +280,42 @@ def test_new_keys_merged_into_the_main_table_change_nothing(demo_run, demo_artic
     s.close()
     assert main > 0 and recent < 300
     pd.testing.assert_frame_equal(_table(root), _table(demo_run[1]))
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "half-made"])
+def test_a_lost_or_damaged_key_filter_is_made_again_from_the_stored_keys(tmp_path, damage):
+    """A filter that lacks a stored key would hide that article from every later run: one
+    missing, cut short, or left half-made by a crash (its temporary file) is made again."""
+    import numpy as np
+    from pipeline.dedup.store import Added, IndexChange
+    path = tmp_path / "index.sqlite"
+    store = SqliteStore(path)
+    keys = np.array([11, -7, 2**40 + 3], dtype=np.int64)
+    store.apply(IndexChange(added=[Added("a1", "2020-10-02", "d1", keys)], days={"2020-10-02": "v1"}))
+    store.close()
+    filt = path.with_name(path.name + ".keys")
+    if damage == "missing":
+        filt.unlink()
+    elif damage == "truncated":
+        with open(filt, "r+b") as f:
+            f.truncate(4096)
+    else:
+        filt.rename(path.with_name(path.name + ".keys.tmp"))
+        filt.write_bytes(b"")
+    store = SqliteStore(path)
+    assert store.filter.fresh and store.lookup(keys[1:2]) == {"a1"}
+    assert store.lookup(np.array([12], dtype=np.int64)) == set()
+    store.close()
+    assert filt.stat().st_size == store.filter.bits // 8
+
+
+def test_clearing_the_index_clears_the_filter_every_process_maps(tmp_path):
+    import numpy as np
+    from pipeline.dedup.keyfilter import KeyFilter
+    one, two = KeyFilter(tmp_path / "k", bits=1 << 16), KeyFilter(tmp_path / "k", bits=1 << 16)
+    keys = np.arange(1, 500, 7, dtype=np.int64)
+    one.add(keys)
+    assert two.maybe(keys).all() and not two.fresh
+    one.clear()
+    assert not two.maybe(keys).any()
+    one.close(), two.close()

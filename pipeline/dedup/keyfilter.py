@@ -10,11 +10,20 @@ absent keys at 110 million stored keys, and never for a stored one. Bits are set
 and flushed before the index's transaction commits, so a crash can only leave bits
 for keys that are not stored (a wasted probe), never the reverse. Removed keys keep
 their bits until the next rebuild.
+
+Every process maps the same file, so one's bits are seen by all. A missing filter,
+or one of another size, is made again from the stored keys in a temporary file that
+replaces it only when complete, under a lock beside it: two processes opening a new
+index at once both map the one finished file (one of them once truncated the file the
+other had just sized), and a crash mid-way never leaves a filter that lacks keys.
 """
 from __future__ import annotations
 
+import fcntl
 import mmap
+import os
 from pathlib import Path
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -22,15 +31,26 @@ BITS = 1 << 30
 
 
 class KeyFilter:
-    def __init__(self, path: str | Path, bits: int = BITS):
+    """``stored``: the keys already in the index, read only when the filter is made again."""
+
+    def __init__(self, path: str | Path, bits: int = BITS,
+                 stored: Callable[[], Iterable[np.ndarray]] | None = None):
         self.path, self.bits = Path(path), bits
         size = bits // 8
-        self.fresh = not (self.path.exists() and self.path.stat().st_size == size)
-        with open(self.path, "w+b" if self.fresh else "r+b") as f:
+        with open(self.path.with_name(self.path.name + ".lock"), "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+            self.fresh = not (self.path.exists() and self.path.stat().st_size == size)
+            target = self.path.with_name(self.path.name + ".tmp") if self.fresh else self.path
+            with open(target, "w+b" if self.fresh else "r+b") as f:
+                if self.fresh:
+                    f.truncate(size)  # sparse: disk and memory only for the pages bits land on
+                self._mm = mmap.mmap(f.fileno(), size)
+            self._bits = np.frombuffer(self._mm, dtype=np.uint8)
             if self.fresh:
-                f.truncate(size)  # sparse: disk and memory only for the pages bits land on
-            self._mm = mmap.mmap(f.fileno(), size)
-        self._bits = np.frombuffer(self._mm, dtype=np.uint8)
+                for keys in (stored() if stored is not None else ()):
+                    self.add(keys)
+                self.flush()
+                os.replace(target, self.path)
 
     def _where(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         idx = np.asarray(keys, dtype=np.int64).view(np.uint64) & np.uint64(self.bits - 1)
@@ -49,10 +69,13 @@ class KeyFilter:
         self._mm.flush()
 
     def clear(self) -> None:
-        """Every bit off: the file made sparse again (no page of it touched)."""
-        self.close()
-        self.path.unlink(missing_ok=True)
-        self.__init__(self.path, self.bits)
+        """Every bit off, in place (the pages given back where the file system can punch holes),
+        so other processes mapping the file see it cleared too."""
+        try:
+            self._mm.madvise(mmap.MADV_REMOVE)
+        except (AttributeError, OSError):  # no hole punching here: zeros written instead
+            self._bits.fill(0)
+        self.flush()
 
     def close(self) -> None:
         del self._bits

@@ -23,7 +23,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable, Iterator, Protocol
 
 import numpy as np
 
@@ -117,14 +117,15 @@ class SqliteStore:
         try:
             self.db = open_wal(self.path, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
                                           "PRAGMA temp_store=MEMORY;" + _SCHEMA, isolation_level=None)
-            held = self.db.execute("SELECT count(*) FROM docs").fetchone()[0]
+            self.db.execute("SELECT count(*) FROM docs").fetchone()  # a damaged file fails here
         except sqlite3.DatabaseError as exc:
             raise StoreError(str(exc)) from None
-        self.filter = KeyFilter(self.path.with_name(self.path.name + ".keys"))
-        if self.filter.fresh and held:  # a filter lost or of another size: made again from the keys
-            for (chunk,) in self.db.execute("SELECT keys FROM docs"):
-                self.filter.add(np.frombuffer(chunk or b"", dtype=np.int64))
-            self.filter.flush()
+        # a filter lost or of another size is made again from the stored keys
+        self.filter = KeyFilter(self.path.with_name(self.path.name + ".keys"), stored=self._stored_keys)
+
+    def _stored_keys(self) -> Iterator[np.ndarray]:
+        for (chunk,) in self.db.execute("SELECT keys FROM docs"):
+            yield np.frombuffer(chunk or b"", dtype=np.int64)
 
     def describe(self) -> str:
         return str(self.path)
