@@ -194,6 +194,24 @@ def test_common_counts_the_values_two_sorted_sets_share():
         assert common(a, b) == np.intersect1d(a, b).size == common(b, a)
 
 
+def test_a_count_stops_early_only_where_no_verdict_can_pass():
+    """``common_above``: the exact count, or -1 only where the count over the smaller set's size
+    is below the floor; sets sharing little stop, sets sharing much never do."""
+    from pipeline.dedup.kernels import common_above
+    rng = np.random.default_rng(6)
+    stopped = 0
+    for _ in range(400):
+        a = np.unique(rng.integers(0, 3000, rng.integers(0, 900)).astype(np.uint32))
+        b = np.unique(np.concatenate([a[: rng.integers(0, a.size + 1)],
+                                      rng.integers(0, 3000, rng.integers(0, 900))]).astype(np.uint32))
+        exact, small = np.intersect1d(a, b).size, min(a.size, b.size)
+        for floor in (0.0, 0.3, 0.5, 0.8):
+            got = common_above(a, b, floor)
+            assert got == exact or (got == -1 and exact / small < floor), (got, exact, small, floor)
+            stopped += got == -1
+    assert stopped > 100
+
+
 def test_repeated_paragraphs_are_those_counted_page_by_page():
     """The sorted count of ``ParagraphKeys.repeated`` is the per-page Counter it replaces: a key
     counts once per page, per outlet, and only among the short paragraphs."""

@@ -31,6 +31,8 @@ def arg_spec(ty) -> list:
         return ["int"]
     if ty == types.boolean:
         return ["bool"]
+    if ty == types.float64:
+        return ["float"]
     return ["other", str(ty)]
 
 

@@ -165,9 +165,10 @@ class _Corpus:
         or enough shingles of at least ``min_shingles`` in common (Jaccard or containment), or
         else, where the short shingles pass the gate, the shorter text's sentences found in the
         longer (a rewrite). The overlaps of all pairs are measured in one call, and the short
-        shingles' only for the pairs the full ones leave apart."""
+        shingles' only for the pairs the full ones leave apart; a count that cannot pass stops
+        early, its values NaN in the verdict of a pair that is no duplicate."""
         st, pairs = self.settings, np.sort(pairs, axis=1)
-        jac, con = overlaps(self.shingles, pairs)
+        jac, con = overlaps(self.shingles, pairs, min(st.jaccard_threshold, st.containment_threshold))
         size = sizes(self.shingles)
         exact = np.fromiter((self.hashes[i] == self.hashes[j] for i, j in pairs.tolist()), np.bool_, len(pairs))
         small = ~exact & (np.minimum(size[pairs[:, 0]], size[pairs[:, 1]]) < st.min_shingles)
@@ -175,11 +176,13 @@ class _Corpus:
         jac[exact], con[exact], jac[small], con[small] = 1.0, 1.0, 0.0, 0.0
         if st.rewrite_lsh_threshold and self.short_shingles is not None:
             weak = np.flatnonzero(~dup & ~small)
-            gate = weak[overlaps(self.short_shingles, pairs[weak])[1] >= st.rewrite_min_overlap]
+            gate = weak[overlaps(self.short_shingles, pairs[weak], st.rewrite_min_overlap)[1] >= st.rewrite_min_overlap]
             for k, (i, j) in zip(gate.tolist(), pairs[gate].tolist()):
                 if self._rewrite(i, j):
                     dup[k] = True
                     self.rewrites.add((i, j))
+            found = np.flatnonzero(dup & np.isnan(jac))  # a rewrite's own overlaps, stopped early above
+            jac[found], con[found] = overlaps(self.shingles, pairs[found])
         self._verdicts.update(zip(map(tuple, pairs.tolist()), zip(dup.tolist(), jac.tolist(), con.tolist())))
         return dup
 

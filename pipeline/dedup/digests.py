@@ -94,27 +94,32 @@ def quoted(own: frozenset[int], outlet: str, sources: list[tuple[str, str, Para]
     return []
 
 
-Sources = Callable[[int], list[tuple[str, str, Para]]]  # text -> (id, outlet, paragraphs) sharing one
+Sources = Callable[[int], list[tuple[str, str, Para]]]  # text -> (id, outlet, paragraphs) it may quote
 
 
 class LocalSources:
-    """(id, outlet, paragraph keys) of the corpus' texts sharing a paragraph with text ``i``.
-    Only keys held by two texts or more are indexed (numpy finds them): most are one text's own.
-    ``candidates``: the texts holding two such keys or more, the only ones that can be digests
-    here (two stories quoted share nothing, so each brings a key of its own)."""
+    """(id, outlet, paragraph keys) of the corpus' texts whose lead paragraph text ``i`` holds:
+    ``quoted`` counts no other. ``candidates``: the texts holding the leads of two other texts
+    with different leads, the only ones that can be digests here (most texts hold none; a copy,
+    only its original's, which is its own); numpy finds them, not a set per text."""
 
     def __init__(self, c):
         self.c = c
-        self.own = [c.paragraphs(k)[0] for k in range(len(c.docs))]
+        n = len(c.docs)
+        self.own = [c.paragraphs(k)[0] for k in range(n)]
+        leads = np.fromiter((c.paragraphs(k)[1] for k in range(n)), dtype=np.int64, count=n)
         sizes = [len(p) for p in self.own]
         keys = np.fromiter(chain.from_iterable(self.own), dtype=np.int64, count=sum(sizes))
-        holder = np.repeat(np.arange(len(self.own)), sizes)
-        _, at, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        shared = counts[at] > 1
-        self.candidates = np.flatnonzero(np.bincount(holder[shared], minlength=len(self.own)) >= 2).tolist()
-        self.where: dict[int, list[int]] = defaultdict(list)
-        for key, k in zip(keys[shared].tolist(), holder[shared].tolist()):
-            self.where[key].append(k)
+        holder = np.repeat(np.arange(n), sizes)
+        lead_keys, counts = np.unique(leads[leads != 0], return_counts=True)
+        at = np.searchsorted(lead_keys, keys).clip(max=max(lead_keys.size - 1, 0))
+        others = np.where(lead_keys[at] == keys, counts[at], 0) - (keys == leads[holder]) if lead_keys.size else \
+            np.zeros(keys.size, dtype=np.int64)
+        self.candidates = np.flatnonzero(np.bincount(holder[others > 0], minlength=n) >= 2).tolist()
+        self.where: dict[int, list[int]] = defaultdict(list)  # lead -> the texts it leads
+        for k, lead in enumerate(leads.tolist()):
+            if lead:
+                self.where[lead].append(k)
 
     def __call__(self, i: int) -> list[tuple[str, str, Para]]:
         where, docs = self.where, self.c.docs

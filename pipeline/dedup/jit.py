@@ -155,6 +155,9 @@ def _fits(spec: list, args: tuple) -> bool:
         elif want[0] == "bool":
             if not (type(a) is bool or type(a) is np.bool_):
                 return False
+        elif want[0] == "float":
+            if not (type(a) is float or type(a) is np.float64):
+                return False
         else:
             return False
     return True

@@ -300,23 +300,37 @@ def minhash(shingles, bounds, a, b):
 def common(a, b):
     """How many values two sorted arrays of unique values share (a merge: no temporary arrays,
     unlike ``np.intersect1d``, which sorts their concatenation)."""
-    i = j = n = 0
-    while i < a.size and j < b.size:  # without branches, a merge's being unpredictable: 1.9x faster
+    return common_above(a, b, 0.0)
+
+
+@njit(cache=True)
+def common_above(a, b, floor):
+    """``common(a, b)``, or -1 as soon as the count certainly falls below ``floor`` times the
+    smaller set's size (the containment no verdict can pass under), checked every 64 steps:
+    most candidates LSH proposes share almost nothing, and their merge stops early (a count-down
+    in the merge's loop: a block of 64 steps as an inner loop ran 35% slower on a full merge)."""
+    small, i, j, n, check = min(a.size, b.size), 0, 0, 0, 64
+    while i < a.size and j < b.size:
         x, y = a[i], b[j]
         n += x == y
         i += x <= y
         j += y <= x
+        check -= 1
+        if check == 0:
+            check = 64
+            if (n + min(a.size - i, b.size - j)) / small < floor:  # the callers' test, on the most still possible
+                return -1
     return n
 
 
 @njit(cache=True)
-def common_pairs(flat, bounds, pairs):
-    """``common`` of documents i and j of ``flat`` (``bounds`` as ``shingle_docs`` gives them)
-    for every row (i, j) of ``pairs``, in one call instead of a call from Python per pair."""
+def common_pairs(flat, bounds, pairs, floor):
+    """``common_above`` of documents i and j of ``flat`` (``bounds`` as ``shingle_docs`` gives
+    them) for every row (i, j) of ``pairs``, in one call instead of a call from Python per pair."""
     out = np.empty(pairs.shape[0], dtype=np.int64)
     for k in range(pairs.shape[0]):
         i, j = pairs[k, 0], pairs[k, 1]
-        out[k] = common(flat[bounds[i]:bounds[i + 1]], flat[bounds[j]:bounds[j + 1]])
+        out[k] = common_above(flat[bounds[i]:bounds[i + 1]], flat[bounds[j]:bounds[j + 1]], floor)
     return out
 
 
@@ -344,7 +358,7 @@ def warm() -> None:
     sig = minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
     band_hashes(sig, 2, 2, _MIX)
     common(full, full)
-    common_pairs(full, full_b, np.zeros((1, 2), dtype=np.int64))
+    common_pairs(full, full_b, np.zeros((1, 2), dtype=np.int64), 0.5)
     for codes in (np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.uint64)):  # tiers' keys, band hashes
         bucket_pairs(codes, 1, 2, 3)
 

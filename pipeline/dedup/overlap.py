@@ -16,9 +16,10 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return inter / (a.size + b.size - inter), inter / min(a.size, b.size)
 
 
-def overlaps(sets: list[np.ndarray], pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def overlaps(sets: list[np.ndarray], pairs: np.ndarray, floor: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``overlap(sets[i], sets[j])`` for every row (i, j) of ``pairs``, the same values: (Jaccard,
-    containment) as two float arrays."""
+    containment) as two float arrays. ``floor``: a containment below which the caller needs no
+    value (a Jaccard is never above the containment): NaN there, where the count stopped early."""
     if not len(pairs):
         return np.empty(0), np.empty(0)
     from pipeline.dedup import kernels
@@ -32,7 +33,9 @@ def overlaps(sets: list[np.ndarray], pairs: np.ndarray) -> tuple[np.ndarray, np.
         sizes = np.fromiter((sets[i].size for i in used.tolist()), dtype=np.int64, count=used.size)
         bounds = offsets(sizes.tolist(), used.size)
         flat = np.concatenate([sets[i] for i in used.tolist()])
-    inter = kernels.common_pairs(flat, bounds, np.ascontiguousarray(local, dtype=np.int64)).astype(np.float64)
+    inter = kernels.common_pairs(flat, bounds, np.ascontiguousarray(local, dtype=np.int64), float(floor)
+                                 ).astype(np.float64)
+    inter[inter < 0] = np.nan
     sa, sb = sizes[local[:, 0]], sizes[local[:, 1]]
     with np.errstate(divide="ignore", invalid="ignore"):
         jac, con = inter / (sa + sb - inter), inter / np.minimum(sa, sb)
