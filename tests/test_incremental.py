@@ -137,7 +137,8 @@ def test_a_run_killed_between_the_clusters_and_the_index_is_caught_up(demo_run, 
     assert update_clusters(root, SETTINGS, NAMES).days == [days[0].isoformat()]
 
 
-@pytest.mark.parametrize("damage", ["truncated", "scribbled", "missing", "older", "clusters-deleted"])
+@pytest.mark.parametrize("damage", ["truncated", "scribbled", "scribbled, its filter lost", "missing", "older",
+                                    "clusters-deleted"])
 def test_a_damaged_or_foreign_index_is_named_and_rebuilt(demo_run, tmp_path, damage, recwarn):
     root = tmp_path / "data"
     shutil.copytree(demo_run[1] / "articles", root / "articles")
@@ -148,11 +149,13 @@ def test_a_damaged_or_foreign_index_is_named_and_rebuilt(demo_run, tmp_path, dam
         path.write_bytes(data[: len(data) // 3] + b"\0garbage")
         for suffix in ("-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
-    elif damage == "scribbled":  # opens fine, fails when its pages are read
+    elif damage.startswith("scribbled"):  # opens fine, fails when its pages are read
         SqliteStore(path).db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         data = bytearray(path.read_bytes())
         data[4096:] = bytes([0x5A]) * (len(data) - 4096)
         path.write_bytes(bytes(data))
+        if damage.endswith("lost"):  # made again from the stored keys, which cannot be read
+            path.with_name(path.name + ".keys").unlink()
     elif damage == "missing":
         path.unlink()
     elif damage == "older":
@@ -164,7 +167,7 @@ def test_a_damaged_or_foreign_index_is_named_and_rebuilt(demo_run, tmp_path, dam
     result = update_clusters(root, SETTINGS, NAMES)
     pd.testing.assert_frame_equal(_table(root), _table(demo_run[1]))
     said = [str(w.message) for w in recwarn] + result.notes
-    if damage in ("truncated", "scribbled"):
+    if damage.startswith(("truncated", "scribbled")):
         assert any(str(path) in s and "damaged dedup index" in s and "moved to" in s for s in said), said
     elif damage == "older":
         assert any("built with other settings or by another version" in s for s in said), said

@@ -118,10 +118,10 @@ class SqliteStore:
             self.db = open_wal(self.path, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
                                           "PRAGMA temp_store=MEMORY;" + _SCHEMA, isolation_level=None)
             self.db.execute("SELECT count(*) FROM docs").fetchone()  # a damaged file fails here
+            # a filter lost or of another size is made again from the stored keys (which may be damaged)
+            self.filter = KeyFilter(self.path.with_name(self.path.name + ".keys"), stored=self._stored_keys)
         except sqlite3.DatabaseError as exc:
             raise StoreError(str(exc)) from None
-        # a filter lost or of another size is made again from the stored keys
-        self.filter = KeyFilter(self.path.with_name(self.path.name + ".keys"), stored=self._stored_keys)
 
     def _stored_keys(self) -> Iterator[np.ndarray]:
         for (chunk,) in self.db.execute("SELECT keys FROM docs"):
