@@ -318,7 +318,8 @@ def test_clearing_the_index_clears_the_filter_every_process_maps(tmp_path):
     assert two.maybe(keys).all() and not two.fresh
     one.clear()
     assert not two.maybe(keys).any()
-    one.close(), two.close()
+    one.close()
+    two.close()
 
 
 def test_stored_keys_unreadable_while_the_filter_is_made_again_is_a_damaged_index(tmp_path, monkeypatch, recwarn):

@@ -111,10 +111,10 @@ class LocalSources:
         sizes = [len(p) for p in self.own]
         keys = np.fromiter(chain.from_iterable(self.own), dtype=np.int64, count=sum(sizes))
         holder = np.repeat(np.arange(n), sizes)
-        lead_keys, counts = np.unique(leads[leads != 0], return_counts=True)
-        at = np.searchsorted(lead_keys, keys).clip(max=max(lead_keys.size - 1, 0))
-        others = np.where(lead_keys[at] == keys, counts[at], 0) - (keys == leads[holder]) if lead_keys.size else \
-            np.zeros(keys.size, dtype=np.int64)
+        # how many texts each lead leads (0, which no paragraph key is, keeps the array from being empty)
+        lead_keys, counts = np.unique(np.append(leads[leads != 0], 0), return_counts=True)
+        at = np.searchsorted(lead_keys, keys).clip(max=lead_keys.size - 1)
+        others = np.where(lead_keys[at] == keys, counts[at], 0) - (keys == leads[holder])  # texts other than the holder
         self.candidates = np.flatnonzero(np.bincount(holder[others > 0], minlength=n) >= 2).tolist()
         self.where: dict[int, list[int]] = defaultdict(list)  # lead -> the texts it leads
         for k, lead in enumerate(leads.tolist()):

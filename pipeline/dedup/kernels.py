@@ -310,7 +310,7 @@ def common_above(a, b, floor):
     most candidates LSH proposes share almost nothing, and their merge stops early (a count-down
     in the merge's loop: a block of 64 steps as an inner loop ran 35% slower on a full merge)."""
     small, i, j, n, check = min(a.size, b.size), 0, 0, 0, 64
-    while i < a.size and j < b.size:
+    while i < a.size and j < b.size:  # without branches, a merge's being unpredictable: 1.9x faster
         x, y = a[i], b[j]
         n += x == y
         i += x <= y

@@ -47,8 +47,12 @@ class KeyFilter:
                 self._mm = mmap.mmap(f.fileno(), size)
             self._bits = np.frombuffer(self._mm, dtype=np.uint8)
             if self.fresh:
-                for keys in (stored() if stored is not None else ()):
-                    self.add(keys)
+                try:
+                    for keys in (stored() if stored is not None else ()):
+                        self.add(keys)
+                except BaseException:  # the keys unreadable: the caller names the index; no mapping left open
+                    self.close()
+                    raise
                 self.flush()
                 os.replace(target, self.path)
 
