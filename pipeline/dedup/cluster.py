@@ -44,7 +44,7 @@ from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.origin import components, fold_members, split
 from pipeline.dedup.overlap import overlaps
 from pipeline.dedup.packed import Packed, TextField, Texts, utf8
-from pipeline.dedup.digests import Para, Sources, digests, paras_of, texts_paras
+from pipeline.dedup.digests import LongParagraphs, Para, Sources, digests
 from pipeline.dedup.tiers import long_enough, rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
@@ -127,8 +127,9 @@ class _Corpus:
         self.texts = Texts([s.text for s in stripped] if stripped is not None else [_TEXT.raw(d) for d in docs])
         self.packed = packed  # ``texts`` in UTF-8, when at hand
         # the paragraph keys the boilerplate pass made are the digests': not made twice
-        self._paragraphs: dict[int, Para] = dict(enumerate(paras_of([s.keys for s in stripped or ()],
-                                                                    [s.words for s in stripped or ()])))
+        self._long = None if stripped is None else LongParagraphs.of([s.keys for s in stripped],
+                                                                     [s.words for s in stripped])
+        self._paragraphs: dict[int, Para] = {}
         batch = batch or corpus_shingles(self.texts, settings, packed)
         self.batch = batch
         self.hashes = batch.digests  # the exact layer: equal normalised texts
@@ -146,11 +147,16 @@ class _Corpus:
             self._attr[i] = find_attributions(self.texts[i], d.authors)
         return self._attr[i]
 
+    def long_paragraphs(self) -> LongParagraphs:
+        """Every text's paragraph keys (``pipeline.dedup.digests``), keyed once for all texts."""
+        if self._long is None:
+            self._long = LongParagraphs.of_texts(self.texts)
+        return self._long
+
     def paragraphs(self, i: int) -> Para:
-        """(paragraph keys, lead key) of text ``i`` (``pipeline.dedup.digests``)."""
-        if i not in self._paragraphs:  # every text's at once: digests ask for all of them
-            todo = [k for k in range(len(self.texts)) if k not in self._paragraphs]
-            self._paragraphs.update(zip(todo, texts_paras([self.texts[k] for k in todo])))
+        """(paragraph keys, lead key) of text ``i``."""
+        if i not in self._paragraphs:
+            self._paragraphs[i] = self.long_paragraphs().para(i)
         return self._paragraphs[i]
 
     def duplicate(self, i: int, j: int) -> tuple[bool, float, float]:

@@ -17,8 +17,8 @@ pages, and looking within one outlet would tie every page to every other.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from itertools import chain, combinations
+from dataclasses import dataclass
+from itertools import combinations
 from typing import Callable
 
 import numpy as np
@@ -52,33 +52,47 @@ def as_para(keys: np.ndarray) -> Para:
     return frozenset(keys.tolist()), (int(keys[0]) if keys.size else 0)
 
 
-def paras_of(keys: list[np.ndarray], words: list[np.ndarray]) -> list[Para]:
-    """(paragraph keys, lead key) of each text, from its paragraphs' keys and word counts: a
-    set and a lead are all a corpus compares (``digest_keys`` without sorting), in one numpy
-    pass over all the texts' paragraphs, not a few small ones per text."""
-    if not keys:
-        return []
-    long = np.concatenate(words) >= MIN_WORDS
-    found = (np.concatenate(keys)[long] | 1).tolist()
-    at = np.concatenate([[0], np.cumsum(long)])[offsets((k.size for k in keys), len(keys))].tolist()
-    return [(frozenset(found[a:b]), found[a] if b > a else 0) for a, b in zip(at, at[1:])]
+@dataclass(frozen=True)
+class LongParagraphs:
+    """The ``digest_keys`` of many texts' paragraphs, unsorted, flat in text order: text ``i``'s
+    are ``keys[bounds[i]:bounds[i + 1]]``, its lead the first. Two arrays made in one numpy pass
+    over all the paragraphs; a set per text (``para``) is made only for the texts a step asks
+    about (a digest's candidates, what they may quote), not for every text."""
 
+    keys: np.ndarray
+    bounds: np.ndarray
 
-def _per_text(texts: list[str], make: Callable[[np.ndarray, np.ndarray], object]) -> list:
-    keys = paragraph_keys(texts)
-    return [make(keys.keys[keys.of(i)], keys.words[keys.of(i)]) for i in range(len(texts))]
+    @classmethod
+    def of(cls, keys: list[np.ndarray], words: list[np.ndarray]) -> LongParagraphs:
+        """From each text's ``paragraphs.paragraph_keys`` and word counts."""
+        if not keys:
+            return cls(np.empty(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+        long = np.concatenate(words) >= MIN_WORDS
+        at = np.concatenate([[0], np.cumsum(long)])[offsets((k.size for k in keys), len(keys))]
+        return cls(np.concatenate(keys)[long] | 1, at)
+
+    @classmethod
+    def of_texts(cls, texts: list[str]) -> LongParagraphs:
+        keys = paragraph_keys(texts)
+        rows = [keys.of(i) for i in range(len(texts))]
+        return cls.of([keys.keys[r] for r in rows], [keys.words[r] for r in rows])
+
+    def para(self, i: int) -> Para:
+        """(paragraph keys, lead key) of text ``i``: a set and a lead are all a corpus compares."""
+        return as_para(self.keys[int(self.bounds[i]):int(self.bounds[i + 1])])
+
+    def leads(self) -> np.ndarray:
+        """Each text's lead key, 0 (which no key is) for a text without one."""
+        out = np.zeros(self.bounds.size - 1, dtype=np.int64)
+        has = self.bounds[1:] > self.bounds[:-1]
+        out[has] = self.keys[self.bounds[:-1][has]]
+        return out
 
 
 def texts_digest_keys(texts: list[str]) -> list[np.ndarray]:
     """``digest_keys`` of each text (what the persistent index stores)."""
-    return _per_text(texts, digest_keys)
-
-
-def texts_paras(texts: list[str]) -> list[Para]:
-    """``paras_of`` the texts."""
     keys = paragraph_keys(texts)
-    rows = [keys.of(i) for i in range(len(texts))]
-    return paras_of([keys.keys[r] for r in rows], [keys.words[r] for r in rows])
+    return [digest_keys(keys.keys[keys.of(i)], keys.words[keys.of(i)]) for i in range(len(texts))]
 
 
 def quoted(own: frozenset[int], outlet: str, sources: list[tuple[str, str, Para]]) -> list[str]:
@@ -105,26 +119,27 @@ class LocalSources:
 
     def __init__(self, c):
         self.c = c
-        n = len(c.docs)
-        self.own = [c.paragraphs(k)[0] for k in range(n)]
-        leads = np.fromiter((c.paragraphs(k)[1] for k in range(n)), dtype=np.int64, count=n)
-        sizes = [len(p) for p in self.own]
-        keys = np.fromiter(chain.from_iterable(self.own), dtype=np.int64, count=sum(sizes))
-        holder = np.repeat(np.arange(n), sizes)
+        n, long = len(c.docs), c.long_paragraphs()
+        holder = np.repeat(np.arange(n), np.diff(long.bounds))
+        order = np.lexsort((long.keys, holder))
+        keys, holder = long.keys[order], holder[order]
+        first = np.ones(keys.size, dtype=np.bool_)
+        first[1:] = (keys[1:] != keys[:-1]) | (holder[1:] != holder[:-1])
+        keys, holder, leads = keys[first], holder[first], long.leads()  # each text's keys once
         # how many texts each lead leads (0, which no paragraph key is, keeps the array from being empty)
         lead_keys, counts = np.unique(np.append(leads[leads != 0], 0), return_counts=True)
         at = np.searchsorted(lead_keys, keys).clip(max=lead_keys.size - 1)
         others = np.where(lead_keys[at] == keys, counts[at], 0) - (keys == leads[holder])  # texts other than the holder
         self.candidates = np.flatnonzero(np.bincount(holder[others > 0], minlength=n) >= 2).tolist()
-        self.where: dict[int, list[int]] = defaultdict(list)  # lead -> the texts it leads
-        for k, lead in enumerate(leads.tolist()):
-            if lead:
-                self.where[lead].append(k)
+        led = np.flatnonzero(leads)
+        self._led = led[np.argsort(leads[led], kind="stable")]  # the texts with a lead, by lead
+        self._leads = leads[self._led]
 
     def __call__(self, i: int) -> list[tuple[str, str, Para]]:
-        where, docs = self.where, self.c.docs
-        near = sorted({k for key in self.own[i] if key in where for k in where[key] if k != i})
-        return [(docs[k].article_id, docs[k].outlet, self.c.paragraphs(k)) for k in near]
+        own = np.fromiter(self.c.paragraphs(i)[0], dtype=np.int64)
+        at = zip(np.searchsorted(self._leads, own).tolist(), np.searchsorted(self._leads, own, "right").tolist())
+        near = sorted({k for a, b in at for k in self._led[a:b].tolist() if k != i})
+        return [(self.c.docs[k].article_id, self.c.docs[k].outlet, self.c.paragraphs(k)) for k in near]
 
 
 def digests(c, sources: Sources | None = None) -> dict[int, list[str]]:
