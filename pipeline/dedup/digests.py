@@ -54,8 +54,9 @@ def as_para(keys: np.ndarray) -> Para:
 
 @dataclass(frozen=True)
 class LongParagraphs:
-    """The ``digest_keys`` of many texts' paragraphs, unsorted, flat in text order: text ``i``'s
-    are ``keys[bounds[i]:bounds[i + 1]]``, its lead the first. Two arrays made in one numpy pass
+    """The keys of many texts' paragraphs of at least ``MIN_WORDS`` words (lowest bit set, as
+    ``digest_keys``), flat, each text's in its order: text ``i``'s are
+    ``keys[bounds[i]:bounds[i + 1]]``, its lead the first. Two arrays made in one numpy pass
     over all the paragraphs; a set per text (``para``) is made only for the texts a step asks
     about (a digest's candidates, what they may quote), not for every text."""
 
