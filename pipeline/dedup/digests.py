@@ -29,22 +29,6 @@ from pipeline.dedup.packed import offsets
 MIN_WORDS = 8  # shorter paragraphs (datelines, bylines, "Read more") are not evidence
 
 
-def _long(keys: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """The keys (lowest bit set) of the paragraphs of at least ``MIN_WORDS`` words, in text order."""
-    return keys[words >= MIN_WORDS] | 1
-
-
-def digest_keys(keys: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """int64 keys (lowest bit 1) of a text's paragraphs of at least ``MIN_WORDS`` words, from
-    their ``paragraphs.paragraph_keys`` and word counts: the lead's first, then the others
-    sorted (a digest quotes a story's lead)."""
-    found = _long(keys, words)
-    if not found.size:
-        return np.empty(0, dtype=np.int64)
-    rest = np.unique(found[1:])
-    return np.concatenate([found[:1], rest[rest != found[0]]])
-
-
 Para = tuple[frozenset[int], int]  # (paragraph keys, the lead's key or 0)
 
 
@@ -54,11 +38,11 @@ def as_para(keys: np.ndarray) -> Para:
 
 @dataclass(frozen=True)
 class LongParagraphs:
-    """The keys of many texts' paragraphs of at least ``MIN_WORDS`` words (lowest bit set, as
-    ``digest_keys``), flat, each text's in its order: text ``i``'s are
-    ``keys[bounds[i]:bounds[i + 1]]``, its lead the first. Two arrays made in one numpy pass
-    over all the paragraphs; a set per text (``para``) is made only for the texts a step asks
-    about (a digest's candidates, what they may quote), not for every text."""
+    """The keys (lowest bit set) of many texts' paragraphs of at least ``MIN_WORDS`` words,
+    flat, each text's in its order: text ``i``'s are ``keys[bounds[i]:bounds[i + 1]]``, its
+    lead the first. Two arrays made in one numpy pass over all the paragraphs; a set per text
+    (``para``) is made only for the texts a step asks about (a digest's candidates, what they
+    may quote), not for every text."""
 
     keys: np.ndarray
     bounds: np.ndarray
@@ -78,9 +62,21 @@ class LongParagraphs:
         rows = [keys.of(i) for i in range(len(texts))]
         return cls.of([keys.keys[r] for r in rows], [keys.words[r] for r in rows])
 
+    def _of(self, i: int) -> np.ndarray:
+        return self.keys[int(self.bounds[i]):int(self.bounds[i + 1])]
+
     def para(self, i: int) -> Para:
         """(paragraph keys, lead key) of text ``i``: a set and a lead are all a corpus compares."""
-        return as_para(self.keys[int(self.bounds[i]):int(self.bounds[i + 1])])
+        return as_para(self._of(i))
+
+    def digest_keys(self, i: int) -> np.ndarray:
+        """Text ``i``'s keys as the persistent index stores them: the lead's first, then the
+        others sorted (a digest quotes a story's lead)."""
+        found = self._of(i)
+        if not found.size:
+            return np.empty(0, dtype=np.int64)
+        rest = np.unique(found[1:])
+        return np.concatenate([found[:1], rest[rest != found[0]]])
 
     def leads(self) -> np.ndarray:
         """Each text's lead key, 0 (which no key is) for a text without one."""
@@ -91,9 +87,9 @@ class LongParagraphs:
 
 
 def texts_digest_keys(texts: list[str]) -> list[np.ndarray]:
-    """``digest_keys`` of each text (what the persistent index stores)."""
-    keys = paragraph_keys(texts)
-    return [digest_keys(keys.keys[keys.of(i)], keys.words[keys.of(i)]) for i in range(len(texts))]
+    """``LongParagraphs.digest_keys`` of each text (what the persistent index stores)."""
+    long = LongParagraphs.of_texts(texts)
+    return [long.digest_keys(i) for i in range(len(texts))]
 
 
 def quoted(own: frozenset[int], outlet: str, sources: list[tuple[str, str, Para]]) -> list[str]:

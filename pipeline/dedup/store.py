@@ -41,7 +41,7 @@ class StoreError(RuntimeError):
 class Added:
     """One article entering the index. ``keys``: its band keys (none for a text too short
     for LSH) and paragraph keys, all looked up alike; ``paras``: its paragraph keys in the
-    order ``digests.digest_keys`` gives (the lead first)."""
+    order ``digests.LongParagraphs.digest_keys`` gives (the lead first)."""
 
     article_id: str
     day: str
