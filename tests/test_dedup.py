@@ -207,11 +207,14 @@ def test_an_index_of_other_settings_is_rebuilt_and_named(demo_run, tmp_path):
 
 def test_the_digests_paragraphs_from_the_boilerplate_keys_equal_those_of_the_stripped_text():
     """The corpus takes the paragraph keys the boilerplate pass made instead of keying the
-    stripped text again: the same keys, footer removed, irregular spacing and all, and the
-    same as the definition (BLAKE2b of the folded paragraph, lowest bit set)."""
+    stripped text again: the same paragraphs, footer removed, irregular spacing and all. They
+    are the run's own keys (nothing of that pass is stored), equal where the stored keys
+    (BLAKE2b of the folded paragraph, lowest bit set) are equal, and the index is never asked
+    about them."""
     from pipeline.articles.paragraphs import fold_paragraph, key_hash
     from pipeline.dedup.cluster import DedupDoc, _Corpus
-    from pipeline.dedup.digests import MIN_WORDS, as_para, texts_digest_keys
+    from pipeline.dedup.digests import MIN_WORDS, LongParagraphs
+    from pipeline.dedup.incremental import _sources
     from pipeline.settings import DedupSettings
     footer = "Support our independent reporting from northern Syria by becoming a member today."
     body = ["Shelling hit the southern edge of the town at dawn, residents and rescuers said on Monday.",
@@ -221,11 +224,14 @@ def test_the_digests_paragraphs_from_the_boilerplate_keys_equal_those_of_the_str
             for i in range(4)]
     c = _Corpus(docs, DedupSettings(), {})
     assert all(footer not in t and t.count("\n") == 2 for t in c.texts)
-    assert [c.paragraphs(i) for i in range(4)] == list(map(as_para, texts_digest_keys(c.texts)))
-    for i, t in enumerate(c.texts):
-        folded = [k for k in map(fold_paragraph, t.split("\n")) if k.count(" ") + 1 >= MIN_WORDS]
-        keys = [key_hash(k) | 1 for k in folded]
-        assert c.paragraphs(i) == (frozenset(keys), keys[0])
+    run, stored = c.long_paragraphs(), LongParagraphs.of_texts(c.texts)
+    assert not run.stored and stored.stored and run.bounds.tolist() == stored.bounds.tolist() == [0, 3, 6, 9, 12]
+    folded = [k for t in c.texts for k in map(fold_paragraph, t.split("\n")) if k.count(" ") + 1 >= MIN_WORDS]
+    assert stored.keys.tolist() == [key_hash(k) | 1 for k in folded]
+    pairs = set(zip(stored.keys.tolist(), run.keys.tolist()))  # one run key for each stored key, and back
+    assert len(pairs) == len({a for a, _ in pairs}) == len({b for _, b in pairs}) == 12
+    with pytest.raises(ValueError, match="run's own"):
+        _sources(c, None, set())
 
 
 def test_the_command_reads_a_file_a_folder_and_json_lines_alike_without_loading_the_crawlers(tmp_path):

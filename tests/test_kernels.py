@@ -111,6 +111,14 @@ def test_paragraph_keys_are_the_hashes_of_the_folded_paragraphs():
         assert keys.keys[rows].tolist() == [key_hash(k) for k in folded], repr(text)
         assert keys.chars[rows].tolist() == [len(k) for k in folded], repr(text)
         assert keys.words[rows].tolist() == [k.count(" ") + 1 for k in folded], repr(text)
+    # the run's own keys (``stored=False``): the same paragraphs, one key for each folded
+    # paragraph and one folded paragraph for each key, in the kernel and in Python's fallback
+    run = paragraph_keys(texts, stored=False)
+    assert not run.stored and run.bounds.tolist() == keys.bounds.tolist() and run.words.tolist() == keys.words.tolist()
+    folded = [fold_paragraph(p) for text in texts for p in text.split("\n")]
+    pairs = set(zip(folded, run.keys.tolist()))
+    assert len(pairs) == len(set(folded)) == len(set(run.keys.tolist())) > 1000
+    assert any(not text.isascii() and "Σ" in text for text in texts)  # some take the fallback
 
 
 def test_blake2b64_is_hashlibs_and_only_the_known_astral_range_changes_case():

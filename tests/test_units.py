@@ -161,6 +161,24 @@ def test_boilerplate_key_fast_path_folds_like_split_join():
     assert fold_paragraph("Support Our Work") == "support our work" and fold_paragraph("") == ""
 
 
+def test_boilerplate_with_the_runs_own_keys_strips_the_same_and_refuses_stored_knowledge():
+    """``stored_keys=False`` (``newspipe dedup``: nothing stored) learns and strips what the stored
+    keys do, keeps the same paragraphs' keys for the digests, and refuses boilerplate learned
+    earlier, which is keyed by stored keys."""
+    from pipeline.articles.boilerplate import remove_boilerplate
+    footer = "Read our stories every morning at the demo desk."
+    docs = [(f"outlet-{i % 2}", f"Story number {i} about the crossing.\nA second line, {i}.\n{footer}")
+            for i in range(12)]
+    stored, run = remove_boilerplate(docs), remove_boilerplate(docs, stored_keys=False)
+    assert stored.texts == run.texts and stored.learned == run.learned == {o: {footer.lower()} for o in ("outlet-0",
+                                                                                                          "outlet-1")}
+    assert all(t.removed == [footer] and footer not in t.text for t in run.texts)
+    assert run.paragraphs.bounds.tolist() == stored.paragraphs.bounds.tolist() == list(range(0, 25, 2))
+    assert not run.paragraphs.stored and len(set(run.paragraphs.keys.tolist())) == 24
+    with pytest.raises(ValueError, match="stored keys"):
+        remove_boilerplate(docs, known={"outlet-0": {footer.lower()}}, stored_keys=False)
+
+
 def test_plan_params_refetch():
     from pipeline.run.orchestration import PlanError, make_plan
     start, end = "2020-10-01T00:00:00+00:00", "2020-10-02T00:00:00+00:00"

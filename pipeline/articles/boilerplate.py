@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from pipeline.articles.boilerplate_memory import BoilerplateMemory
-from pipeline.articles.paragraphs import fold_paragraph, key_hash, paragraph_keys
+from pipeline.articles.paragraphs import ParagraphKeys, fold_paragraph, key_hash, paragraph_keys
 from pipeline.dedup.packed import Packed
 from pipeline.settings import BoilerplateSettings
 
@@ -40,47 +40,55 @@ def _learn(docs: list[tuple[str, set[int], str]], settings: BoilerplateSettings,
 
 
 class Stripped(NamedTuple):
-    """A text without its outlet's boilerplate, the paragraphs removed, and the keys and word
-    counts of the paragraphs kept (``paragraphs.paragraph_keys``: what digests hash, not
-    computed twice)."""
+    """A text without its outlet's boilerplate, and the paragraphs removed."""
 
     text: str
     removed: list[str]
-    keys: np.ndarray
-    words: np.ndarray
 
 
-def _strip(text: str, keys: np.ndarray, words: np.ndarray, boilerplate: set[int]) -> Stripped:
-    """``text`` without its paragraphs in ``boilerplate``; a text with none is passed on as given
-    (a ``packed.Deferred`` stays undecoded)."""
-    if not boilerplate or boilerplate.isdisjoint(listed := keys.tolist()):
-        return Stripped(text, [], keys, words)
-    kept, removed, keep = [], [], np.zeros(keys.size, dtype=np.bool_)
-    for n, (p, k) in enumerate(zip(str(text).split("\n"), listed)):
+def _strip(text: str, keys: list[int], boilerplate: set[int], keep: np.ndarray) -> Stripped:
+    """``text`` without its paragraphs (keys ``keys``) in ``boilerplate``, each kept one marked in
+    ``keep``; a text with none is passed on as given (a ``packed.Deferred`` stays undecoded)."""
+    if boilerplate.isdisjoint(keys):
+        return Stripped(text, [])
+    kept, removed = [], []
+    for n, (p, k) in enumerate(zip(str(text).split("\n"), keys)):
         if k in boilerplate:
             removed.append(p)
+            keep[n] = False
         else:
             kept.append(p)
-            keep[n] = True
-    return Stripped("\n".join(kept), removed, keys[keep], words[keep])
+    return Stripped("\n".join(kept), removed)
+
+
+class Boilerplate(NamedTuple):
+    """What ``remove_boilerplate`` gives: what was learned, as folded paragraphs; a ``Stripped``
+    per text; the keys of the paragraphs kept, which digests compare (not computed twice)."""
+
+    learned: dict[str, set[str]]
+    texts: list[Stripped]
+    paragraphs: ParagraphKeys
 
 
 def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSettings | None = None,
                        known: dict[str, set[str]] | None = None, *, days: list[str] | None = None,
                        memory: BoilerplateMemory | None = None, skip_days: set[str] = frozenset(),
-                       packed: Packed | None = None) -> tuple[dict[str, set[str]], list[Stripped]]:
+                       packed: Packed | None = None, stored_keys: bool = True) -> Boilerplate:
     """Learn each outlet's boilerplate from (outlet, text) pairs and strip it from them (a text
-    may be a ``packed.Deferred``, with ``packed``):
-    (what was learned, as folded paragraphs, ``known`` included; a ``Stripped`` per doc).
-    Each paragraph is keyed once; paragraphs longer than ``max_chars`` are never boilerplate.
+    may be a ``packed.Deferred``, with ``packed``); what was learned includes ``known``. Each
+    paragraph is keyed once; paragraphs longer than ``max_chars`` are never boilerplate.
 
     ``known`` carries what earlier runs learned; ``days`` (each doc's day) and ``memory``
     count the pages of earlier days too, so a footer too rare in one day is learned over
     several (``pipeline.articles.boilerplate_memory``). ``packed``: the texts' UTF-8, when the
-    caller has it (``pipeline.dedup.packed``).
+    caller has it (``pipeline.dedup.packed``). ``stored_keys=False``: keys of this run only,
+    cheaper (``paragraphs.paragraph_keys``), for a caller that stores none; not with ``known``
+    or ``memory``, which hold stored keys.
     """
+    if not stored_keys and (known or memory is not None):
+        raise ValueError("boilerplate learned earlier is keyed by stored keys: stored_keys=False cannot use it")
     settings = settings or BoilerplateSettings()
-    keys = paragraph_keys([text for _, text in docs], packed)
+    keys = paragraph_keys([text for _, text in docs], packed, stored_keys)
     outlets = [outlet for outlet, _ in docs]
     candidates = keys.short(settings.max_chars)
     if memory is None:  # nothing to add from earlier days: a key on fewer than min_pages pages is no candidate
@@ -90,10 +98,12 @@ def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSetting
     triples = list(zip(outlets, keys.key_sets(candidates), days or [""] * len(docs)))
     hashed = {o: {key_hash(k) for k in v} for o, v in (known or {}).items()}
     learned = _learn(triples, settings, hashed, memory, skip_days)
-    stripped = [_strip(text, keys.keys[keys.of(i)], keys.words[keys.of(i)], learned.get(outlet, set()))
+    keep, bounds = np.ones(keys.keys.size, dtype=np.bool_), keys.bounds.tolist()
+    stripped = [Stripped(text, []) if outlet not in learned else
+                _strip(text, keys.keys[bounds[i]:bounds[i + 1]].tolist(), learned[outlet], keep[bounds[i]:bounds[i + 1]])
                 for i, (outlet, text) in enumerate(docs)]
     named = {o: set(v) for o, v in (known or {}).items()}
     for outlet, s in zip(outlets, stripped):
         if s.removed:
             named.setdefault(outlet, set()).update(fold_paragraph(p) for p in s.removed)
-    return named, stripped
+    return Boilerplate(named, stripped, keys.kept(keep))

@@ -127,11 +127,11 @@ def build_articles(pages: list[dict], run_id: str, *, known_boilerplate: dict[st
             kept.append((page, doc))
         else:
             rejected.append(Rejected(page["outlet"], page["url"], doc.verdict, doc.reason))
-    boiler, stripped = remove_boilerplate([(p["outlet"], d.text) for p, d in kept], boilerplate_settings,
+    boiler, stripped, _ = remove_boilerplate([(p["outlet"], d.text) for p, d in kept], boilerplate_settings,
                                           known_boilerplate, memory=boilerplate_memory, skip_days=skip_days,
                                           days=[day_of(d.published_at) for _, d in kept] if day_of else None)
     by_id: dict[str, Article] = {}
-    for (page, doc), (text, removed, *_) in zip(kept, stripped):
+    for (page, doc), (text, removed) in zip(kept, stripped):
         rel = score_relevance(text, doc.title, relevance_settings)
         canonical = _own_canonical(doc, page["final_url"] or page["url"])
         art = Article(

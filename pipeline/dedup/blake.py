@@ -77,7 +77,7 @@ def _compress(h, m, counter, last):
 
 
 @njit(cache=True, inline="always")
-def _word(data, i):
+def le64(data, i):
     """The little-endian 64-bit word of ``data[i:i + 8]``."""
     return (np.uint64(data[i]) | np.uint64(data[i + 1]) << np.uint64(8) | np.uint64(data[i + 2]) << np.uint64(16)
             | np.uint64(data[i + 3]) << np.uint64(24) | np.uint64(data[i + 4]) << np.uint64(32)
@@ -98,7 +98,7 @@ def blake2b64(data, start, end, h, m):
         block = min(128, n - done)
         if block == 128:  # eight bytes a word, which the compiler reads as one load
             for k in range(16):
-                m[k] = _word(data, start + done + 8 * k)
+                m[k] = le64(data, start + done + 8 * k)
         else:
             for k in range(16):
                 m[k] = 0

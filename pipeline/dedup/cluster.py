@@ -38,7 +38,7 @@ from datetime import datetime
 import numpy as np
 
 from pipeline.articles.attribution import find_attributions
-from pipeline.articles.boilerplate import Stripped, remove_boilerplate
+from pipeline.articles.boilerplate import Boilerplate, remove_boilerplate
 from pipeline.dedup.lsh import BandIndex, SharedIndex, pairs_sharing
 from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.origin import components, fold_members, split
@@ -48,7 +48,7 @@ from pipeline.dedup.digests import LongParagraphs, Para, Sources, digests
 from pipeline.dedup.tiers import long_enough, rewrite_keys
 from pipeline.dedup.rewrites import aligned, sentences
 from pipeline.settings import DedupSettings
-from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts, sizes
+from pipeline.dedup.shingles import ShingleBatch, normalize, shingle_texts, sizes, sorted_sets
 
 
 class DedupError(ValueError):
@@ -113,7 +113,7 @@ class _Corpus:
     """Per-document shingles, hashes and outlet names, indexed by position in sorted order."""
 
     def __init__(self, docs: list[DedupDoc], settings: DedupSettings, outlet_names: dict[str, list[str]],
-                 strip: bool | None = None, batch: ShingleBatch | None = None, stripped: list[Stripped] | None = None,
+                 strip: bool | None = None, batch: ShingleBatch | None = None, stripped: Boilerplate | None = None,
                  packed: Packed | None = None):
         """``batch``: the shingles of ``docs``' texts when the caller has them (then no strip);
         ``stripped``: the boilerplate pass over ``docs`` when the caller ran it; ``packed``: the
@@ -124,11 +124,10 @@ class _Corpus:
         strip = settings.strip_boilerplate if strip is None else strip
         if stripped is None and strip and batch is None:
             stripped, packed = _without_boilerplate(docs, packed)
-        self.texts = Texts([s.text for s in stripped] if stripped is not None else [_TEXT.raw(d) for d in docs])
+        self.texts = Texts([s.text for s in stripped.texts] if stripped is not None else [_TEXT.raw(d) for d in docs])
         self.packed = packed  # ``texts`` in UTF-8, when at hand
         # the paragraph keys the boilerplate pass made are the digests': not made twice
-        self._long = None if stripped is None else LongParagraphs.of([s.keys for s in stripped],
-                                                                     [s.words for s in stripped])
+        self._long = None if stripped is None else LongParagraphs.of(stripped.paragraphs)
         self._paragraphs: dict[int, Para] = {}
         batch = batch or corpus_shingles(self.texts, settings, packed)
         self.batch = batch
@@ -182,7 +181,8 @@ class _Corpus:
         jac[exact], con[exact], jac[small], con[small] = 1.0, 1.0, 0.0, 0.0
         if st.rewrite_lsh_threshold and self.short_shingles is not None:
             weak = np.flatnonzero(~dup & ~small)
-            gate = weak[overlaps(self.short_shingles, pairs[weak], st.rewrite_min_overlap)[1] >= st.rewrite_min_overlap]
+            gate = weak[overlaps(*sorted_sets(self.short_shingles, pairs[weak]), st.rewrite_min_overlap)[1]
+                        >= st.rewrite_min_overlap]
             for k, (i, j) in zip(gate.tolist(), pairs[gate].tolist()):
                 if self._rewrite(i, j):
                     dup[k] = True
@@ -210,13 +210,14 @@ def corpus_shingles(texts: list[str], settings: DedupSettings, packed: Packed | 
                          settings.rewrite_shingle_size if settings.rewrite_lsh_threshold else 0, packed)
 
 
-def _without_boilerplate(docs: list[DedupDoc], packed: Packed | None = None) -> tuple[list[Stripped], Packed]:
+def _without_boilerplate(docs: list[DedupDoc], packed: Packed | None = None) -> tuple[Boilerplate, Packed]:
     """Texts without the paragraphs their outlet repeats across articles (footers, mission
     statements): a shared footer must not make two stories look alike, nor hide a copy. With
-    them, in UTF-8: ``packed`` (the docs' texts) with the stripped texts spliced in."""
+    them, in UTF-8: ``packed`` (the docs' texts) with the stripped texts spliced in. Nothing
+    learned here is stored: the keys are the run's own."""
     packed = packed or Packed.of([d.text for d in docs])
-    stripped = remove_boilerplate([(d.outlet, _TEXT.raw(d)) for d in docs], packed=packed)[1]
-    return stripped, packed.replace({i: utf8(s.text) for i, s in enumerate(stripped) if s.removed})
+    done = remove_boilerplate([(d.outlet, _TEXT.raw(d)) for d in docs], packed=packed, stored_keys=False)
+    return done, packed.replace({i: utf8(s.text) for i, s in enumerate(done.texts) if s.removed})
 
 
 def _relation(c: _Corpus, origin: int, m: int) -> tuple[str, float, float]:

@@ -23,8 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from pipeline.articles.paragraphs import paragraph_keys
-from pipeline.dedup.packed import offsets
+from pipeline.articles.paragraphs import ParagraphKeys, paragraph_keys
 
 MIN_WORDS = 8  # shorter paragraphs (datelines, bylines, "Read more") are not evidence
 
@@ -42,25 +41,22 @@ class LongParagraphs:
     flat, each text's in its order: text ``i``'s are ``keys[bounds[i]:bounds[i + 1]]``, its
     lead the first. Two arrays made in one numpy pass over all the paragraphs; a set per text
     (``para``) is made only for the texts a step asks about (a digest's candidates, what they
-    may quote), not for every text."""
+    may quote), not for every text. ``stored``: BLAKE2b keys, which the index holds, or the
+    run's own (``paragraphs.paragraph_keys``), which only compare with one another."""
 
     keys: np.ndarray
     bounds: np.ndarray
+    stored: bool = True
 
     @classmethod
-    def of(cls, keys: list[np.ndarray], words: list[np.ndarray]) -> LongParagraphs:
-        """From each text's ``paragraphs.paragraph_keys`` and word counts."""
-        if not keys:
-            return cls(np.empty(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
-        long = np.concatenate(words) >= MIN_WORDS
-        at = np.concatenate([[0], np.cumsum(long)])[offsets((k.size for k in keys), len(keys))]
-        return cls(np.concatenate(keys)[long] | 1, at)
+    def of(cls, paragraphs: ParagraphKeys) -> LongParagraphs:
+        """From the texts' ``paragraphs.paragraph_keys``."""
+        long = paragraphs.kept(paragraphs.words >= MIN_WORDS)
+        return cls(long.keys | 1, long.bounds, paragraphs.stored)
 
     @classmethod
     def of_texts(cls, texts: list[str]) -> LongParagraphs:
-        keys = paragraph_keys(texts)
-        rows = [keys.of(i) for i in range(len(texts))]
-        return cls.of([keys.keys[r] for r in rows], [keys.words[r] for r in rows])
+        return cls.of(paragraph_keys(texts))
 
     def _of(self, i: int) -> np.ndarray:
         return self.keys[int(self.bounds[i]):int(self.bounds[i + 1])]

@@ -271,7 +271,9 @@ def _quoting(store: IndexStore, texts: list[tuple[str, np.ndarray]], gone: set[s
 
 def _sources(c: _Corpus, store: IndexStore, gone: set[str]):
     """The texts sharing a paragraph with text ``i``: those being clustered, and the index's
-    others (looked up once for all of ``c``)."""
+    others (looked up once for all of ``c``), whose keys are stored ones (BLAKE2b)."""
+    if not c.long_paragraphs().stored:
+        raise ValueError("the corpus' paragraph keys are the run's own: they cannot be looked up in the index")
     local = LocalSources(c)
     ids = {d.article_id for d in c.docs}
     held = store.holders({k for i in range(len(c.docs)) for k in c.paragraphs(i)[0]})

@@ -168,19 +168,26 @@ def _tokens(buf, i, end, raw, count, fold, table, no_space, tok):
 
 
 @njit(cache=True)
-def _grams(units, start, stop, size, out, w):
-    """Writes the uint32 hashes of every ``size``-gram of units[start:stop] (one of all, if fewer)."""
+def _grams(units, start, stop, size, out, w, acc):
+    """Writes the uint32 hashes of every ``size``-gram of units[start:stop] (one of all, if fewer).
+    The grams' polynomials grow a column at a time in ``acc`` (uint64 scratch, one a gram): each
+    pass is a loop without a carried dependence, which the compiler vectorises (4x faster than a
+    gram at a time, whose inner loop of ``size`` steps it could not)."""
     count = stop - start
     if count == 0:
         return w
     n = min(size, count)
-    for k in range(start, stop - n + 1):
-        acc = units[k]
-        for j in range(1, n):
-            acc = acc * _Q + units[k + j]
-        out[w] = np.uint32(_fmix64(acc) >> np.uint64(32))
-        w += 1
-    return w
+    m = count - n + 1
+    u, a, o = units[start:stop], acc[:m], out[w:w + m]  # slices indexed from 0: no negative-index check
+    for k in range(m):
+        a[k] = u[k]
+    for j in range(1, n):
+        uj = u[j:j + m]
+        for k in range(m):
+            a[k] = a[k] * _Q + uj[k]
+    for k in range(m):
+        o[k] = np.uint32(_fmix64(a[k]) >> np.uint64(32))
+    return w + m
 
 
 @njit(cache=True)
@@ -227,7 +234,8 @@ def _sort_unique(arr, start, stop, tmp, counts):
 def shingle_docs(buf, bounds, alt, alt_bounds, alt_of, fold, table, plain, no_space, skip, size, lead_words,
                  short_size):
     """Sorted unique word ``size``-gram hashes of every document, of its first ``lead_words``
-    tokens, and (``short_size`` > 0) its ``short_size``-grams; documents as ``_tokens`` reads
+    tokens, and (``short_size`` > 0) its ``short_size``-grams, these in text order, repeats and
+    all (``sorted_sets`` sorts those of the documents a step compares); documents as ``_tokens`` reads
     them (``plain``: its ``raw``; ``skip``: not counted for character shingles), document d
     from ``alt`` where ``alt_of[d]`` >= 0 (``Packed.overlay``: its text changed). A document of
     fewer tokens than a gram has one gram of all of them. Each document's tokens stay in a
@@ -239,7 +247,7 @@ def shingle_docs(buf, bounds, alt, alt_bounds, alt_of, fold, table, plain, no_sp
     longest = max(np.max(bounds[1:] - bounds[:-1]) if n_docs else 0,
                   np.max(alt_bounds[1:] - alt_bounds[:-1]) if alt_bounds.size > 1 else 0)
     tok = np.empty(longest // 2 + 1, dtype=np.uint64)  # at most one token per two bytes, + the last
-    tmp = np.empty(longest // 2 + 1, dtype=np.uint32)
+    tmp, acc = np.empty(longest // 2 + 1, dtype=np.uint32), np.empty(longest // 2 + 1, dtype=np.uint64)
     counts = np.zeros((4, 256), dtype=np.int64)
     most = (buf.size + alt.size) // 2 + n_docs  # pages are touched only as they are written
     full = np.empty(most, dtype=np.uint32)
@@ -258,12 +266,31 @@ def shingle_docs(buf, bounds, alt, alt_bounds, alt_of, fold, table, plain, no_sp
         else:
             t, digests[d, 0], digests[d, 1], chars[d] = _tokens(buf, bounds[d], bounds[d + 1], plain[d], not skip[d],
                                                                  fold, table, no_space, tok)
-        wf = _sort_unique(full, wf, _grams(tok, 0, t, size, full, wf), tmp, counts)
-        wl = _sort_unique(lead, wl, _grams(tok, 0, min(t, lead_words), size, lead, wl), tmp, counts)
-        if short_size:
-            ws = _sort_unique(short, ws, _grams(tok, 0, t, short_size, short, ws), tmp, counts)
+        wf = _sort_unique(full, wf, _grams(tok, 0, t, size, full, wf, acc), tmp, counts)
+        wl = _sort_unique(lead, wl, _grams(tok, 0, min(t, lead_words), size, lead, wl, acc), tmp, counts)
+        if short_size:  # as they come: MinHash needs no order, and few are compared (``sorted_sets``)
+            ws = _grams(tok, 0, t, short_size, short, ws, acc)
         full_b[d + 1], lead_b[d + 1], short_b[d + 1] = wf, wl, ws
     return digests, chars, full[:wf], full_b, lead[:wl], lead_b, short[:ws], short_b
+
+
+@njit(cache=True)
+def sorted_sets(flat, bounds, rows):
+    """Documents ``rows`` of ``flat`` (``bounds`` as ``shingle_docs`` gives them), each sorted
+    with repeats dropped, in a new flat array: (values, bounds)."""
+    size, longest = 0, 1
+    for d in rows:
+        size += bounds[d + 1] - bounds[d]
+        longest = max(longest, bounds[d + 1] - bounds[d])
+    out, out_b = np.empty(size, dtype=flat.dtype), np.zeros(rows.size + 1, dtype=np.int64)
+    tmp, counts = np.empty(longest, dtype=flat.dtype), np.zeros((4, 256), dtype=np.int64)
+    w = 0
+    for k in range(rows.size):
+        start, stop = bounds[rows[k]], bounds[rows[k] + 1]
+        out[w:w + stop - start] = flat[start:stop]
+        w = _sort_unique(out, w, w + stop - start, tmp, counts)
+        out_b[k + 1] = w
+    return out[:w], out_b
 
 
 @njit(cache=True)
@@ -340,7 +367,7 @@ def warm() -> None:
     from pipeline.articles.paragraphs import _tables
     from pipeline.dedup.buckets import band_hashes, bucket_pairs
     from pipeline.dedup.lsh import _MIX
-    from pipeline.dedup.paragraph_scan import scan
+    from pipeline.dedup.paragraph_scan import run_key, scan
     from pipeline.dedup.shingles import fold_tables, nfkc_tables
     _tables(), fold_tables(), nfkc_tables()  # kept on disk too (``tables``)
     packed, bounds = pack([b"one two three four five six"])
@@ -354,10 +381,13 @@ def warm() -> None:
         alt, alt_bounds, alt_of = Packed(buf, bounds).overlay({0: b"six"})
         _, _, full, full_b, _, _, _, _ = shingle_docs(buf, bounds, alt, alt_bounds, alt_of, FOLD, table, no, small, no,
                                                       5, 60, 3)
-        scan(buf, bounds, np.zeros(0x10000, dtype=np.int32))
+        for stored in (True, False):
+            scan(buf, bounds, np.zeros(0x10000, dtype=np.int32), stored)
+        run_key(buf, 3)
     sig = minhash(full, full_b, np.ones(4, dtype=np.uint32), np.ones(4, dtype=np.uint32))
     band_hashes(sig, 2, 2, _MIX)
     common(full, full)
+    sorted_sets(full, full_b, np.zeros(1, dtype=np.int64))
     common_pairs(full, full_b, np.zeros((1, 2), dtype=np.int64), 0.5)
     for codes in (np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.uint64)):  # tiers' keys, band hashes
         bucket_pairs(codes, 1, 2, 3)

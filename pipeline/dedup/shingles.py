@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.dedup.packed import Packed, as_texts, pack, utf8
+from pipeline.dedup.packed import Packed, as_texts, offsets, pack, utf8
 from pipeline.dedup.tables import on_disk
 
 _NO_SPACE_SCRIPTS = re.compile(r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u1780-\u17FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")
@@ -170,7 +170,8 @@ class ShingleBatch:
     hashes of the token sequence, or of the text for character shingles);
     ``full``: sorted unique shingle hashes of the text; ``lead``: those of
     its first ``lead_words`` words (what a truncated copy keeps); ``short``: shorter
-    shingles of the text (``short_size``), which survive a rewrite's word changes.
+    shingles of the text (``short_size``), which survive a rewrite's word changes, in text
+    order with repeats (MinHash needs no order; ``sorted_sets`` sorts those compared).
     """
 
     digests: list[int]
@@ -196,6 +197,19 @@ class Views(list):
         b = bounds.tolist()
         super().__init__(flat[b[i]:b[i + 1]] for i in range(len(b) - 1))
         self.whole: tuple[np.ndarray, np.ndarray] | None = (flat, bounds)
+
+
+def sorted_sets(arrays: list[np.ndarray], pairs: np.ndarray) -> tuple[Views, np.ndarray]:
+    """The sorted unique sets of the arrays that (i, j) ``pairs`` name, and the pairs numbered
+    as positions among them, for ``overlap.overlaps``: only the texts compared are sorted."""
+    from pipeline.dedup import kernels
+    used, local = np.unique(pairs, return_inverse=True)
+    whole = getattr(arrays, "whole", None)
+    if whole is None:
+        parts = [arrays[i] for i in used.tolist()]
+        whole, used = (np.concatenate(parts or [np.empty(0, np.uint32)]).astype(np.uint32, copy=False),
+                       offsets((a.size for a in parts), len(parts))), np.arange(used.size)
+    return Views(*kernels.sorted_sets(*whole, used.astype(np.int64))), local.reshape(pairs.shape)
 
 
 def _forgetting(name: str):

@@ -154,7 +154,7 @@ def _split(path: Path) -> dict[str, float]:
     lap("reading")
     stripped, packed = _without_boilerplate(docs, packed)
     lap("boilerplate")
-    batch = corpus_shingles([s.text for s in stripped], settings, packed)
+    batch = corpus_shingles([s.text for s in stripped.texts], settings, packed)
     lap("normalising and shingling")
     c = _Corpus(docs, settings, {}, batch=batch, stripped=stripped, packed=packed)
     lap("paragraph keys (digests)")
