@@ -105,12 +105,13 @@ def test_a_text_that_could_not_name_an_outlet_credits_it_nowhere():
 def test_texts_folded_in_a_batch_equal_each_folded_alone():
     """``folded_ascii_of`` folds a batch's bytes character by character in compiled code: the
     same bytes as ``folded_ascii`` of each text (marks, ligatures, fullwidth, ß, İ, the Kelvin
-    sign, fractions, emoji, Arabic and Cyrillic, lone surrogates; texts all ASCII, lowered apart)."""
+    sign, fractions, emoji, mathematical letters beyond the BMP, Arabic and Cyrillic, lone
+    surrogates; texts all ASCII, lowered apart), each character's fold from the table."""
     from pipeline.articles.attribution import folded_ascii, folded_ascii_of
     from pipeline.dedup.packed import Packed
     rng = random.Random(3)
     pieces = ["Lévant", "ＳＡＮＡ", "ﬁ", "ß", "ẞ", "İ", "\u212a", "½", "e\u0301", "\u0301\u0323", "إدلب", "Идлиб", " ",
-              "\n", "ABC", "xyz", "😀", "\ud800", "㎏", "ǅ", "①", "Ⅻ", "ǰ"]
+              "\n", "ABC", "xyz", "😀", "\ud800", "㎏", "ǅ", "①", "Ⅻ", "ǰ", "\U0001d400", "\U0001f130", "\U0010fffd"]
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30))) for _ in range(3000)]
     texts += ["".join(rng.choice(pieces[12:16]) for _ in range(rng.randrange(0, 30))) for _ in range(300)]  # ASCII
     rows = list(range(0, 3300, 3))

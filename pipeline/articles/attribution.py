@@ -15,6 +15,7 @@ import unicodedata
 import numpy as np
 
 from pipeline.dedup.packed import Packed, pack
+from pipeline.dedup.tables import on_disk
 
 # (cheap keywords, pattern, anchored): a pattern is tried only where its keywords are, Python's
 # re being slow to scan (20-40 ns a position): an anchored one at the start of each line holding
@@ -112,19 +113,28 @@ def folded_ascii(text: str) -> bytes:
     return nfkd.encode("ascii", "ignore").lower()
 
 
+@on_disk()
+def ascii_folds() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``folded_ascii`` of every code point as ``utf8.replace_chars`` reads it: each one's slot
+    (uint16: 372 distinct folds under Unicode 15) and the folds' bytes with their bounds. 0.2 s
+    to build, then kept on disk: a batch no longer collects its distinct characters first."""
+    folds: dict[bytes, int] = {}
+    slot = np.fromiter((folds.setdefault(folded_ascii(chr(c)), len(folds)) for c in range(0x110000)),
+                       dtype=np.uint16, count=0x110000)
+    return (slot, *(np.array(a) for a in pack(list(folds))))  # writable, as they load from disk
+
+
 def folded_ascii_of(packed: Packed, docs: list[int]) -> list[bytes]:
     """``folded_ascii`` of texts ``docs`` of ``packed``, in compiled code: as far as their ASCII
     goes, NFKD and case folding act on each character alone (the marks they reorder fold to
-    nothing), so each distinct character is folded once in Python and the texts not at all.
-    An ASCII text is ``bytes.lower``'s (0.14 -> 0.04 s for 10,000 ASCII texts of 5 KB)."""
-    from pipeline.dedup.utf8 import ascii_docs, code_points, replace_chars
+    nothing), so each character's fold comes from a table (``ascii_folds``) and the texts are
+    not folded in Python. An ASCII text is ``bytes.lower``'s (0.14 -> 0.04 s for 10,000 ASCII
+    texts of 5 KB)."""
+    from pipeline.dedup.utf8 import ascii_docs, replace_chars
     ascii = ascii_docs(*packed)[docs].tolist() if docs else []
     found = {i: packed.part(i).lower() for i, a in zip(docs, ascii) if a}  # bytes.lower: ASCII at C speed
     rows = np.array([i for i in docs if i not in found], dtype=np.int64)
-    chars = code_points(*packed, rows)
-    slot = np.zeros(0x110000, dtype=np.int32)
-    slot[chars] = np.arange(chars.size, dtype=np.int32)
-    out, bounds = replace_chars(*packed, rows, slot, *pack([folded_ascii(chr(c)) for c in chars.tolist()]), True)
+    out, bounds = replace_chars(*packed, rows, *ascii_folds(), True)
     b = bounds.tolist()
     found.update((i, out[b[k]:b[k + 1]].tobytes()) for k, i in enumerate(rows.tolist()))
     return [found[i] for i in docs]

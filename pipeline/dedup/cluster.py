@@ -370,20 +370,18 @@ def sign(c: _Corpus, known: dict[str, np.ndarray]) -> Signed:
     """The MinHash of every tier; ``known`` signatures (by article id) are not computed again."""
     settings, ids = c.settings, [d.article_id for d in c.docs]
     hasher = MinHasher(settings.num_perm, settings.seed)
-    todo = [i for i, a in enumerate(ids) if a not in known]
-    sig = np.empty((len(ids), settings.num_perm), dtype=np.uint32)
-    if todo:  # all of them: the batch's flat array as it is (``shingles.Views``)
-        sig[todo] = hasher.signatures(c.shingles if len(todo) == len(ids) else [c.shingles[i] for i in todo])
-    for i, a in enumerate(ids):
-        if a in known:
-            sig[i] = known[a]
+    todo = [i for i, a in enumerate(ids) if a not in known]  # all of them: the batch's flat array as it is
+    sig = hasher.signatures(c.shingles if len(todo) == len(ids) else [c.shingles[i] for i in todo])
+    if len(todo) < len(ids):  # the known rows in their places
+        rows = dict(zip(todo, sig))
+        sig = np.array([rows[i] if i in rows else known[a] for i, a in enumerate(ids)], dtype=np.uint32)
     eligible = long_enough(c.shingles, settings)
-    rewrite = None
+    every = eligible.size == len(ids)
+    rewrite, lead = None, hasher.signatures(c.lead_shingles)
     if settings.rewrite_lsh_threshold and eligible.size:
         when = [c.docs[i].published_at for i in eligible]
-        short = c.short_shingles if eligible.size == len(ids) else [c.short_shingles[i] for i in eligible]
-        rewrite = rewrite_keys(short, when, settings)
-    return Signed(eligible, sig[eligible], hasher.signatures(c.lead_shingles)[eligible], rewrite)
+        rewrite = rewrite_keys(c.short_shingles if every else [c.short_shingles[i] for i in eligible], when, settings)
+    return Signed(eligible, sig if every else sig[eligible], lead if every else lead[eligible], rewrite)
 
 
 def candidates(c: _Corpus, signed: Signed, storage_config: dict | None) -> tuple[np.ndarray, dict]:

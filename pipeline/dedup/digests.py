@@ -113,17 +113,13 @@ class LocalSources:
     def __init__(self, c):
         self.c = c
         n, long = len(c.docs), c.long_paragraphs()
-        holder = np.repeat(np.arange(n), np.diff(long.bounds))
-        order = np.lexsort((long.keys, holder))
-        keys, holder = long.keys[order], holder[order]
-        first = np.ones(keys.size, dtype=np.bool_)
-        first[1:] = (keys[1:] != keys[:-1]) | (holder[1:] != holder[:-1])
-        keys, holder, leads = keys[first], holder[first], long.leads()  # each text's keys once
+        keys, holder, leads = long.keys, np.repeat(np.arange(n), np.diff(long.bounds)), long.leads()
         # how many texts each lead leads (0, which no paragraph key is, keeps the array from being empty)
         lead_keys, counts = np.unique(np.append(leads[leads != 0], 0), return_counts=True)
         at = np.searchsorted(lead_keys, keys).clip(max=lead_keys.size - 1)
         others = np.where(lead_keys[at] == keys, counts[at], 0) - (keys == leads[holder])  # texts other than the holder
-        self.candidates = np.flatnonzero(np.bincount(holder[others > 0], minlength=n) >= 2).tolist()
+        held = np.unique(np.stack([holder[others > 0], keys[others > 0]], axis=1), axis=0)  # each text's keys once
+        self.candidates = np.flatnonzero(np.bincount(held[:, 0], minlength=n) >= 2).tolist()
         led = np.flatnonzero(leads)
         self._led = led[np.argsort(leads[led], kind="stable")]  # the texts with a lead, by lead
         self._leads = leads[self._led]

@@ -21,8 +21,8 @@ import numpy as np
 
 from pipeline.dedup.jit import njit
 from pipeline.dedup.packed import Packed, pack
-from pipeline.dedup.utf8 import (DOTTED_I, NFKC, PYTHON, TABLE_END, UNFOLDABLE, ascii_docs, code_points,  # noqa: F401
-                                 decode, replace_chars, unfoldable)
+from pipeline.dedup.utf8 import (DOTTED_I, NFKC, PYTHON, TABLE_END, UNFOLDABLE, ascii_docs, decode,  # noqa: F401
+                                 replace_chars, unfoldable)
 
 _P = np.uint64(0x100000001B3)
 Q = _Q = np.uint64(0x9E3779B97F4A7C15)  # the multiplier that chains units into n-gram hashes
@@ -364,19 +364,19 @@ def common_pairs(flat, bounds, pairs, floor):
 def warm() -> None:
     """Compile (or load) every kernel once, on a tiny input: the texts' bytes both writable and
     read-only (a Parquet column's own buffer), two types to numba; build the Unicode tables."""
+    from pipeline.articles.attribution import ascii_folds
     from pipeline.articles.paragraphs import _tables
     from pipeline.dedup.buckets import band_hashes, bucket_pairs
     from pipeline.dedup.lsh import _MIX
     from pipeline.dedup.paragraph_scan import run_key, scan
     from pipeline.dedup.shingles import fold_tables, nfkc_tables
-    _tables(), fold_tables(), nfkc_tables()  # kept on disk too (``tables``)
+    _tables(), fold_tables(), nfkc_tables(), ascii_folds()  # kept on disk too (``tables``)
     packed, bounds = pack([b"one two three four five six"])
     table, no = np.full(TABLE_END, UNFOLDABLE, dtype=np.int32), np.zeros(1, dtype=np.bool_)
     small = np.zeros(TABLE_END, dtype=np.uint8)
     for buf in (packed, packed.copy()):  # pack gives read-only bytes
         ascii_docs(buf, bounds)
-        code_points(buf, bounds, np.zeros(1, dtype=np.int64))
-        replace_chars(buf, bounds, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int32), *pack([b"x"]), True)
+        replace_chars(buf, bounds, np.zeros(1, dtype=np.int64), *ascii_folds(), True)
         unfoldable(buf, bounds, table, small, small, no, True)
         alt, alt_bounds, alt_of = Packed(buf, bounds).overlay({0: b"six"})
         _, _, full, full_b, _, _, _, _ = shingle_docs(buf, bounds, alt, alt_bounds, alt_of, FOLD, table, no, small, no,

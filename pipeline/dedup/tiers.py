@@ -38,10 +38,15 @@ SHIFTS = {"stored": (0,), "query": (-1, 0, 1), "pairs": (0, 1)}  # time buckets 
 def dated(keys: np.ndarray, when: list[datetime | None], shifts: tuple[int, ...]) -> np.ndarray:
     """Each row's keys made for its time bucket moved by each of ``shifts`` (lowest bit kept 0)."""
     b = np.array([_bucket(w) for w in when], dtype=np.int64)[:, None]
-    u = keys.view(np.uint64)
+    u, width = keys.view(np.uint64), keys.shape[1]
+    out = np.empty((keys.shape[0], width * len(shifts)), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        out = [((u ^ ((b + d).astype(np.uint64) * _MIX[5])) * _MIX[6]) for d in shifts]
-    return (np.hstack(out) & ~np.uint64(1)).view(np.int64)
+        for k, d in enumerate(shifts):  # in place, column block by block (no temporaries to stack)
+            part = out[:, k * width:(k + 1) * width]
+            np.bitwise_xor(u, (b + d).astype(np.uint64) * _MIX[5], out=part)
+            np.multiply(part, _MIX[6], out=part)
+    out &= ~np.uint64(1)
+    return out.view(np.int64)
 
 
 def long_enough(shingles: list[np.ndarray], settings: DedupSettings) -> np.ndarray:

@@ -1,7 +1,7 @@
 """UTF-8 read in compiled code (numba), for the tokenizer of ``pipeline.dedup.kernels``:
 a code point from its bytes, which documents are ASCII, which hold a character the fold
-table cannot fold (Python folds those), and, for the attribution pre-filter, the distinct
-characters of some documents and those documents with each character replaced.
+table cannot fold (Python folds those), and, for the attribution pre-filter, some
+documents with each character replaced through a table.
 """
 from __future__ import annotations
 
@@ -102,23 +102,6 @@ def ascii_docs(buf, bounds):
 
 
 @njit(cache=True)
-def code_points(buf, bounds, docs):
-    """The distinct code points beyond ASCII of documents ``docs``, sorted."""
-    seen = np.zeros(0x110000, dtype=np.bool_)
-    for d in docs:
-        i, end = bounds[d], bounds[d + 1]
-        while i < end:
-            if buf[i] < 128:
-                i += 1
-                continue
-            cp, n = decode(buf, i, end)
-            if cp >= 0:
-                seen[cp] = True
-            i += n
-    return np.flatnonzero(seen)
-
-
-@njit(cache=True)
 def replace_chars(buf, bounds, docs, slot, parts, part_bounds, lower):
     """Documents ``docs`` with each character beyond ASCII replaced by ``parts[part_bounds[k]:
     part_bounds[k + 1]]``, k = ``slot[code point]`` (a malformed byte dropped), ASCII kept
@@ -142,7 +125,7 @@ def replace_chars(buf, bounds, docs, slot, parts, part_bounds, lower):
                 continue
             cp, n = decode(buf, i, end)
             i += n
-            if cp >= 0:
+            if 0 <= cp < slot.size:
                 k = slot[cp]
                 for x in range(part_bounds[k], part_bounds[k + 1]):
                     out[o] = parts[x]

@@ -104,9 +104,10 @@ from pipeline.dedup import kernels
 t1 = time.perf_counter()
 kernels.common(np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32))
 t2 = time.perf_counter()
+from pipeline.articles.attribution import ascii_folds
 from pipeline.articles.paragraphs import _tables
 from pipeline.dedup.shingles import fold_tables, nfkc_tables
-fold_tables(), nfkc_tables(), _tables()  # before warm(), which loads them too
+fold_tables(), nfkc_tables(), _tables(), ascii_folds()  # before warm(), which loads them too
 t3 = time.perf_counter()
 kernels.warm()
 t4 = time.perf_counter()
