@@ -53,6 +53,21 @@ def read_input(path: str | Path) -> tuple[Columns, Packed | None]:
         raise DedupError(f"{path}: not a readable Parquet or JSONL file: {exc}") from None
 
 
+def keep_freed_memory() -> None:
+    """Asks glibc's malloc to keep what the process frees for its next allocations (blocks up to
+    32 MB from its heap, not fresh mappings, and no trimming under 1 GB): a batch that allocates
+    and frees temporaries of tens of MB otherwise takes each from the kernel again, a page fault
+    a 4 KB page (on 20,000 articles, 15,000 faults and 0.03-0.06 s of 1.5 s fewer). Another C
+    library (macOS, musl) is left as it is."""
+    import ctypes
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
+    mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
+
+
 def _require(path: Path, have: list[str]) -> None:
     missing = [c for c in REQUIRED if c not in have]
     if missing:

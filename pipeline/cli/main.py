@@ -62,7 +62,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_dedup(args) -> int:
-    from pipeline.cli.dedup_io import dedup_file, dedup_stored
+    from pipeline.cli.dedup_io import dedup_file, dedup_stored, keep_freed_memory
+    keep_freed_memory()
     if args.input in ("rebuild", "sync") and args.output is None:
         print(dedup_stored(args.data, args.input == "rebuild", _settings(args), args.sources, args.index))
         return EXIT_OK
