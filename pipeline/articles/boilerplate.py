@@ -98,9 +98,9 @@ def remove_boilerplate(docs: list[tuple[str, str]], settings: BoilerplateSetting
     triples = list(zip(outlets, keys.key_sets(candidates), days or [""] * len(docs)))
     hashed = {o: {key_hash(k) for k in v} for o, v in (known or {}).items()}
     learned = _learn(triples, settings, hashed, memory, skip_days)
-    keep, bounds = np.ones(keys.keys.size, dtype=np.bool_), keys.bounds.tolist()
-    stripped = [Stripped(text, []) if outlet not in learned else
-                _strip(text, keys.keys[bounds[i]:bounds[i + 1]].tolist(), learned[outlet], keep[bounds[i]:bounds[i + 1]])
+    keep, b = np.ones(keys.keys.size, dtype=np.bool_), keys.bounds.tolist()
+    stripped = [Stripped(text, []) if outlet not in learned else  # an outlet with nothing learned: no key read
+                _strip(text, keys.keys[b[i]:b[i + 1]].tolist(), learned[outlet], keep[b[i]:b[i + 1]])
                 for i, (outlet, text) in enumerate(docs)]
     named = {o: set(v) for o, v in (known or {}).items()}
     for outlet, s in zip(outlets, stripped):

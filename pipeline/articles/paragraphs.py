@@ -6,7 +6,8 @@ boilerplate repeats verbatim, so nothing more needs folding), hashed to 64 bits
 digest's paragraph keys are the same hashes with the lowest bit set
 (``pipeline.dedup.digests``). A batch whose keys are never stored nor compared
 with stored ones (``newspipe dedup`` on a file) takes a cheaper hash instead
-(``paragraph_scan.run_key``): the same paragraphs equal, 0.1 s less a 100 MB. ``paragraph_keys`` computes them for many texts
+(``paragraph_scan.run_key``, 0.1 s less for 100 MB): equal for equal paragraphs
+like BLAKE2b, other values. ``paragraph_keys`` computes them for many texts
 in one compiled pass (``pipeline.dedup.paragraph_scan``); the rare text the pass
 cannot fold (a capital sigma, whose lower case depends on the next letter) is
 folded here with the same result.
