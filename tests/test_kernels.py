@@ -345,3 +345,27 @@ def test_ascii_docs_is_str_isascii_wherever_the_first_other_byte_falls():
     texts = ["", "a", "é", "x" * 2000]
     texts += ["x" * n + "é" + "y" * 7 for n in (0, 1, 510, 511, 512, 513, 1023, 1024, 1500)]
     assert ascii_docs(*Packed.of(texts)).tolist() == [t.isascii() for t in texts]
+
+
+def test_utf8_decoding_reads_every_length_and_drops_what_is_cut_or_malformed():
+    """``utf8.decode`` (written out per length) read through ``replace_chars``, which copies each
+    character's part: a part of its own UTF-8 for every character of a sample of each length
+    gives the text back; a sequence cut by the text's end, or a stray continuation byte, is
+    dropped, never read past the end."""
+    from pipeline.dedup.packed import pack
+    from pipeline.dedup.utf8 import replace_chars
+    rng = random.Random(5)
+    chars = ([chr(c) for c in range(0x80, 0x800, 7)] + [chr(c) for c in range(0x800, 0x10000, 97)]
+             + [chr(c) for c in range(0x10000, 0x110000, 4099)])
+    slot = np.zeros(0x110000, dtype=np.uint16)
+    slot[[ord(c) for c in chars]] = np.arange(1, len(chars) + 1)
+    parts, part_bounds = (np.array(a) for a in pack([b""] + [c.encode("utf-8", "surrogatepass") for c in chars]))
+    texts = ["".join(rng.choice(chars + ["a", " "]) for _ in range(rng.randint(0, 40))) for _ in range(500)]
+    data = [t.encode("utf-8", "surrogatepass") for t in texts]
+    cut = [b"a\xe4\xb8", b"\xf0\x9f\x98", b"\xc3", b"x\x80y", b"\xf8\x88\x80\x80z"]
+    buf, bounds = pack(data + cut)
+    out, out_b = replace_chars(np.array(buf), bounds, np.arange(len(data) + len(cut), dtype=np.int64), slot, parts,
+                               part_bounds, False)
+    got = [out[a:b].tobytes() for a, b in zip(out_b[:-1].tolist(), out_b[1:].tolist())]
+    assert got[:len(data)] == data
+    assert got[len(data):] == [b"a", b"", b"", b"xy", b"z"]
