@@ -61,6 +61,27 @@ def test_truncated_copy_joins_follow_up_does_not():
     assert r["c"].cluster_id == "c" and r["c"].relation == "singleton"
 
 
+def test_known_signatures_take_their_rows_and_the_rest_are_computed():
+    """``find_clusters(signatures=...)``: rows given for some articles (stored ones) are placed
+    where those articles sort and the others computed (``cluster.sign``); with the true rows
+    the clusters are those computed from scratch."""
+    from pipeline.dedup.cluster import _Corpus, sign
+    from pipeline.settings import DedupSettings
+    original = essay(5)
+    docs = [doc("a", "levant-wire", original), doc("b", "mashriq", original.replace("\n", "\n\n"), 2),
+            doc("c", "idlib-monitor", essay(6), 3), doc("d", "mashriq", essay(7), 4)]
+    c = _Corpus(docs, DedupSettings(), {})
+    fresh = sign(c, {})
+    marked = {"d": np.full(128, 7, dtype=np.uint32), "b": np.full(128, 9, dtype=np.uint32)}
+    given = sign(c, marked)
+    assert fresh.eligible.tolist() == given.eligible.tolist() == [0, 1, 2, 3]
+    assert given.full[3].tolist() == [7] * 128 and given.full[1].tolist() == [9] * 128
+    assert np.array_equal(given.full[[0, 2]], fresh.full[[0, 2]]) and np.array_equal(given.lead, fresh.lead)
+    true_rows = {a: fresh.full[k] for k, a in ((3, "d"), (1, "b"))}
+    plain = by_id(find_clusters(docs))
+    assert by_id(find_clusters(docs, signatures=true_rows)) == plain and plain["b"].cluster_id == "a"
+
+
 def test_shared_footer_alone_does_not_join():
     footer = "\n".join(essay(99, 90).split("\n"))
     docs = [doc(f"d{i}", "monitor", essay(10 + i, 120) + "\n" + footer, i) for i in range(4)]

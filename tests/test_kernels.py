@@ -369,3 +369,19 @@ def test_utf8_decoding_reads_every_length_and_drops_what_is_cut_or_malformed():
     got = [out[a:b].tobytes() for a, b in zip(out_b[:-1].tolist(), out_b[1:].tolist())]
     assert got[:len(data)] == data
     assert got[len(data):] == [b"a", b"", b"", b"xy", b"z"]
+
+
+def test_sorted_sets_sort_only_the_texts_the_pairs_name():
+    """``shingles.sorted_sets``: from a batch's flat array (``Views``) or a plain list alike, the
+    sorted unique set of each text a pair names, and the pairs renumbered among them."""
+    from pipeline.dedup.packed import offsets
+    from pipeline.dedup.shingles import Views, sorted_sets
+    rng = np.random.default_rng(4)
+    arrays = [rng.integers(0, 50, rng.integers(0, 30)).astype(np.uint32) for _ in range(40)]
+    pairs = np.array([[3, 7], [7, 12], [0, 39], [12, 3]], dtype=np.int64)
+    flat = np.concatenate(arrays)
+    for given in (Views(flat, offsets((a.size for a in arrays), len(arrays))), list(arrays)):
+        sets, local = sorted_sets(given, pairs)
+        used = sorted({3, 7, 12, 0, 39})
+        assert [s.tolist() for s in sets] == [np.unique(arrays[i]).tolist() for i in used]
+        assert [[used[a], used[b]] for a, b in local.tolist()] == pairs.tolist()

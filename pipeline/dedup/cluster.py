@@ -370,7 +370,8 @@ def sign(c: _Corpus, known: dict[str, np.ndarray]) -> Signed:
     """The MinHash of every tier; ``known`` signatures (by article id) are not computed again."""
     settings, ids = c.settings, [d.article_id for d in c.docs]
     hasher = MinHasher(settings.num_perm, settings.seed)
-    todo = [i for i, a in enumerate(ids) if a not in known]  # all of them: the batch's flat array as it is
+    todo = [i for i, a in enumerate(ids) if a not in known]
+    # every text new: the batch's flat array as it is (``shingles.Views``), and no copy of the rows
     sig = hasher.signatures(c.shingles if len(todo) == len(ids) else [c.shingles[i] for i in todo])
     if len(todo) < len(ids):  # the known rows in their places
         rows = dict(zip(todo, sig))

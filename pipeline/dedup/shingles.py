@@ -205,10 +205,10 @@ def sorted_sets(arrays: list[np.ndarray], pairs: np.ndarray) -> tuple[Views, np.
     from pipeline.dedup import kernels
     used, local = np.unique(pairs, return_inverse=True)
     whole = getattr(arrays, "whole", None)
-    if whole is None:
+    if whole is None:  # a list: the texts named, end to end
         parts = [arrays[i] for i in used.tolist()]
-        whole, used = (np.concatenate(parts or [np.empty(0, np.uint32)]).astype(np.uint32, copy=False),
-                       offsets((a.size for a in parts), len(parts))), np.arange(used.size)
+        flat = np.concatenate(parts or [np.empty(0, np.uint32)]).astype(np.uint32, copy=False)
+        whole, used = (flat, offsets((a.size for a in parts), len(parts))), np.arange(used.size)
     return Views(*kernels.sorted_sets(*whole, used.astype(np.int64))), local.reshape(pairs.shape)
 
 
