@@ -116,7 +116,7 @@ def folded_ascii(text: str) -> bytes:
 @on_disk()
 def ascii_folds() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``folded_ascii`` of every code point as ``utf8.replace_chars`` reads it: each one's slot
-    (uint16: 372 distinct folds under Unicode 15) and the folds' bytes with their bounds. 0.2 s
+    (uint16: 372 distinct folds under Unicode 14) and the folds' bytes with their bounds. 0.2 s
     to build, then kept on disk: a batch no longer collects its distinct characters first."""
     folds: dict[bytes, int] = {}
     slot = np.fromiter((folds.setdefault(folded_ascii(chr(c)), len(folds)) for c in range(0x110000)),
