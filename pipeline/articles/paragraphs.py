@@ -89,9 +89,9 @@ class ParagraphKeys:
 
     def key_sets(self, mask: np.ndarray) -> list[set[int]]:
         """Per text, the set of its paragraphs' keys where ``mask`` holds."""
-        at = np.concatenate([[0], np.cumsum(mask)])[self.bounds].tolist()
-        kept = self.keys[mask].tolist()
-        return [set(kept[a:b]) for a, b in zip(at, at[1:])]
+        kept = self.kept(mask)
+        at, keys = kept.bounds.tolist(), kept.keys.tolist()
+        return [set(keys[a:b]) for a, b in zip(at, at[1:])]
 
 
 @on_disk("pipeline.dedup.utf8")
