@@ -45,17 +45,53 @@ def values(col: pa.Array | pa.ChunkedArray) -> list:
     as UTC; nanoseconds cut to microseconds towards zero, as pyarrow's unsafe cast cuts them):
     the same instants, read from the column's buffers, without pyarrow building each value
     through its time zone (20,000 values: 0.28 s on a process's first call, 0.06 s after,
-    against 0.01 s here) nor importing ``pyarrow.compute`` (25 ms) for a cast."""
+    against 0.01 s here) nor importing ``pyarrow.compute`` (25 ms) for a cast. Strings are
+    cut from the column's buffers too (``_string_values``)."""
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        return [v for chunk in _chunks(col) for v in _string_values(chunk)]
     if not pa.types.is_timestamp(col.type):
         return col.to_pylist()
     out: list = []
-    for chunk in col.chunks if isinstance(col, pa.ChunkedArray) else [col]:
+    for chunk in _chunks(col):
         n, at = len(chunk), chunk.offset
         mask, data = chunk.buffers()
         micros = _micros(np.frombuffer(data, dtype=np.int64)[at:at + n] if n else np.zeros(0, np.int64), col.type.unit)
-        valid = [True] * n if mask is None else \
-            np.unpackbits(np.frombuffer(mask, dtype=np.uint8), bitorder="little")[at:at + n].astype(bool).tolist()
-        out += [_EPOCH + timedelta(microseconds=m) if v else None for m, v in zip(micros.tolist(), valid)]
+        out += [_EPOCH + timedelta(microseconds=m) if v else None for m, v in zip(micros.tolist(), _valid(chunk))]
+    return out
+
+
+def _chunks(col: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+
+
+def _valid(chunk: pa.Array) -> list[bool]:
+    """Which values of ``chunk`` are not null, from its validity bitmap."""
+    mask, n, at = chunk.buffers()[0], len(chunk), chunk.offset
+    if mask is None or not chunk.null_count:
+        return [True] * n
+    return np.unpackbits(np.frombuffer(mask, dtype=np.uint8), bitorder="little")[at:at + n].astype(bool).tolist()
+
+
+def _string_values(chunk: pa.Array) -> list:
+    """``chunk.to_pylist()`` of a string array, sliced from its buffers (20,000 values: 0.02-0.03
+    s through pyarrow's scalars, 0.005 s here): an all-ASCII column decoded once and cut by its
+    offsets, another cut and decoded value by value."""
+    n = len(chunk)
+    _, offsets, data = chunk.buffers()
+    if n == 0:
+        return []
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=width)[chunk.offset:chunk.offset + n + 1]
+    lo, hi = int(bounds[0]), int(bounds[-1])
+    raw = data.slice(lo, hi - lo).to_pybytes() if data is not None else b""
+    cuts = (bounds - lo).tolist()
+    if raw.isascii():
+        text = raw.decode("ascii")
+        out = [text[a:b] for a, b in zip(cuts, cuts[1:])]
+    else:
+        out = [raw[a:b].decode("utf-8") for a, b in zip(cuts, cuts[1:])]
+    if chunk.null_count:
+        out = [v if ok else None for v, ok in zip(out, _valid(chunk))]
     return out
 
 

@@ -56,3 +56,14 @@ def test_timestamps_come_back_as_the_same_instants_in_utc(unit, tz):
 def test_other_columns_come_back_as_to_pylist():
     col = pa.chunked_array([pa.array(["a", None]), pa.array(["إدلب"])])
     assert values(col) == col.to_pylist()
+
+
+@pytest.mark.parametrize("type", [pa.string(), pa.large_string()])
+def test_strings_come_back_as_to_pylist(type):
+    """``values`` cuts strings from the buffers: ASCII chunks, others, nulls, empty strings,
+    slices whose offsets do not start at 0, an empty chunk and a chunk of nulls only."""
+    col = pa.chunked_array([pa.array(["id-1", "", None, "id-22"], type), pa.array(["إدلب", None, "Türkiye", ""], type),
+                            pa.array([], type), pa.array([None, None], type)])
+    assert values(col) == col.to_pylist()
+    for piece in (col.slice(1), col.slice(3, 3), col.chunk(1).slice(1, 2), col.chunk(0).slice(4)):
+        assert values(piece) == piece.to_pylist()

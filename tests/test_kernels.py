@@ -360,7 +360,7 @@ def test_utf8_decoding_reads_every_length_and_drops_what_is_cut_or_malformed():
     slot = np.zeros(0x110000, dtype=np.uint16)
     slot[[ord(c) for c in chars]] = np.arange(1, len(chars) + 1)
     parts, part_bounds = (np.array(a) for a in pack([b""] + [c.encode("utf-8", "surrogatepass") for c in chars]))
-    texts = ["".join(rng.choice(chars + ["a", " "]) for _ in range(rng.randint(0, 40))) for _ in range(500)]
+    texts = ["".join(rng.choice(chars + ["a", "Z", " "]) for _ in range(rng.randint(0, 40))) for _ in range(500)]
     data = [t.encode("utf-8", "surrogatepass") for t in texts]
     cut = [b"a\xe4\xb8", b"\xf0\x9f\x98", b"\xc3", b"x\x80y", b"\xf8\x88\x80\x80z"]
     buf, bounds = pack(data + cut)

