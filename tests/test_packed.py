@@ -3,6 +3,7 @@ buckets, and overlaps measured in one call, each equal to its plain definition."
 import random
 
 import numpy as np
+import pytest
 import pyarrow as pa
 
 from pipeline.dedup.buckets import bucket_pairs
@@ -159,3 +160,30 @@ def test_views_forget_their_flat_array_once_changed():
     views[1] = np.array([3, 9], dtype=np.uint32)
     hasher = MinHasher(16, 1)
     assert np.array_equal(hasher.signatures(views), hasher.signatures(list(views)))
+
+
+@pytest.mark.parametrize("type", [pa.string(), pa.large_string()])
+def test_a_parquet_text_column_is_packed_batch_by_batch(tmp_path, type):
+    """``read_input`` packs the text column a batch at a time (``Packed.of_arrow_batches``): the
+    same bytes and bounds as the whole column's, across batches, row groups, nulls (empty texts)
+    and a buffer grown past the file's uncompressed size (repeated texts stored once in a
+    dictionary page)."""
+    import pyarrow.parquet as pq
+
+    from pipeline.cli.dedup_io import TEXT_BATCH_ROWS, read_input
+    rng = random.Random(3)
+    words = "Idlib إدلب İdlib'de Идлиб çatışma 😀 ½".split()
+    texts = [None if i % 97 == 5 else ("" if i % 89 == 7 else " ".join(rng.choice(words) for _ in range(i % 40)))
+             for i in range(2 * TEXT_BATCH_ROWS + 37)]
+    texts += ["the same long text " * 500] * 300  # dictionary-encoded: stored once, read 300 times
+    n = len(texts)
+    table = pa.table({"article_id": [f"a{i}" for i in range(n)], "url": [""] * n, "outlet": ["o"] * n,
+                      "title": [""] * n, "text": pa.array(texts, type), "published_at": [None] * n,
+                      "language": [""] * n})
+    path = tmp_path / "in.parquet"
+    pq.write_table(table, path, row_group_size=300)
+    _, packed = read_input(path)
+    want = Packed.of([t or "" for t in texts])
+    assert np.array_equal(packed.bounds, want.bounds) and packed.buf.tobytes() == want.buf.tobytes()
+    with pytest.raises(TypeError, match="not a string column"):
+        Packed.of_arrow_batches([pa.array([1, 2])])

@@ -40,17 +40,33 @@ def read_input(path: str | Path) -> tuple[Columns, Packed | None]:
         if path.is_dir():
             table = pq.read_table(path)
             _require(path, table.column_names)
+            packed = Packed.of_arrow(table.column("text"))
         else:  # only the columns needed, and not through ``read_table``, which imports pandas (0.5 s)
             parquet = pq.ParquetFile(path, memory_map=True)  # pages read in place, not copied first
             _require(path, parquet.schema_arrow.names)
-            table = parquet.read(columns=list(USED))
-        packed = Packed.of_arrow(table.column("text"))
+            packed = _texts(parquet)
+            table = parquet.read(columns=[c for c in USED if c != "text" or packed is None])
         columns = {c: values(table.column(c)) for c in USED if c != "text" or packed is None}
         if packed is not None:
             columns["text"] = packed.deferred()
         return columns, packed
     except (OSError, pa.ArrowInvalid) as exc:
         raise DedupError(f"{path}: not a readable Parquet or JSONL file: {exc}") from None
+
+
+TEXT_BATCH_ROWS = 256  # rows a batch of the text column: Arrow reuses a batch's memory for the next
+
+
+def _texts(parquet: pq.ParquetFile) -> Packed | None:
+    """The text column as the kernels read it, decoded a batch at a time (``Packed.of_arrow_batches``),
+    or None when it is not a string column."""
+    field = parquet.schema_arrow.field("text")
+    if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+        return None
+    meta, k = parquet.metadata, parquet.schema_arrow.get_field_index("text")
+    hint = sum(meta.row_group(g).column(k).total_uncompressed_size for g in range(meta.num_row_groups))
+    batches = parquet.iter_batches(batch_size=TEXT_BATCH_ROWS, columns=["text"])
+    return Packed.of_arrow_batches((b.column(0) for b in batches), hint)
 
 
 def keep_freed_memory() -> None:
