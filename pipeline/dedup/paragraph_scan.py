@@ -64,11 +64,14 @@ def run_key(data, n):
 
 @njit(cache=True)
 def _paragraph_bounds(buf, bounds):
+    """Where each text's paragraphs start among all texts' (a newline ends one). Each text is a
+    slice indexed from 0: numba then drops its negative-index check and the compiler vectorises
+    the count (4x: 0.055 -> 0.014 s for 100 MB)."""
     out = np.zeros(bounds.size, dtype=np.int64)
     for d in range(bounds.size - 1):
-        count = 1
-        for i in range(bounds[d], bounds[d + 1]):
-            count += buf[i] == 10
+        text, count = buf[bounds[d]:bounds[d + 1]], 1
+        for k in range(text.size):
+            count += text[k] == 10
         out[d + 1] = out[d] + count
     return out
 
