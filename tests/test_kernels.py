@@ -4,6 +4,7 @@ import random
 import sys
 
 import numpy as np
+import pytest
 
 from pipeline.articles.paragraphs import fold_paragraph, key_hash, paragraph_keys
 from pipeline.dedup.minhash import MinHasher
@@ -385,3 +386,21 @@ def test_sorted_sets_sort_only_the_texts_the_pairs_name():
         used = sorted({3, 7, 12, 0, 39})
         assert [s.tolist() for s in sets] == [np.unique(arrays[i]).tolist() for i in used]
         assert [[used[a], used[b]] for a, b in local.tolist()] == pairs.tolist()
+
+
+@pytest.mark.parametrize("values", [
+    np.zeros(0, np.uint32), np.array([7], np.uint32), np.array([9, 9, 3], np.uint32),
+    np.random.default_rng(1).integers(0, 2**32, 1000, dtype=np.uint64).astype(np.uint32),  # hashes: buckets
+    np.random.default_rng(2).integers(0, 2**32, 70_000, dtype=np.uint64).astype(np.uint32),  # past 16 bits
+    np.random.default_rng(3).integers(0, 2**32, 300, dtype=np.uint64).astype(np.uint32).repeat(3),  # repeats
+    np.random.default_rng(4).integers(0, 1000, 5000).astype(np.uint32),  # crowded: the radix sort
+    np.full(400, 2**31 + 5, np.uint32)])
+def test_sort_unique_gives_numpys_unique(values):
+    """``sorting._sort_unique`` (buckets by the top bits, then insertion; crowded values radix-sorted)
+    sorts a range of an array in place, repeats dropped, and leaves the rest of the array alone."""
+    from pipeline.dedup.sorting import SORT_COUNTS, _sort_unique
+    arr = np.concatenate([np.array([5, 1], np.uint32), values, np.array([8], np.uint32)])
+    stop = _sort_unique(arr, 2, 2 + values.size, np.empty(max(values.size, 1), np.uint32),
+                        np.zeros(SORT_COUNTS, np.int64))
+    assert arr[2:stop].tolist() == np.unique(values).tolist() and arr[:2].tolist() == [5, 1]
+    assert arr[-1] == 8

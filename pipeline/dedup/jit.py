@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 # the modules whose compiled functions call one another (``tests/test_layout.py`` checks the list)
-KERNEL_MODULES = ("jit", "utf8", "blake", "paragraph_scan", "kernels", "buckets")
+KERNEL_MODULES = ("jit", "utf8", "blake", "paragraph_scan", "sorting", "kernels", "buckets")
 _HERE = Path(__file__).parent
 _KERNELS: list[Kernel] = []
 _numba_njit = None  # numba's decorator, once numba is loaded

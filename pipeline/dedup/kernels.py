@@ -21,6 +21,7 @@ import numpy as np
 
 from pipeline.dedup.jit import njit
 from pipeline.dedup.packed import Packed, pack
+from pipeline.dedup.sorting import SORT_COUNTS, _sort_unique, sorted_sets  # noqa: F401
 from pipeline.dedup.utf8 import (DOTTED_I, NFKC, PYTHON, TABLE_END, UNFOLDABLE, ascii_docs, decode,  # noqa: F401
                                  replace_chars, unfoldable)
 
@@ -191,46 +192,6 @@ def _grams(units, start, stop, size, out, w, acc):
 
 
 @njit(cache=True)
-def _sort_unique(arr, start, stop, tmp, counts):
-    """Sorts arr[start:stop] in place and drops repeats; returns the new stop.
-
-    An LSD radix sort, byte by byte: several times faster than a comparison
-    sort for a document's few hundred values.
-    """
-    n = stop - start
-    if n < 2:
-        return stop
-    counts[:] = 0
-    for k in range(start, stop):
-        v = arr[k]
-        counts[0, v & 255] += 1
-        counts[1, (v >> 8) & 255] += 1
-        counts[2, (v >> 16) & 255] += 1
-        counts[3, v >> 24] += 1
-    src = arr[start:stop]
-    dst = tmp[:n]
-    for p in range(4):
-        shift = 8 * p
-        total = 0
-        for j in range(256):
-            c = counts[p, j]
-            counts[p, j] = total
-            total += c
-        for k in range(n):
-            v = src[k]
-            j = (v >> shift) & 255
-            dst[counts[p, j]] = v
-            counts[p, j] += 1
-        src, dst = dst, src  # an even number of passes ends in arr
-    w = start + 1
-    for k in range(start + 1, stop):
-        if arr[k] != arr[w - 1]:
-            arr[w] = arr[k]
-            w += 1
-    return w
-
-
-@njit(cache=True)
 def shingle_docs(buf, bounds, alt, alt_bounds, alt_of, fold, table, plain, no_space, skip, size, lead_words,
                  short_size):
     """Sorted unique word ``size``-gram hashes of every document, of its first ``lead_words``
@@ -248,7 +209,7 @@ def shingle_docs(buf, bounds, alt, alt_bounds, alt_of, fold, table, plain, no_sp
                   np.max(alt_bounds[1:] - alt_bounds[:-1]) if alt_bounds.size > 1 else 0)
     tok = np.empty(longest // 2 + 1, dtype=np.uint64)  # at most one token per two bytes, + the last
     tmp, acc = np.empty(longest // 2 + 1, dtype=np.uint32), np.empty(longest // 2 + 1, dtype=np.uint64)
-    counts = np.zeros((4, 256), dtype=np.int64)
+    counts = np.zeros(SORT_COUNTS, dtype=np.int64)
     most = (buf.size + alt.size) // 2 + n_docs  # pages are touched only as they are written
     full = np.empty(most, dtype=np.uint32)
     lead = np.empty(min(most, n_docs * (lead_words + 1)), dtype=np.uint32)
@@ -272,25 +233,6 @@ def shingle_docs(buf, bounds, alt, alt_bounds, alt_of, fold, table, plain, no_sp
             ws = _grams(tok, 0, t, short_size, short, ws, acc)
         full_b[d + 1], lead_b[d + 1], short_b[d + 1] = wf, wl, ws
     return digests, chars, full[:wf], full_b, lead[:wl], lead_b, short[:ws], short_b
-
-
-@njit(cache=True)
-def sorted_sets(flat, bounds, rows):
-    """Documents ``rows`` of ``flat`` (``bounds`` as ``shingle_docs`` gives them), each sorted
-    with repeats dropped, in a new flat array: (values, bounds)."""
-    size, longest = 0, 1
-    for d in rows:
-        size += bounds[d + 1] - bounds[d]
-        longest = max(longest, bounds[d + 1] - bounds[d])
-    out, out_b = np.empty(size, dtype=flat.dtype), np.zeros(rows.size + 1, dtype=np.int64)
-    tmp, counts = np.empty(longest, dtype=flat.dtype), np.zeros((4, 256), dtype=np.int64)
-    w = 0
-    for k in range(rows.size):
-        start, stop = bounds[rows[k]], bounds[rows[k] + 1]
-        out[w:w + stop - start] = flat[start:stop]
-        w = _sort_unique(out, w, w + stop - start, tmp, counts)
-        out_b[k + 1] = w
-    return out[:w], out_b
 
 
 @njit(cache=True)
