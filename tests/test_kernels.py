@@ -404,3 +404,24 @@ def test_sort_unique_gives_numpys_unique(values):
                         np.zeros(SORT_COUNTS, np.int64))
     assert arr[2:stop].tolist() == np.unique(values).tolist() and arr[:2].tolist() == [5, 1]
     assert arr[-1] == 8
+
+
+def test_texts_nfkc_turns_unfoldable_are_found_from_the_words_it_changed():
+    """``shingles._normalized`` asks which texts hold a character the tokenizer's table cannot fold
+    (Python folds them) of the words NFKC changed only (the rest was read already): the same
+    answer as reading each whole text in NFKC. U+03F9 becomes a capital sigma under NFKC."""
+    import unicodedata
+
+    from pipeline.dedup import kernels
+    from pipeline.dedup.packed import Packed, Texts
+    from pipeline.dedup.shingles import _normalized, fold_tables, nfkc_tables
+    table, (quick, ccc) = fold_tables()[0], nfkc_tables()
+    rng = random.Random(6)
+    pool = list("\u03f9\u03a3\u00bd\ufb01\u0301\ufe8e") + list("ab éç\n  Idlib")
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randrange(1, 30))) for _ in range(2000)]
+    packed = Packed.of(texts)
+    changed, plain = _normalized(Texts(texts), packed, kernels.ascii_docs(*packed), table)
+    nfkc = [unicodedata.normalize("NFKC", t) for t in texts]
+    assert [changed[i].decode() if i in changed else t for i, t in enumerate(texts)] == nfkc
+    whole = kernels.unfoldable(*Packed.of(nfkc), table, quick, ccc, np.zeros(len(texts), np.bool_), False)[0]
+    assert plain.tolist() == (whole == kernels.PYTHON).tolist() and 100 < plain.sum() < len(texts) - 100

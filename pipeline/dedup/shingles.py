@@ -269,16 +269,20 @@ def _normalized(texts: Sequence[str], packed: Packed, ascii: np.ndarray, table: 
     quick, ccc = nfkc_tables()
     state, spans = kernels.unfoldable(*packed, table, quick, ccc, ascii, True)
     flagged = np.flatnonzero(state).tolist()
-    changed = {}
+    changed, read = {}, []  # ``read``: what of each flagged text NFKC may have changed
     for i in flagged:
-        if state[i] == kernels.NFKC:
-            changed[i] = nfkc_between(packed.part(i), *spans[i].tolist())
-        elif not unicodedata.is_normalized("NFKC", texts[i]):
-            changed[i] = utf8(unicodedata.normalize("NFKC", texts[i]))
+        if state[i] == kernels.NFKC:  # none it cannot fold (else ``PYTHON``): only the words NFKC made
+            data = packed.part(i)
+            lo, hi, middle = _nfkc_words(data, *spans[i].tolist())
+            changed[i] = data[:lo] + middle + data[hi:]
+            read.append(middle)
+        else:
+            if not unicodedata.is_normalized("NFKC", texts[i]):
+                changed[i] = utf8(unicodedata.normalize("NFKC", texts[i]))
+            read.append(changed[i] if i in changed else packed.part(i))
     plain = np.zeros(len(texts), dtype=np.bool_)
     if flagged:  # the texts now NFKC: which of them hold a character the table cannot fold
-        now = pack([changed[i] if i in changed else packed.part(i) for i in flagged])
-        plain[flagged] = kernels.unfoldable(*now, table, quick, ccc, np.zeros(len(flagged), dtype=np.bool_),
+        plain[flagged] = kernels.unfoldable(*pack(read), table, quick, ccc, np.zeros(len(flagged), dtype=np.bool_),
                                             False)[0] == kernels.PYTHON
     return changed, plain
 
@@ -288,11 +292,16 @@ def nfkc_between(data: bytes, start: int, stop: int) -> bytes:
     around it, the rest as it is. A space or a newline is a starter that composes with
     nothing, so NFKC never changes, moves or joins anything across one: the text's NFKC is
     its pieces' between them (``tests/test_kernels.py`` checks it)."""
+    lo, hi, middle = _nfkc_words(data, start, stop)
+    return data[:lo] + middle + data[hi:]
+
+
+def _nfkc_words(data: bytes, start: int, stop: int) -> tuple[int, int, bytes]:
+    """``nfkc_between``'s words around ``data[start:stop]``: where they start and end, in NFKC."""
     lo = max(data.rfind(b" ", 0, start), data.rfind(b"\n", 0, start)) + 1
     ends = [k for k in (data.find(b" ", stop), data.find(b"\n", stop)) if k >= 0]
     hi = min(ends) if ends else len(data)
-    middle = utf8(unicodedata.normalize("NFKC", data[lo:hi].decode("utf-8", "surrogatepass")))
-    return data[:lo] + middle + data[hi:]
+    return lo, hi, utf8(unicodedata.normalize("NFKC", data[lo:hi].decode("utf-8", "surrogatepass")))
 
 
 def shingle(text: str, size: int = 5, char_size: int = 5) -> np.ndarray:
