@@ -202,14 +202,14 @@ class Views(list):
 def sorted_sets(arrays: list[np.ndarray], pairs: np.ndarray) -> tuple[Views, np.ndarray]:
     """The sorted unique sets of the arrays that (i, j) ``pairs`` name, and the pairs numbered
     as positions among them, for ``overlap.overlaps``: only the texts compared are sorted."""
-    from pipeline.dedup import kernels
+    from pipeline.dedup import sorting  # numba loads on first use
     used, local = np.unique(pairs, return_inverse=True)
     whole = getattr(arrays, "whole", None)
     if whole is None:  # a list: the texts named, end to end
         parts = [arrays[i] for i in used.tolist()]
         flat = np.concatenate(parts or [np.empty(0, np.uint32)]).astype(np.uint32, copy=False)
         whole, used = (flat, offsets((a.size for a in parts), len(parts))), np.arange(used.size)
-    return Views(*kernels.sorted_sets(*whole, used.astype(np.int64))), local.reshape(pairs.shape)
+    return Views(*sorting.sorted_sets(*whole, used.astype(np.int64))), local.reshape(pairs.shape)
 
 
 def _forgetting(name: str):
