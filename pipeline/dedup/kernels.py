@@ -21,7 +21,7 @@ import numpy as np
 
 from pipeline.dedup.jit import njit
 from pipeline.dedup.packed import Packed, pack
-from pipeline.dedup.sorting import SORT_COUNTS, _sort_unique, sorted_sets  # noqa: F401
+from pipeline.dedup.sorting import SORT_COUNTS, _sort_unique, sorted_sets
 from pipeline.dedup.utf8 import (DOTTED_I, NFKC, PYTHON, TABLE_END, UNFOLDABLE, ascii_docs, decode,  # noqa: F401
                                  replace_chars, unfoldable)
 
